@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { AccountEvent, EventMetadata } from './events.js';
+
+/** Thrown when stored event JSON does not match its schema (a poison event). */
+export class MalformedEvent extends Error {
+  override readonly name = 'MalformedEvent';
+  constructor(readonly eventType: string, detail: string) {
+    super(`malformed ${eventType} event: ${detail}`);
+  }
+}
+
+const minorUnits = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, 'a non-negative integer string');
+const schemas = {
+  AccountOpened: z.object({ account_id: z.string().min(1), owner_id: z.string().min(1), currency: z.string().regex(/^[A-Z]{3}$/) }),
+  MoneyDeposited: z.object({ amount: minorUnits }),
+  MoneyWithdrawn: z.object({ amount: minorUnits }),
+  AccountClosed: z.object({ reason: z.string().optional() }),
+} as const;
+
+const metadataSchema = z.object({
+  occurred_at: z.string(),
+  command_id: z.string(),
+  correlation_id: z.string(),
+  causation_id: z.string(),
+  schema_version: z.number().int(),
+});
+
+/** Domain event → the JSON object stored as event data. */
+export function encodeEventData(event: AccountEvent): Record<string, string> {
+  switch (event.type) {
+    case 'AccountOpened':
+      return { account_id: event.data.accountId, owner_id: event.data.ownerId, currency: event.data.currency };
+    case 'MoneyDeposited':
+    case 'MoneyWithdrawn':
+      return { amount: event.data.amount.toString() };
+    case 'AccountClosed':
+      return event.data.reason === undefined ? {} : { reason: event.data.reason };
+    default: {
+      const never: never = event;
+      throw new Error(`unknown event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Stored type + JSON data → domain event; undefined for a type this domain does not know. */
+export function decodeEvent(type: string, data: unknown): AccountEvent | undefined {
+  const parse = <S extends z.ZodTypeAny>(schema: S): z.infer<S> => {
+    const r = schema.safeParse(data);
+    if (!r.success) throw new MalformedEvent(type, r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    return r.data;
+  };
+  switch (type) {
+    case 'AccountOpened': {
+      const d = parse(schemas.AccountOpened);
+      return { type, data: { accountId: d.account_id, ownerId: d.owner_id, currency: d.currency } };
+    }
+    case 'MoneyDeposited':
+    case 'MoneyWithdrawn': {
+      const amount = BigInt(parse(schemas[type]).amount);
+      if (amount <= 0n) throw new MalformedEvent(type, 'amount: must be positive');
+      return { type, data: { amount } };
+    }
+    case 'AccountClosed': {
+      const d = parse(schemas.AccountClosed);
+      return { type, data: d.reason === undefined ? {} : { reason: d.reason } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function encodeMetadata(m: EventMetadata): Record<string, string | number> {
+  return {
+    occurred_at: m.occurredAt,
+    command_id: m.commandId,
+    correlation_id: m.correlationId,
+    causation_id: m.causationId,
+    schema_version: m.schemaVersion,
+  };
+}
+
+/** Metadata JSON → EventMetadata; undefined when absent or not ours (foreign writers). */
+export function decodeMetadata(json: unknown): EventMetadata | undefined {
+  const r = metadataSchema.safeParse(json);
+  if (!r.success) return undefined;
+  return {
+    occurredAt: r.data.occurred_at,
+    commandId: r.data.command_id,
+    correlationId: r.data.correlation_id,
+    causationId: r.data.causation_id,
+    schemaVersion: r.data.schema_version,
+  };
+}

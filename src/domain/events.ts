@@ -1,0 +1,58 @@
+/**
+ * Account events: past tense, immutable, versioned. Stream: `account-<uuid>`.
+ * Money is a bigint count of minor units; on the wire (event JSON) it is a
+ * decimal string, so no reader ever sees a float.
+ */
+
+export type Currency = string; // ISO 4217, three upper-case letters
+
+export type AccountOpened = {
+  readonly type: 'AccountOpened';
+  readonly data: { readonly accountId: string; readonly ownerId: string; readonly currency: Currency };
+};
+export type MoneyDeposited = {
+  readonly type: 'MoneyDeposited';
+  readonly data: { readonly amount: bigint };
+};
+export type MoneyWithdrawn = {
+  readonly type: 'MoneyWithdrawn';
+  readonly data: { readonly amount: bigint };
+};
+export type AccountClosed = {
+  readonly type: 'AccountClosed';
+  readonly data: { readonly reason?: string };
+};
+
+export type AccountEvent = AccountOpened | MoneyDeposited | MoneyWithdrawn | AccountClosed;
+export type AccountEventType = AccountEvent['type'];
+
+export const accountEventTypes: readonly AccountEventType[] = [
+  'AccountOpened',
+  'MoneyDeposited',
+  'MoneyWithdrawn',
+  'AccountClosed',
+];
+
+/** Version of the event JSON schema written in metadata.schema_version. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+export const ACCOUNT_STREAM_PREFIX = 'account-';
+export const accountStream = (accountId: string): string => `${ACCOUNT_STREAM_PREFIX}${accountId}`;
+
+/**
+ * Event JSON as stored (snake_case, amounts as decimal strings):
+ *   AccountOpened  {"account_id":"…","owner_id":"…","currency":"EUR"}
+ *   MoneyDeposited {"amount":"1500"}
+ *   MoneyWithdrawn {"amount":"200"}
+ *   AccountClosed  {"reason":"…"}            (reason optional)
+ * Metadata JSON:
+ *   {"occurred_at":"2026-01-15T10:00:00.000Z","command_id":"<uuid>",
+ *    "correlation_id":"<id>","causation_id":"<id>","schema_version":1}
+ */
+export type EventMetadata = {
+  readonly occurredAt: string;
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly schemaVersion: number;
+};

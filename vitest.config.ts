@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// Test tiers live in the file name (STYLE.md §6): *.unit.test.ts are pure,
+// *.int.test.ts talk to real servers, *.e2e.test.ts start processes.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.unit.test.ts', 'src/**/*.unit.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.int.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.e2e.test.ts'], fileParallelism: false } },
+    ],
+  },
+});
