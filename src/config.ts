@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -32,6 +33,31 @@ export const configSchema = z.object({
   REBUILD_BATCH_SIZE: z.coerce.number().int().min(1).default(1000),
   REBUILD_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   ESDB_FSYNC: bool.default('true'),
+  // Security pass-through (issue 7). File variables name PEM files (mounted
+  // secrets); credentials live apart from the URLs so a URL can sit in a
+  // ConfigMap and its password in a Secret.
+  GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
+  GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
+  GRPC_TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+  ESDB_TLS_CA_FILE: z.string().min(1).optional(),
+  ESDB_USERNAME: z.string().min(1).optional(),
+  ESDB_PASSWORD: z.string().min(1).optional(),
+  MONGO_TLS_CA_FILE: z.string().min(1).optional(),
+  MONGO_TLS_CERT_KEY_FILE: z.string().min(1).optional(),
+  MONGO_USERNAME: z.string().min(1).optional(),
+  MONGO_PASSWORD: z.string().min(1).optional(),
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  // Observability (issue 7). Tracing is off unless an exporter or an OTLP
+  // endpoint is named; the OTLP exporter reads its other OTEL_* variables
+  // (headers, timeouts) itself, as every OpenTelemetry SDK does.
+  METRICS_HOST: z.string().default('0.0.0.0'),
+  OTEL_SDK_DISABLED: bool.default('false'),
+  OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'console']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -47,5 +73,105 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
+  const problems = securityProblems(r.data);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return r.data;
+}
+
+/** Variables that only make sense together, and files that must exist at start. */
+const FILE_VARS = [
+  'GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE', 'GRPC_TLS_CLIENT_CA_FILE', 'ESDB_TLS_CA_FILE',
+  'MONGO_TLS_CA_FILE', 'MONGO_TLS_CERT_KEY_FILE', 'REDIS_TLS_CA_FILE',
+] as const;
+
+function securityProblems(c: Config): string[] {
+  const problems: string[] = [];
+  const pair = (a: keyof Config, b: keyof Config): void => {
+    if (c[a] !== undefined && c[b] === undefined) problems.push(`${b}: required when ${a} is set`);
+  };
+  pair('GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE');
+  pair('GRPC_TLS_KEY_FILE', 'GRPC_TLS_CERT_FILE');
+  pair('GRPC_TLS_CLIENT_CA_FILE', 'GRPC_TLS_CERT_FILE');
+  pair('ESDB_USERNAME', 'ESDB_PASSWORD');
+  pair('ESDB_PASSWORD', 'ESDB_USERNAME');
+  pair('MONGO_USERNAME', 'MONGO_PASSWORD');
+  pair('MONGO_PASSWORD', 'MONGO_USERNAME');
+  // A missing certificate would otherwise surface as an opaque handshake
+  // failure long after start; naming the variable here saves the hunt.
+  for (const name of FILE_VARS) {
+    const file = c[name];
+    if (file !== undefined && !existsSync(file)) problems.push(`${name}: file not found: ${file}`);
+  }
+  return problems;
+}
+
+// Connection security derived from the config (issue 7): plain values the
+// adapters hand to their drivers, so no adapter reads a variable itself.
+
+/** ESDB_URL with ESDB_USERNAME/PASSWORD and ESDB_TLS_CA_FILE folded in; the client reads both from the string. */
+export function esdbConnectionString(c: Config): string | undefined {
+  if (c.ESDB_URL === undefined) return undefined;
+  let url = c.ESDB_URL;
+  const schemeEnd = url.indexOf('://') + 3;
+  const authority = url.slice(schemeEnd).split(/[/?]/)[0] ?? '';
+  if (c.ESDB_USERNAME !== undefined && c.ESDB_PASSWORD !== undefined && !authority.includes('@')) {
+    const creds = `${encodeURIComponent(c.ESDB_USERNAME)}:${encodeURIComponent(c.ESDB_PASSWORD)}@`;
+    url = url.slice(0, schemeEnd) + creds + url.slice(schemeEnd);
+  }
+  if (c.ESDB_TLS_CA_FILE !== undefined) {
+    url += `${url.includes('?') ? '&' : '?'}tlsCAFile=${encodeURIComponent(c.ESDB_TLS_CA_FILE)}`;
+  }
+  return url;
+}
+
+export interface MongoSecurityOptions {
+  tls?: true;
+  tlsCAFile?: string;
+  tlsCertificateKeyFile?: string;
+  auth?: { username: string; password: string };
+}
+
+/** Extra options for `new MongoClient(MONGO_URL, options)`; empty when nothing is set. */
+export function mongoSecurityOptions(c: Config): MongoSecurityOptions {
+  const o: MongoSecurityOptions = {};
+  if (c.MONGO_TLS_CA_FILE !== undefined || c.MONGO_TLS_CERT_KEY_FILE !== undefined) o.tls = true;
+  if (c.MONGO_TLS_CA_FILE !== undefined) o.tlsCAFile = c.MONGO_TLS_CA_FILE;
+  if (c.MONGO_TLS_CERT_KEY_FILE !== undefined) o.tlsCertificateKeyFile = c.MONGO_TLS_CERT_KEY_FILE;
+  if (c.MONGO_USERNAME !== undefined && c.MONGO_PASSWORD !== undefined) {
+    o.auth = { username: c.MONGO_USERNAME, password: c.MONGO_PASSWORD };
+  }
+  return o;
+}
+
+export interface RedisSecurityOptions {
+  username?: string;
+  password?: string;
+  tls?: { ca: Buffer };
+}
+
+/**
+ * Extra ioredis options. A `rediss://` URL already turns TLS on; a CA file
+ * is only needed for a private CA. `readFile` is passed in so this stays pure.
+ */
+export function redisSecurityOptions(c: Config, readFile: (path: string) => Buffer): RedisSecurityOptions {
+  const o: RedisSecurityOptions = {};
+  if (c.REDIS_USERNAME !== undefined) o.username = c.REDIS_USERNAME;
+  if (c.REDIS_PASSWORD !== undefined) o.password = c.REDIS_PASSWORD;
+  if (c.REDIS_TLS_CA_FILE !== undefined) o.tls = { ca: readFile(c.REDIS_TLS_CA_FILE) };
+  return o;
+}
+
+export interface GrpcServerTlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** Set: clients must present a certificate signed by this CA (mutual TLS). */
+  clientCaFile?: string;
+}
+
+/** The public API's TLS files, or undefined for plaintext (loadConfig checked they come in pairs). */
+export function grpcServerTlsFiles(c: Config): GrpcServerTlsFiles | undefined {
+  if (c.GRPC_TLS_CERT_FILE === undefined || c.GRPC_TLS_KEY_FILE === undefined) return undefined;
+  const files: GrpcServerTlsFiles = { certFile: c.GRPC_TLS_CERT_FILE, keyFile: c.GRPC_TLS_KEY_FILE };
+  if (c.GRPC_TLS_CLIENT_CA_FILE !== undefined) files.clientCaFile = c.GRPC_TLS_CLIENT_CA_FILE;
+  return files;
 }
