@@ -1,0 +1,43 @@
+import type { AccountEvent, Currency } from './events.js';
+
+/** The write model: just what decisions need, folded from the stream. */
+export type Account =
+  | { readonly status: 'none' }
+  | {
+      readonly status: 'open' | 'closed';
+      readonly accountId: string;
+      readonly ownerId: string;
+      readonly currency: Currency;
+      readonly balance: bigint;
+      /** Deposits and withdrawals so far. */
+      readonly txCount: number;
+    };
+
+export const initialAccount: Account = { status: 'none' };
+
+/**
+ * Applies one stored event. Past events are facts: evolve never refuses one,
+ * it only ignores what cannot apply (a money event before the opening).
+ */
+export function evolve(account: Account, event: AccountEvent): Account {
+  switch (event.type) {
+    case 'AccountOpened':
+      return { status: 'open', ...event.data, balance: 0n, txCount: 0 };
+    case 'MoneyDeposited':
+      if (account.status === 'none') return account;
+      return { ...account, balance: account.balance + event.data.amount, txCount: account.txCount + 1 };
+    case 'MoneyWithdrawn':
+      if (account.status === 'none') return account;
+      return { ...account, balance: account.balance - event.data.amount, txCount: account.txCount + 1 };
+    case 'AccountClosed':
+      if (account.status === 'none') return account;
+      return { ...account, status: 'closed' };
+    default: {
+      const never: never = event;
+      throw new Error(`unknown event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export const fold = (events: readonly AccountEvent[], from: Account = initialAccount): Account =>
+  events.reduce(evolve, from);

@@ -1,0 +1,74 @@
+import type { Account } from './account.js';
+import type { AccountCommand, CloseAccount, Deposit, OpenAccount, Withdraw } from './commands.js';
+import {
+  AccountAlreadyExists,
+  AccountIsClosed,
+  AccountNotEmpty,
+  AccountNotFound,
+  BalanceLimitExceeded,
+  CurrencyMismatch,
+  InsufficientFunds,
+  InvalidCommand,
+} from './errors.js';
+import type { AccountEvent } from './events.js';
+import { MAX_MINOR_UNITS, isCurrency } from './money.js';
+
+/**
+ * The rules. Pure: the same command on the same state always gives the same
+ * events or the same error, and an error means nothing is appended.
+ */
+export function decide(command: AccountCommand, account: Account): AccountEvent[] {
+  switch (command.type) {
+    case 'OpenAccount':
+      return openAccount(command, account);
+    case 'Deposit':
+      return deposit(command, account);
+    case 'Withdraw':
+      return withdraw(command, account);
+    case 'CloseAccount':
+      return closeAccount(command, account);
+    default: {
+      const never: never = command;
+      throw new Error(`unknown command ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function openAccount(cmd: OpenAccount, account: Account): AccountEvent[] {
+  if (!isCurrency(cmd.data.currency))
+    throw new InvalidCommand([{ field: 'currency', description: 'must be three upper-case letters (ISO 4217)' }]);
+  if (account.status !== 'none') throw new AccountAlreadyExists(cmd.data.accountId);
+  return [{ type: 'AccountOpened', data: { ...cmd.data } }];
+}
+
+function deposit(cmd: Deposit, account: Account): AccountEvent[] {
+  const open = openAccountFor(cmd, account);
+  if (open.balance + cmd.data.amount > MAX_MINOR_UNITS) throw new BalanceLimitExceeded(open.balance, cmd.data.amount);
+  return [{ type: 'MoneyDeposited', data: { amount: cmd.data.amount } }];
+}
+
+function withdraw(cmd: Withdraw, account: Account): AccountEvent[] {
+  const open = openAccountFor(cmd, account);
+  if (open.balance < cmd.data.amount) throw new InsufficientFunds(open.balance, cmd.data.amount);
+  return [{ type: 'MoneyWithdrawn', data: { amount: cmd.data.amount } }];
+}
+
+function closeAccount(cmd: CloseAccount, account: Account): AccountEvent[] {
+  if (account.status === 'none') throw new AccountNotFound(cmd.data.accountId);
+  if (account.status === 'closed') throw new AccountIsClosed(cmd.data.accountId);
+  // Rule chosen: closing needs a zero balance, so no money vanishes with the account.
+  if (account.balance !== 0n) throw new AccountNotEmpty(account.balance);
+  return [{ type: 'AccountClosed', data: cmd.data.reason ? { reason: cmd.data.reason } : {} }];
+}
+
+type OpenState = Extract<Account, { status: 'open' | 'closed' }>;
+
+/** The checks every money command shares, in the order a client can fix them. */
+function openAccountFor(cmd: Deposit | Withdraw, account: Account): OpenState {
+  if (cmd.data.amount <= 0n) throw new InvalidCommand([{ field: 'amount', description: 'must be greater than zero' }]);
+  if (cmd.data.amount > MAX_MINOR_UNITS) throw new InvalidCommand([{ field: 'amount', description: 'exceeds int64' }]);
+  if (account.status === 'none') throw new AccountNotFound(cmd.data.accountId);
+  if (account.status === 'closed') throw new AccountIsClosed(cmd.data.accountId);
+  if (account.currency !== cmd.data.currency) throw new CurrencyMismatch(account.currency, cmd.data.currency);
+  return account;
+}
