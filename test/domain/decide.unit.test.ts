@@ -72,8 +72,9 @@ describe('Withdraw', () => {
     given(accountOpened(), accountClosed()).when(withdraw(1n)).thenFailsWith(AccountIsClosed));
   test('a withdrawal in another currency is refused', () =>
     given(accountOpened('EUR'), moneyDeposited(100n)).when(withdraw(10n, 'GBP')).thenFailsWith(CurrencyMismatch));
-  test.each([0n, -1n])('an amount of %s is refused', (amount) =>
-    given(accountOpened(), moneyDeposited(100n)).when(withdraw(amount)).thenFailsWith(InvalidCommand));
+  test.each([0n, -1n])('an amount of %s is refused', (amount) => {
+    given(accountOpened(), moneyDeposited(100n)).when(withdraw(amount)).thenFailsWith(InvalidCommand);
+  });
 });
 
 describe('CloseAccount', () => {
