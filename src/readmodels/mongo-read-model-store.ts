@@ -1,0 +1,94 @@
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb';
+import type { AccountSummaryDocument, AccountTransactionDocument } from './account-documents.js';
+import type { AccountHold, ProjectionBatch, ProjectionTargets, ReadModelStore } from './read-model-store.js';
+
+export const HOLDS_COLLECTION = 'projection_holds';
+
+type HoldDocument = { _id: string; revision: bigint; event_id: string; reason: string };
+
+const DUPLICATE_KEY = 11000;
+/** Int64 fields come back as bigint, never as a lossy double. */
+const readOptions = { useBigInt64: true } as const;
+
+/**
+ * ReadModelStore on MongoDB. A batch is one bulkWrite per collection:
+ * transactions (insert-if-absent by event id), then summaries guarded by the
+ * stored revision. No multi-document transaction is needed: the summary's
+ * revision is the commit point, and everything before it is idempotent.
+ */
+export class MongoReadModelStore implements ReadModelStore {
+  bulkWrites = 0;
+
+  constructor(private readonly db: Db) {}
+
+  async loadSummaries(targets: ProjectionTargets, accountIds: readonly string[]): Promise<Map<string, AccountSummaryDocument>> {
+    const docs = await this.db
+      .collection<AccountSummaryDocument>(targets.summaries)
+      .find({ _id: { $in: [...accountIds] } }, readOptions)
+      .toArray();
+    return new Map(docs.map((d) => [d._id, d]));
+  }
+
+  async writeBatch(targets: ProjectionTargets, batch: ProjectionBatch): Promise<{ conflicts: readonly string[] }> {
+    if (batch.transactions.length > 0) {
+      const ops: AnyBulkWriteOperation<AccountTransactionDocument>[] = batch.transactions.map((tx) => ({
+        updateOne: { filter: { _id: tx._id }, update: { $setOnInsert: withoutId(tx) }, upsert: true },
+      }));
+      await this.bulkWrite(targets.transactions, ops);
+    }
+    if (batch.summaries.length === 0) return { conflicts: [] };
+    const ops: AnyBulkWriteOperation<AccountSummaryDocument>[] = batch.summaries.map(({ next, expectedRevision }) =>
+      expectedRevision === undefined
+        ? { insertOne: { document: next } }
+        : { replaceOne: { filter: { _id: next._id, revision: expectedRevision }, replacement: next } },
+    );
+    const written = await this.bulkWrite(targets.summaries, ops);
+    if (written === batch.summaries.length) return { conflicts: [] };
+    // Some guard did not match: see which accounts did not reach our revision.
+    const stored = await this.loadSummaries(targets, batch.summaries.map((s) => s.next._id));
+    const conflicts = batch.summaries
+      .filter(({ next }) => (stored.get(next._id)?.revision ?? -1n) < next.revision)
+      .map(({ next }) => next._id);
+    return { conflicts };
+  }
+
+  async loadHolds(accountIds: readonly string[]): Promise<Map<string, AccountHold>> {
+    const docs = await this.db.collection<HoldDocument>(HOLDS_COLLECTION).find({ _id: { $in: [...accountIds] } }, readOptions).toArray();
+    return new Map(docs.map((d) => [d._id, { accountId: d._id, revision: d.revision, eventId: d.event_id, reason: d.reason }]));
+  }
+
+  async putHold(hold: AccountHold): Promise<void> {
+    await this.db.collection<HoldDocument>(HOLDS_COLLECTION).updateOne(
+      { _id: hold.accountId },
+      { $setOnInsert: { revision: hold.revision, event_id: hold.eventId, reason: hold.reason } },
+      { upsert: true },
+    );
+  }
+
+  async releaseHold(accountId: string): Promise<void> {
+    await this.db.collection<HoldDocument>(HOLDS_COLLECTION).deleteOne({ _id: accountId });
+  }
+
+  async countHolds(): Promise<number> {
+    return this.db.collection(HOLDS_COLLECTION).countDocuments();
+  }
+
+  /** Runs one unordered bulkWrite; duplicate keys are lost races, not failures. Returns docs written or matched. */
+  private async bulkWrite<T extends { _id: string }>(collection: string, ops: AnyBulkWriteOperation<T>[]): Promise<number> {
+    this.bulkWrites += 1;
+    try {
+      const r = await this.db.collection<T>(collection).bulkWrite(ops, { ordered: false });
+      return r.insertedCount + r.matchedCount + r.upsertedCount;
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+      return err.result.insertedCount + err.result.matchedCount + err.result.upsertedCount;
+    }
+  }
+}
+
+function withoutId<T extends { _id: string }>(doc: T): Omit<T, '_id'> {
+  const { _id: _ignored, ...rest } = doc;
+  return rest;
+}

@@ -1,0 +1,102 @@
+import type { Db } from 'mongodb';
+
+export const PROJECTIONS_COLLECTION = 'projections';
+
+/** running: live and caught up or catching up; blocked: some account waits behind a parked event. */
+export type ProjectionStatus = 'starting' | 'running' | 'blocked' | 'waiting_for_store' | 'rebuilding' | 'stopped';
+
+export type ProjectionLag = {
+  /** Commit position in $all of the last event processed (acked). */
+  readonly checkpointPosition: bigint | null;
+  readonly eventsBehind: bigint;
+  readonly timeBehindMs: number;
+  readonly eventsPerSecond: number;
+  readonly parkedCount: bigint;
+  readonly blockedAccounts: number;
+};
+
+export type ProjectionRecord = {
+  readonly name: string;
+  readonly activeCollection: string;
+  readonly status: ProjectionStatus;
+  readonly lag: ProjectionLag | null;
+  readonly updatedAt: Date;
+};
+
+type RegistryDocument = {
+  _id: string;
+  active_collection: string;
+  status: ProjectionStatus;
+  checkpoint: bigint | null;
+  lag: { events_behind: bigint; time_behind_ms: number; events_per_second: number; parked_count: bigint; blocked_accounts: number } | null;
+  updated_at: Date;
+};
+
+/**
+ * The `projections` collection: which collection serves each projection, and
+ * how far along it is. Queries resolve their collection here, so a rebuild
+ * can fill a new collection and swap it in with setActiveCollection.
+ */
+export class ProjectionRegistry {
+  constructor(private readonly db: Db) {}
+
+  /** Registers a projection on its default collection if it is not there yet (idempotent). */
+  async ensure(name: string, defaultCollection: string): Promise<void> {
+    await this.collection().updateOne(
+      { _id: name },
+      { $setOnInsert: { active_collection: defaultCollection, status: 'starting', checkpoint: null, lag: null, updated_at: new Date() } },
+      { upsert: true },
+    );
+  }
+
+  async getActiveCollection(name: string): Promise<string> {
+    const doc = await this.collection().findOne({ _id: name });
+    if (doc === null) throw new Error(`projection ${name} is not registered`);
+    return doc.active_collection;
+  }
+
+  async setActiveCollection(name: string, collection: string): Promise<void> {
+    const r = await this.collection().updateOne({ _id: name }, { $set: { active_collection: collection, updated_at: new Date() } });
+    if (r.matchedCount === 0) throw new Error(`projection ${name} is not registered`);
+  }
+
+  async updateStatus(name: string, status: ProjectionStatus, lag?: ProjectionLag): Promise<void> {
+    const set: Partial<RegistryDocument> = { status, updated_at: new Date() };
+    if (lag !== undefined) {
+      set.checkpoint = lag.checkpointPosition;
+      set.lag = {
+        events_behind: lag.eventsBehind,
+        time_behind_ms: lag.timeBehindMs,
+        events_per_second: lag.eventsPerSecond,
+        parked_count: lag.parkedCount,
+        blocked_accounts: lag.blockedAccounts,
+      };
+    }
+    await this.collection().updateOne({ _id: name }, { $set: set });
+  }
+
+  async list(): Promise<ProjectionRecord[]> {
+    const docs = await this.collection().find({}, { useBigInt64: true }).sort({ _id: 1 }).toArray();
+    return docs.map((d) => ({
+      name: d._id,
+      activeCollection: d.active_collection,
+      status: d.status,
+      updatedAt: d.updated_at,
+      lag:
+        d.lag === null
+          ? null
+          : {
+              checkpointPosition: d.checkpoint,
+              eventsBehind: d.lag.events_behind,
+              timeBehindMs: d.lag.time_behind_ms,
+              eventsPerSecond: d.lag.events_per_second,
+              parkedCount: d.lag.parked_count,
+              blockedAccounts: d.lag.blocked_accounts,
+            },
+    }));
+  }
+
+  private collection() {
+    return this.db.collection<RegistryDocument>(PROJECTIONS_COLLECTION);
+  }
+}

@@ -1,0 +1,39 @@
+import type { Db } from 'mongodb';
+import type { ProjectionTargets } from './read-model-store.js';
+import { HOLDS_COLLECTION } from './mongo-read-model-store.js';
+import { PROJECTIONS_COLLECTION, ProjectionRegistry } from './projection-registry.js';
+import { AccountSummaryProjection } from './account-summary-projection.js';
+import { AccountTransactionsProjection } from './account-transactions-projection.js';
+
+/** The collections a fresh deployment serves from (rebuilds register others). */
+export const DEFAULT_TARGETS: ProjectionTargets = {
+  summaries: AccountSummaryProjection.name,
+  transactions: AccountTransactionsProjection.name,
+};
+
+/**
+ * Creates a pair of read-model collections with their indexes; idempotent
+ * (createIndex on an existing identical index is a no-op). Rebuilds call it
+ * for their fresh collections too.
+ */
+export async function ensureProjectionCollections(db: Db, targets: ProjectionTargets): Promise<void> {
+  // ListAccountsByOwner: equality on owner, keyset paging on _id.
+  await db.collection(targets.summaries).createIndex({ owner_id: 1, _id: 1 }, { name: 'owner_id_1__id_1' });
+  // ListTransactions: one account, a time range, keyset paging on (occurred_at, revision).
+  await db.collection(targets.transactions).createIndex({ account_id: 1, occurred_at: 1, revision: 1 }, { name: 'account_id_1_occurred_at_1_revision_1' });
+}
+
+/** Everything the projector and the queries need, created if missing. */
+export async function ensureReadModel(db: Db): Promise<ProjectionRegistry> {
+  const registry = new ProjectionRegistry(db);
+  await db.collection(PROJECTIONS_COLLECTION).createIndex({ status: 1 }, { name: 'status_1' });
+  await db.collection(HOLDS_COLLECTION).createIndex({ revision: 1 }, { name: 'revision_1' });
+  await registry.ensure(AccountSummaryProjection.name, DEFAULT_TARGETS.summaries);
+  await registry.ensure(AccountTransactionsProjection.name, DEFAULT_TARGETS.transactions);
+  const targets = {
+    summaries: await registry.getActiveCollection(AccountSummaryProjection.name),
+    transactions: await registry.getActiveCollection(AccountTransactionsProjection.name),
+  };
+  await ensureProjectionCollections(db, targets);
+  return registry;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/**
+ * Where a rebuild stands, as recorded in its job after every batch (JSON:
+ * positions are decimal strings). A restarted worker resumes from it.
+ *  copying      reading $all from the start into the target
+ *  catching_up  past the head measured at the start, still reading
+ *  flipped      readers now use the target; closing the gap left by the flip
+ *  completed / cancelled  final
+ */
+export const rebuildPhases = ['copying', 'catching_up', 'flipped', 'completed', 'cancelled'] as const;
+export type RebuildPhase = (typeof rebuildPhases)[number];
+
+const decimal = z.string().regex(/^[0-9]+$/);
+
+export const rebuildProgressSchema = z.object({
+  phase: z.enum(rebuildPhases),
+  /** Last $all position whose batch is written to the target; null before the first. */
+  position: z.object({ commit: decimal, prepare: decimal }).nullable(),
+  headPosition: decimal,
+  eventsDone: z.number().int().nonnegative(),
+  eventsPerSecond: z.number().nonnegative(),
+  /** Collection readers used before the flip, dropped after the grace period. */
+  replacing: z.string(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  flippedAt: z.string().nullable(),
+});
+export type RebuildProgress = z.infer<typeof rebuildProgressSchema>;
+
+/** Progress as read back from storage; undefined when absent or not ours. */
+export function parseRebuildProgress(value: unknown): RebuildProgress | undefined {
+  const r = rebuildProgressSchema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
