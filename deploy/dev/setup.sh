@@ -10,3 +10,17 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 if command -v go >/dev/null 2>&1; then bash deploy/dev/install-ferretdb.sh
 else echo "Go is missing: FerretDB cannot be built; set MONGO_URL to a MongoDB server" >&2; fi
+
+# --- Clients in other languages (test/clients, README "Clients in other languages") ---
+# Appended by the clients' owner. Python: grpcio, grpcio-status,
+# googleapis-common-protos and grpcio-tools (whose protoc and grpc_python
+# generator test/clients/buf.gen.clients.yaml calls). Go: the two protoc
+# plugins, pinned, into $(go env GOPATH)/bin, and the client module's
+# dependencies. Each step is a no-op when already done. Without Go the
+# clients' e2e test fails (it does not skip).
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r test/clients/python/requirements.txt
+if command -v go >/dev/null 2>&1; then
+  go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+  go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+  (cd test/clients/go && go mod download)
+else echo "Go is missing: the Go client of test/clients cannot be built" >&2; fi
