@@ -1,0 +1,9 @@
+export { createLogger, withCorrelation, type Logger, type LoggerOptions, type CorrelationIds } from './logger.js';
+export { CORRELATION_HEADER, correlationIdFrom } from './correlation.js';
+export {
+  createMetrics, secondsSince, type LedgerMetrics, type CommandOutcome, type ProjectionOutcome,
+} from './metrics.js';
+export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
+export {
+  startTracing, tracingSettings, traceContextCarrier, contextFromCarrier, type Tracing, type TracingSettings,
+} from './tracing.js';

@@ -1,0 +1,44 @@
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  /** Which process: api, projector, jobs; lands on every line as `service`. */
+  service: string;
+  level: LevelWithSilent;
+  /** Where lines go; stdout when omitted (containers collect stdout). */
+  destination?: DestinationStream;
+}
+
+/**
+ * One JSON object per line: `level` as a word, `time` in ISO-8601, `service`,
+ * `msg`. Log shippers index these fields without a parsing rule.
+ */
+export function createLogger(opts: LoggerOptions): Logger {
+  return pino(
+    {
+      level: opts.level,
+      base: { service: opts.service, pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Admin tokens and connection strings must never reach a log line.
+      redact: { paths: ['token', 'authorization', '*.authorization', 'password', '*.password'], censor: '[redacted]' },
+    },
+    opts.destination,
+  );
+}
+
+/** The ids that tie one request's log lines, events and jobs together (ARCHITECTURE.md event metadata). */
+export interface CorrelationIds {
+  correlationId: string;
+  causationId?: string;
+  commandId?: string;
+}
+
+/** A child logger whose every line carries the request's ids under the names used in event metadata. */
+export function withCorrelation(logger: Logger, ids: CorrelationIds): Logger {
+  const fields: Record<string, string> = { correlation_id: ids.correlationId };
+  if (ids.causationId !== undefined) fields.causation_id = ids.causationId;
+  if (ids.commandId !== undefined) fields.command_id = ids.commandId;
+  return logger.child(fields);
+}

@@ -1,0 +1,106 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** How a command ended, as the gRPC layer reports it (one label value each). */
+export type CommandOutcome = 'ok' | 'invalid' | 'rejected' | 'not_found' | 'conflict' | 'unavailable' | 'error';
+
+/** What the projector did with one event (STYLE.md §11), plus parked. */
+export type ProjectionOutcome = 'applied' | 'duplicate' | 'gap' | 'ignored' | 'failed';
+
+/**
+ * Everything Ledger measures, as calls in the domain's words. Entry points
+ * build one with createMetrics(registry) and pass it down; code that is not
+ * given one takes nothing (no module-level registry, STYLE.md §9).
+ */
+export interface LedgerMetrics {
+  readonly registry: Registry;
+  /** A command finished; `seconds` from request received to answer sent. */
+  commandHandled(commandType: string, outcome: CommandOutcome, seconds: number): void;
+  /** The handler re-read and re-decided after a revision conflict. */
+  conflictRetried(commandType: string): void;
+  /** A batch of `size` events was written to Mongo in `seconds`. */
+  projectorBatch(projection: string, size: number, seconds: number): void;
+  projectorEvent(projection: string, outcome: ProjectionOutcome): void;
+  /** Age of the newest applied event (now − its occurred_at / created time). */
+  projectorLag(projection: string, seconds: number): void;
+  /** An event was given up on and parked by the subscription. */
+  eventParked(group: string): void;
+  /** A BullMQ job ended; `failed` when it threw (a retry will count again). */
+  jobFinished(queue: string, jobName: string, seconds: number, failed: boolean): void;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const JOB_BUCKETS = [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
+const BATCH_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
+
+/** Registers Ledger's metrics on `registry` (and, if asked, Node's process metrics). */
+export function createMetrics(registry: Registry, opts: { processMetrics?: boolean } = {}): LedgerMetrics {
+  if (opts.processMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'ledger_' });
+  const registers = [registry];
+  const commands = new Counter({
+    name: 'ledger_commands_total', help: 'Commands handled, by type and outcome',
+    labelNames: ['type', 'outcome'] as const, registers,
+  });
+  const commandSeconds = new Histogram({
+    name: 'ledger_command_duration_seconds', help: 'Command latency from request to answer',
+    labelNames: ['type', 'outcome'] as const, buckets: LATENCY_BUCKETS, registers,
+  });
+  const conflictRetries = new Counter({
+    name: 'ledger_command_conflict_retries_total', help: 'Re-decides after an optimistic concurrency conflict',
+    labelNames: ['type'] as const, registers,
+  });
+  const batchSize = new Histogram({
+    name: 'ledger_projector_batch_size', help: 'Events per projector bulk write',
+    labelNames: ['projection'] as const, buckets: BATCH_BUCKETS, registers,
+  });
+  const batchSeconds = new Histogram({
+    name: 'ledger_projector_batch_duration_seconds', help: 'Time to write one projector batch',
+    labelNames: ['projection'] as const, buckets: LATENCY_BUCKETS, registers,
+  });
+  const projected = new Counter({
+    name: 'ledger_projector_events_total', help: 'Events seen by the projector, by outcome',
+    labelNames: ['projection', 'outcome'] as const, registers,
+  });
+  const lag = new Gauge({
+    name: 'ledger_projector_lag_seconds', help: 'Age of the newest event the projector applied',
+    labelNames: ['projection'] as const, registers,
+  });
+  const parked = new Counter({
+    name: 'ledger_parked_events_total', help: 'Events parked after exhausting retries',
+    labelNames: ['group'] as const, registers,
+  });
+  const jobSeconds = new Histogram({
+    name: 'ledger_job_duration_seconds', help: 'BullMQ job run time',
+    labelNames: ['queue', 'name', 'status'] as const, buckets: JOB_BUCKETS, registers,
+  });
+  const jobFailures = new Counter({
+    name: 'ledger_job_failures_total', help: 'BullMQ job attempts that threw',
+    labelNames: ['queue', 'name'] as const, registers,
+  });
+  // Zero-valued series exist from the start, so dashboards and alerts see
+  // "0 failures" rather than "no data" before the first one happens.
+  jobFailures.inc({ queue: 'snapshot', name: 'snapshot' }, 0);
+  jobFailures.inc({ queue: 'rebuild', name: 'rebuild' }, 0);
+
+  return {
+    registry,
+    commandHandled(type, outcome, seconds) {
+      commands.inc({ type, outcome });
+      commandSeconds.observe({ type, outcome }, seconds);
+    },
+    conflictRetried: (type) => conflictRetries.inc({ type }),
+    projectorBatch(projection, size, seconds) {
+      batchSize.observe({ projection }, size);
+      batchSeconds.observe({ projection }, seconds);
+    },
+    projectorEvent: (projection, outcome) => projected.inc({ projection, outcome }),
+    projectorLag: (projection, seconds) => lag.set({ projection }, Math.max(0, seconds)),
+    eventParked: (group) => parked.inc({ group }),
+    jobFinished(queue, name, seconds, failed) {
+      jobSeconds.observe({ queue, name, status: failed ? 'failed' : 'completed' }, seconds);
+      if (failed) jobFailures.inc({ queue, name });
+    },
+  };
+}
+
+/** Seconds elapsed since `startNs` (from process.hrtime.bigint()), for the calls above. */
+export const secondsSince = (startNs: bigint): number => Number(process.hrtime.bigint() - startNs) / 1e9;
