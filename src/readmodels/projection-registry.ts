@@ -83,10 +83,11 @@ export class ProjectionRegistry {
       status: d.status,
       updatedAt: d.updated_at,
       lag:
-        d.lag === null
+        // A projection that never reported has no lag (null, or absent on some servers).
+        d.lag === null || d.lag === undefined
           ? null
           : {
-              checkpointPosition: d.checkpoint,
+              checkpointPosition: d.checkpoint ?? null,
               eventsBehind: d.lag.events_behind,
               timeBehindMs: d.lag.time_behind_ms,
               eventsPerSecond: d.lag.events_per_second,

@@ -14,6 +14,9 @@ export interface RebuildTarget {
   readonly collection: string;
   prepare(): Promise<void>;
   apply(events: readonly StoredEvent[]): Promise<void>;
+  /** Called once the rebuild completed: drop any working state. */
+  finish(): Promise<void>;
+  /** Called on cancel: drop everything built so far. */
   drop(): Promise<void>;
 }
 
@@ -122,6 +125,7 @@ export async function runRebuild(
     await new Promise((r) => setTimeout(r, Math.min(250, left)));
   }
 
+  await target.finish();
   if (progress.replacing !== target.collection) await control.scheduleDrop(progress.replacing);
   progress = { ...progress, phase: 'completed', updatedAt: now().toISOString() };
   await control.record(progress);
