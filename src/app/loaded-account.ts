@@ -1,0 +1,79 @@
+import { accountStream, evolve, initialAccount, type Account, type AccountEvent } from '../domain/index.js';
+import type { StoredEvent } from './event-store.js';
+
+/** Where a command's events landed and the balance right after them: the command's answer. */
+export type CommandOutcome = { readonly revision: bigint; readonly position: bigint; readonly balance: bigint };
+
+/**
+ * An account's write-side state at a known stream revision, plus the outcome
+ * of every command already in the stream (keyed by command_id, from event
+ * metadata): that is how a retry that arrives after other commands is
+ * answered as the first call was, instead of appending again.
+ */
+export type LoadedAccount = {
+  readonly accountId: string;
+  readonly stream: string;
+  readonly state: Account;
+  /** Revision of the last event folded in; -1n when the stream does not exist. */
+  readonly revision: bigint;
+  /** Commit position of that event; 0n when none. */
+  readonly position: bigint;
+  /** occurred_at of the last event, so new events never go back in time within a stream. */
+  readonly lastOccurredAt: string | undefined;
+  /**
+   * Shared and grown in place by each newer version of this LoadedAccount:
+   * copying it per command would make every append O(stream length). Only
+   * the newest version is ever used (commands on one stream run one at a time).
+   */
+  readonly commands: Map<string, CommandOutcome>;
+};
+
+export const emptyAccount = (accountId: string): LoadedAccount => ({
+  accountId,
+  stream: accountStream(accountId),
+  state: initialAccount,
+  revision: -1n,
+  position: 0n,
+  lastOccurredAt: undefined,
+  commands: new Map(),
+});
+
+const balanceOf = (state: Account): bigint => (state.status === 'none' ? 0n : state.balance);
+
+/** Folds one stored event in (unknown types still advance the revision). */
+export function applyStored(loaded: LoadedAccount, stored: StoredEvent): LoadedAccount {
+  const state = stored.event ? evolve(loaded.state, stored.event) : loaded.state;
+  const commandId = stored.metadata?.commandId;
+  // A command's last event overwrites its earlier ones: the answer is where the command ended.
+  if (commandId) loaded.commands.set(commandId, { revision: stored.revision, position: stored.position, balance: balanceOf(state) });
+  return {
+    ...loaded,
+    state,
+    revision: stored.revision,
+    position: stored.position,
+    lastOccurredAt: stored.metadata?.occurredAt ?? loaded.lastOccurredAt,
+  };
+}
+
+/** Folds a command's just-appended events in, recording its outcome. */
+export function applyAppended(
+  loaded: LoadedAccount,
+  events: readonly AccountEvent[],
+  commandId: string,
+  occurredAt: string,
+  appended: { revision: bigint; position: bigint },
+): { loaded: LoadedAccount; outcome: CommandOutcome } {
+  const state = events.reduce(evolve, loaded.state);
+  const outcome = { revision: appended.revision, position: appended.position, balance: balanceOf(state) };
+  loaded.commands.set(commandId, outcome);
+  return {
+    loaded: { ...loaded, state, revision: appended.revision, position: appended.position, lastOccurredAt: occurredAt },
+    outcome,
+  };
+}
+
+export const currentOutcome = (loaded: LoadedAccount): CommandOutcome => ({
+  revision: loaded.revision,
+  position: loaded.position,
+  balance: balanceOf(loaded.state),
+});
