@@ -6,6 +6,7 @@ export class InMemoryEventStore implements AccountEventStore {
   readonly streams = new Map<string, StoredEvent[]>();
   reads = 0;
   appends = 0;
+  conflicts = 0;
   private position = 0n;
 
   async readStream(stream: string, fromRevision: bigint): Promise<StoredEvent[]> {
@@ -18,7 +19,10 @@ export class InMemoryEventStore implements AccountEventStore {
     await Promise.resolve();
     const existing = this.streams.get(stream) ?? [];
     const actual = BigInt(existing.length) - 1n;
-    if (actual !== expectedRevision) throw new RevisionConflict(expectedRevision, actual);
+    if (actual !== expectedRevision) {
+      this.conflicts += 1;
+      throw new RevisionConflict(expectedRevision, actual);
+    }
     this.appends += 1;
     for (const { event, metadata } of events) {
       this.position += 100n;
