@@ -1,0 +1,11 @@
+import { Redis } from 'ioredis';
+
+/**
+ * One ioredis client per Queue/Worker, owned by whoever opens it.
+ * `maxRetriesPerRequest: null` is what BullMQ workers require: during a Redis
+ * restart commands wait for the reconnect instead of failing, so a rebuild in
+ * progress pauses and goes on rather than losing its job.
+ */
+export function openRedis(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}

@@ -1,0 +1,18 @@
+import type { Db } from 'mongodb';
+import { ensureProjectionCollections } from './read-model-schema.js';
+import type { RebuildCollections } from './rebuild-target.js';
+
+/** Fresh rebuild collections get the same indexes as the live ones; dropping a missing one is fine. */
+export function mongoRebuildCollections(db: Db): RebuildCollections {
+  return {
+    create: (targets) => ensureProjectionCollections(db, targets),
+    drop: async (name) => {
+      try {
+        await db.collection(name).drop();
+      } catch (err) {
+        if (err instanceof Error && /ns not found|NamespaceNotFound|does not exist/i.test(err.message)) return;
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { MalformedEvent } from '../domain/event-codec.js';
+import { AccountProjectionWriter } from './account-projection-writer.js';
+import { AccountSummaryProjection } from './account-summary-projection.js';
+import { AccountTransactionsProjection } from './account-transactions-projection.js';
+import { toRecordedAccountEvent, type RecordedAccountEvent, type StoredEvent } from './recorded-account-event.js';
+import type { AccountStreamReader, ProjectionTargets, ReadModelStore } from './read-model-store.js';
+import { RebuildReadModelStore } from './rebuild-store.js';
+import type { RebuildTarget } from './rebuild.js';
+
+export const rebuildableProjections = [AccountSummaryProjection.name, AccountTransactionsProjection.name] as const;
+export type RebuildableProjection = (typeof rebuildableProjections)[number];
+export const isRebuildableProjection = (name: string): name is RebuildableProjection =>
+  (rebuildableProjections as readonly string[]).includes(name);
+
+/** Creating and dropping collections: Mongo in production, nothing for the in-memory benchmark. */
+export interface RebuildCollections {
+  create(targets: ProjectionTargets): Promise<void>;
+  drop(name: string): Promise<void>;
+}
+
+/**
+ * A rebuild writes with the projector's own writer and fold, into fresh
+ * collections. The two projections fold together (balance_after needs the
+ * summary), so the one not being rebuilt gets a scratch collection that is
+ * dropped at the end: `<target>_fold` holds the summaries a transactions
+ * rebuild folds through; a summaries rebuild discards transactions.
+ */
+export function rebuildTargetFor(
+  projection: RebuildableProjection,
+  collection: string,
+  store: ReadModelStore,
+  streams: AccountStreamReader,
+  collections: RebuildCollections,
+): RebuildTarget {
+  const summariesOnly = projection === AccountSummaryProjection.name;
+  const scratch = summariesOnly ? `${collection}_tx` : `${collection}_fold`;
+  const targets: ProjectionTargets = summariesOnly
+    ? { summaries: collection, transactions: scratch }
+    : { summaries: scratch, transactions: collection };
+  const writer = new AccountProjectionWriter(new RebuildReadModelStore(store, !summariesOnly), streams);
+  return {
+    collection,
+    prepare: () => collections.create(targets),
+    apply: async (events: readonly StoredEvent[]) => {
+      const recorded = events.flatMap(decodeOrSkip);
+      if (recorded.length > 0) await writer.project(targets, recorded);
+    },
+    finish: () => collections.drop(scratch),
+    drop: async () => {
+      await collections.drop(collection);
+      await collections.drop(scratch);
+    },
+  };
+}
+
+/**
+ * An undecodable event is left out here; the account's next event then shows
+ * a gap, the writer reads the stream, meets the poison and holds the account
+ * at its last good state, as the live projector does.
+ */
+function decodeOrSkip(stored: StoredEvent): RecordedAccountEvent[] {
+  try {
+    return [toRecordedAccountEvent(stored)];
+  } catch (err) {
+    if (err instanceof MalformedEvent) return [];
+    throw err;
+  }
+}
