@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type * as grpc from '@grpc/grpc-js';
+import { gossipGrpc, gossipPb, sharedPb } from './generated.js';
+
+/** Gossip.Read: a cluster of one, this node, always the leader. */
+export const createGossipService = (
+  endpoint: () => { host: string; port: number },
+): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } => {
+  const instanceId = randomUUID();
+  return {
+    definition: gossipGrpc.GossipService as unknown as grpc.ServiceDefinition,
+    implementation: {
+      read: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        const { host, port } = endpoint();
+        const member = new gossipPb.MemberInfo()
+          .setInstanceId(new sharedPb.UUID().setString(instanceId))
+          .setTimeStamp((BigInt(Date.now()) * 10_000n).toString())
+          .setState(gossipPb.MemberInfo.VNodeState.LEADER)
+          .setIsAlive(true)
+          .setHttpEndPoint(new gossipPb.EndPoint().setAddress(host).setPort(port));
+        callback(null, new gossipPb.ClusterInfo().setMembersList([member]));
+      },
+    },
+  };
+};

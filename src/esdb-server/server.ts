@@ -1,0 +1,55 @@
+import * as grpc from '@grpc/grpc-js';
+import { createPersistentSubscriptionsService, type PersistentSubscriptionsService } from './persistent/index.js';
+import type { StreamStore } from './store/stream-store.js';
+import { createStreamsService } from './streams/service.js';
+import { createServerFeaturesService } from './server-features.js';
+import { createGossipService } from './gossip.js';
+
+export interface RunningGrpcServer {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Binds the services on one insecure port. The persistent-subscriptions
+ * service is optional: while it cannot be built, its methods are simply not
+ * served (the client sees UNIMPLEMENTED, as from a server without it).
+ */
+export const startGrpcServer = async (store: StreamStore, host: string, port: number): Promise<RunningGrpcServer> => {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  let boundPort = port;
+  let persistent: PersistentSubscriptionsService | undefined;
+  try {
+    persistent = createPersistentSubscriptionsService(store);
+    await persistent.start();
+  } catch {
+    persistent = undefined;
+  }
+  const streams = createStreamsService(store);
+  const features = createServerFeaturesService(persistent !== undefined);
+  const gossip = createGossipService(() => ({ host, port: boundPort }));
+  server.addService(streams.definition, streams.implementation);
+  server.addService(features.definition, features.implementation);
+  server.addService(gossip.definition, gossip.implementation);
+  if (persistent !== undefined) server.addService(persistent.definition, persistent.implementation);
+  boundPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const stop = async (): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2_000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await persistent?.close();
+  };
+  return { port: boundPort, stop };
+};

@@ -1,0 +1,380 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AppendResult,
+  ExpectedRevision,
+  ProposedEvent,
+  ReadAllOptions,
+  ReadAllResult,
+  ReadStreamOptions,
+  ReadStreamResult,
+  RecordedEvent,
+  ResolvedEvent,
+} from './types.js';
+import type { DeleteResult, Journal, StreamStore } from './stream-store.js';
+import { checkCommit, type StreamView } from './commit-check.js';
+import { RecentEventIds } from './recent-event-ids.js';
+import { StreamIndex, type StreamEntry } from './stream-index.js';
+import {
+  DELETED_STREAM,
+  NO_METADATA,
+  isMetastream,
+  isSoftDeleted,
+  metastreamOf,
+  originalStreamOf,
+  parseStreamMetadata,
+  withTruncateBefore,
+  type StreamMetadata,
+} from './stream-metadata.js';
+import { LINK_EVENT_TYPE, parseLink, projectedLinks } from './system-projections.js';
+
+export interface LogStoreOptions {
+  /** Durable sink; omitted for a memory-only store. */
+  readonly journal?: Journal;
+  /** Write `$ce-` / `$et-` link events (the standard system projections). */
+  readonly systemProjections?: boolean;
+  /** Clock in 100 ns ticks since the Unix epoch. */
+  readonly now?: () => bigint;
+}
+
+const TICKS_PER_MS = 10_000n;
+const TICKS_PER_SECOND = 10_000_000n;
+const METADATA_EVENT_TYPE = '$metadata';
+const TOMBSTONE_EVENT_TYPE = '$streamDeleted';
+const JSON_TYPE = 'application/json';
+const EMPTY = new Uint8Array(0);
+
+interface Waiter {
+  resolve(): void;
+  reject(e: Error): void;
+}
+
+/**
+ * The storage engine: one log of records (position = log index + 1), a
+ * per-stream index over it, and group commit through an optional journal.
+ */
+export class LogStore implements StreamStore {
+  private readonly records: RecordedEvent[] = [];
+  private committed = 0;
+  private readonly index = new StreamIndex();
+  private readonly recent = new RecentEventIds(100_000);
+  private readonly metaCache = new Map<string, { at: number; meta: StreamMetadata }>();
+  private readonly listeners = new Set<(records: readonly RecordedEvent[]) => void>();
+  private pending: RecordedEvent[] = [];
+  private waiters: Waiter[] = [];
+  private flushing = false;
+  private failure: Error | undefined;
+  private closed = false;
+  private readonly journal: Journal | undefined;
+  private readonly projections: boolean;
+  private readonly now: () => bigint;
+
+  constructor(opts: LogStoreOptions = {}) {
+    this.journal = opts.journal;
+    this.projections = opts.systemProjections ?? true;
+    this.now = opts.now ?? (() => BigInt(Date.now()) * TICKS_PER_MS);
+  }
+
+  /** Adds a record read back from the journal at start-up (already durable). */
+  restore(record: RecordedEvent): void {
+    this.index_(record);
+    this.committed = this.records.length;
+  }
+
+  async append(streamId: string, events: readonly ProposedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    this.assertWritable();
+    const view = this.view(streamId, this.records.length);
+    const decision = checkCommit(streamId, view, expected, events.map((e) => e.eventId), this.recent.lookup);
+    switch (decision.kind) {
+      case 'stream_deleted':
+        return { ok: false, reason: 'stream_deleted' };
+      case 'wrong_expected_version':
+        return { ok: false, reason: 'wrong_expected_version', actual: view.lastRevision < 0n ? undefined : view.lastRevision };
+      case 'idempotent': {
+        const idx = this.index.entry(streamId)?.indices[Number(decision.lastRevision)] ?? 0;
+        await this.untilCommitted(idx + 1);
+        return { ok: true, nextRevision: decision.lastRevision, position: BigInt(idx + 1) };
+      }
+      case 'ok':
+        break;
+    }
+    if (events.length === 0) {
+      return { ok: true, nextRevision: view.lastRevision, position: BigInt(this.records.length) };
+    }
+    const created = this.now();
+    const written: RecordedEvent[] = [];
+    for (const e of events) written.push(this.add(streamId, e, created));
+    const last = written[written.length - 1] as RecordedEvent;
+    if (view.softDeleted) written.push(this.softUndelete(streamId, view.lastRevision + 1n, created));
+    if (isMetastream(streamId)) {
+      const original = originalStreamOf(streamId);
+      const before = this.view(original, this.records.length - written.length);
+      if (before.softDeleted && !before.tombstoned) {
+        written.push(this.softUndelete(original, this.view(original, this.records.length).lastRevision + 1n, created));
+      }
+    }
+    if (this.projections) {
+      for (const r of written.slice(0, events.length)) {
+        for (const link of projectedLinks(r, randomUUID)) written.push(this.add(link.streamId, link.event, created));
+      }
+    }
+    await this.enqueue(written);
+    return { ok: true, nextRevision: last.revision, position: last.position };
+  }
+
+  async deleteStream(streamId: string, expected: ExpectedRevision, hard: boolean): Promise<DeleteResult> {
+    this.assertWritable();
+    const view = this.view(streamId, this.records.length);
+    if (view.tombstoned) return { ok: false, reason: 'stream_deleted' };
+    const mismatch =
+      (expected.kind === 'no_stream' && view.lastRevision >= 0n) ||
+      (expected.kind === 'stream_exists' && view.lastRevision < 0n) ||
+      (expected.kind === 'exact' && expected.revision !== view.lastRevision);
+    if (mismatch) {
+      return { ok: false, reason: 'wrong_expected_version', actual: view.lastRevision < 0n ? undefined : view.lastRevision };
+    }
+    const created = this.now();
+    const record = hard
+      ? this.addTombstone(streamId, created)
+      : this.add(
+          metastreamOf(streamId),
+          this.metadataEvent(withTruncateBefore(this.metadataAt(streamId, this.records.length), DELETED_STREAM)),
+          created,
+        );
+    await this.enqueue([record]);
+    return { ok: true, position: record.position };
+  }
+
+  readStream(streamId: string, opts: ReadStreamOptions): ReadStreamResult {
+    const entry = this.index.entry(streamId);
+    if (entry?.tombstone !== undefined && entry.tombstone < this.committed) return { kind: 'deleted' };
+    const count = entry === undefined ? 0 : StreamIndex.visibleCount(entry, this.committed);
+    const meta = this.metadataOf(streamId);
+    if (entry === undefined || count === 0 || isSoftDeleted(meta)) return { kind: 'not_found' };
+    const lastRevision = BigInt(count - 1);
+    const first = this.firstVisibleRevision(streamId, meta, lastRevision);
+    const events: ResolvedEvent[] = [];
+    const oldest = meta.maxAgeSeconds === undefined ? undefined : this.now() - BigInt(Math.floor(meta.maxAgeSeconds)) * TICKS_PER_SECOND;
+    const take = (rev: bigint): void => {
+      const r = this.records[entry.indices[Number(rev)] ?? -1];
+      if (r === undefined || (oldest !== undefined && r.created < oldest)) return;
+      events.push(this.resolve(r, opts.resolveLinks));
+    };
+    if (opts.direction === 'forwards') {
+      let rev = opts.from === 'start' ? first : opts.from === 'end' ? lastRevision + 1n : opts.from < first ? first : opts.from;
+      for (; rev <= lastRevision && BigInt(events.length) < opts.maxCount; rev++) take(rev);
+    } else {
+      let rev = opts.from === 'start' ? 0n : opts.from === 'end' ? lastRevision : opts.from > lastRevision ? lastRevision : opts.from;
+      for (; rev >= first && BigInt(events.length) < opts.maxCount; rev--) take(rev);
+    }
+    return { kind: 'ok', events, lastRevision };
+  }
+
+  readAll(opts: ReadAllOptions): ReadAllResult {
+    const events: ResolvedEvent[] = [];
+    const end = this.committed;
+    if (opts.direction === 'forwards') {
+      let i = opts.from === 'start' ? 0 : opts.from === 'end' ? end : Math.max(0, Number(opts.from) - 1);
+      for (; i < end && events.length < opts.maxCount; i++) {
+        const r = this.records[i] as RecordedEvent;
+        if (opts.filter === undefined || opts.filter(r)) events.push(this.resolve(r, opts.resolveLinks));
+      }
+      return { events, nextPosition: BigInt(i + 1), endOfLog: i >= end };
+    }
+    let i = opts.from === 'start' ? -1 : opts.from === 'end' ? end - 1 : Math.min(end, Number(opts.from) - 1) - 1;
+    for (; i >= 0 && events.length < opts.maxCount; i--) {
+      const r = this.records[i] as RecordedEvent;
+      if (opts.filter === undefined || opts.filter(r)) events.push(this.resolve(r, opts.resolveLinks));
+    }
+    return { events, nextPosition: BigInt(i + 2), endOfLog: i < 0 };
+  }
+
+  lastRevision(streamId: string): bigint | undefined {
+    const entry = this.index.entry(streamId);
+    if (entry === undefined || (entry.tombstone !== undefined && entry.tombstone < this.committed)) return undefined;
+    const n = StreamIndex.visibleCount(entry, this.committed);
+    return n === 0 ? undefined : BigInt(n - 1);
+  }
+
+  headPosition(): bigint {
+    return BigInt(this.committed);
+  }
+
+  recordAt(position: bigint): RecordedEvent | undefined {
+    return position >= 1n && position <= BigInt(this.committed) ? this.records[Number(position) - 1] : undefined;
+  }
+
+  isTombstoned(streamId: string): boolean {
+    const t = this.index.entry(streamId)?.tombstone;
+    return t !== undefined && t < this.committed;
+  }
+
+  metadataOf(streamId: string): StreamMetadata {
+    return this.metadataAt(streamId, this.committed);
+  }
+
+  onCommitted(listener: (records: readonly RecordedEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.untilCommitted(this.records.length).catch(() => undefined);
+    await this.journal?.close();
+  }
+
+  // ---- internals ----
+
+  private assertWritable(): void {
+    if (this.closed) throw new Error('event log is closed');
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private view(streamId: string, upTo: number): StreamView {
+    const entry = this.index.entry(streamId);
+    const count = entry === undefined ? 0 : StreamIndex.visibleCount(entry, upTo);
+    return {
+      lastRevision: BigInt(count - 1),
+      tombstoned: entry?.tombstone !== undefined && entry.tombstone < upTo,
+      softDeleted: isSoftDeleted(this.metadataAt(streamId, upTo)),
+      eventIdAt: (rev) => (rev < 0n || rev >= BigInt(count) ? undefined : this.records[entry?.indices[Number(rev)] ?? -1]?.eventId),
+    };
+  }
+
+  private metadataAt(streamId: string, upTo: number): StreamMetadata {
+    if (isMetastream(streamId)) return { ...NO_METADATA, maxCount: 1n };
+    const entry = this.index.entry(metastreamOf(streamId));
+    if (entry === undefined) return NO_METADATA;
+    const n = StreamIndex.visibleCount(entry, upTo);
+    const at = entry.indices[n - 1];
+    if (at === undefined) return NO_METADATA;
+    const cached = this.metaCache.get(streamId);
+    if (cached?.at === at) return cached.meta;
+    const meta = parseStreamMetadata((this.records[at] as RecordedEvent).data);
+    this.metaCache.set(streamId, { at, meta });
+    return meta;
+  }
+
+  private firstVisibleRevision(_streamId: string, meta: StreamMetadata, lastRevision: bigint): bigint {
+    let first = meta.truncateBefore ?? 0n;
+    if (meta.maxCount !== undefined && lastRevision + 1n - meta.maxCount > first) first = lastRevision + 1n - meta.maxCount;
+    return first;
+  }
+
+  resolve(r: RecordedEvent, resolveLinks: boolean): ResolvedEvent {
+    if (!resolveLinks || r.type !== LINK_EVENT_TYPE) return { event: r, link: undefined, commitPosition: r.position };
+    const target = parseLink(r.data);
+    if (target === undefined) return { event: r, link: undefined, commitPosition: r.position };
+    const read = this.readStream(target.streamId, { direction: 'forwards', from: target.revision, maxCount: 1n, resolveLinks: false });
+    const event = read.kind === 'ok' && read.events[0]?.event?.revision === target.revision ? read.events[0].event : undefined;
+    return { event, link: r, commitPosition: r.position };
+  }
+
+  private metadataEvent(data: Uint8Array): ProposedEvent {
+    return { eventId: randomUUID(), type: METADATA_EVENT_TYPE, contentType: JSON_TYPE, data, metadata: EMPTY };
+  }
+
+  private softUndelete(streamId: string, recreateFrom: bigint, created: bigint): RecordedEvent {
+    const meta = this.metadataAt(streamId, this.records.length);
+    return this.add(metastreamOf(streamId), this.metadataEvent(withTruncateBefore(meta, recreateFrom)), created);
+  }
+
+  private add(streamId: string, e: ProposedEvent, created: bigint): RecordedEvent {
+    const entry = this.index.entryOrCreate(streamId);
+    const record: RecordedEvent = {
+      streamId,
+      revision: BigInt(entry.indices.length),
+      position: BigInt(this.records.length + 1),
+      eventId: e.eventId,
+      type: e.type,
+      contentType: e.contentType,
+      data: e.data,
+      metadata: e.metadata,
+      created,
+    };
+    this.index_(record);
+    return record;
+  }
+
+  private addTombstone(streamId: string, created: bigint): RecordedEvent {
+    const record: RecordedEvent = {
+      streamId,
+      revision: DELETED_STREAM,
+      position: BigInt(this.records.length + 1),
+      eventId: randomUUID(),
+      type: TOMBSTONE_EVENT_TYPE,
+      contentType: 'application/octet-stream',
+      data: EMPTY,
+      metadata: EMPTY,
+      created,
+    };
+    this.index_(record);
+    return record;
+  }
+
+  /** Puts a record in the log and the stream index (not yet committed). */
+  private index_(record: RecordedEvent): void {
+    const i = this.records.length;
+    this.records.push(record);
+    const entry: StreamEntry = this.index.entryOrCreate(record.streamId);
+    if (record.revision === DELETED_STREAM) {
+      entry.tombstone = i;
+      return;
+    }
+    entry.indices.push(i);
+    this.recent.remember(record.eventId, { streamId: record.streamId, revision: record.revision });
+  }
+
+  private enqueue(records: readonly RecordedEvent[]): Promise<void> {
+    this.pending.push(...records);
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        queueMicrotask(() => void this.flushLoop());
+      }
+    });
+  }
+
+  /** Waits until the log index `upTo` (exclusive) is committed. */
+  private async untilCommitted(upTo: number): Promise<void> {
+    if (this.committed >= upTo) return;
+    await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return this.untilCommitted(upTo);
+  }
+
+  private notify(batch: readonly RecordedEvent[]): void {
+    for (const l of this.listeners) {
+      try {
+        l(batch);
+      } catch {
+        // A failing subscriber must not stop the commit of everyone else's appends.
+      }
+    }
+  }
+
+  // Group commit: every append that arrives while a write+fsync is in flight
+  // joins the next batch, so concurrent appends share one fsync.
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0 || this.waiters.length > 0) {
+      const batch = this.pending;
+      const waiters = this.waiters;
+      this.pending = [];
+      this.waiters = [];
+      try {
+        if (this.journal !== undefined && batch.length > 0) await this.journal.write(batch);
+      } catch (e) {
+        this.failure = e instanceof Error ? e : new Error(String(e));
+        for (const w of [...waiters, ...this.waiters]) w.reject(this.failure);
+        this.waiters = [];
+        break;
+      }
+      const last = batch[batch.length - 1];
+      if (last !== undefined) this.committed = Number(last.position);
+      if (batch.length > 0) this.notify(batch);
+      for (const w of waiters) w.resolve();
+    }
+    this.flushing = false;
+  }
+}

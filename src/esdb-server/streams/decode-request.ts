@@ -1,0 +1,82 @@
+import { sharedPb } from '../generated.js';
+import type { ExpectedRevision, ProposedEvent } from '../store/types.js';
+import { BadRequest, invalidArgument, requiredMetadataPropertyMissing } from './rpc-errors.js';
+
+/** The real server's default `MaxAppendSize` (1 MiB). */
+export const MAX_APPEND_SIZE = 1_048_576;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CONTENT_TYPES = new Set(['application/json', 'application/octet-stream']);
+const MAX_REVISION = 18446744073709551615n;
+
+type GrpcUuid = InstanceType<typeof sharedPb.UUID>;
+type GrpcStreamIdentifier = InstanceType<typeof sharedPb.StreamIdentifier>;
+
+export const decodeStreamName = (id: GrpcStreamIdentifier | undefined): string => {
+  const raw = id?.getStreamName_asU8();
+  if (raw === undefined || raw.length === 0) throw new BadRequest(invalidArgument('Stream name must not be empty'));
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+};
+
+export const decodeUuid = (uuid: GrpcUuid | undefined): string => {
+  if (uuid?.hasStructured()) {
+    const s = uuid.getStructured();
+    const buf = Buffer.alloc(16);
+    buf.writeBigInt64BE(BigInt(s?.getMostSignificantBits() ?? '0'), 0);
+    buf.writeBigInt64BE(BigInt(s?.getLeastSignificantBits() ?? '0'), 8);
+    const h = buf.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  const text = uuid?.getString() ?? '';
+  if (!UUID_RE.test(text)) throw new BadRequest(invalidArgument(`Invalid event id '${text}'`));
+  return text.toLowerCase();
+};
+
+/** A revision sent as a decimal uint64 string. */
+export const decodeRevision = (text: string, what: string): bigint => {
+  if (!/^\d+$/.test(text)) throw new BadRequest(invalidArgument(`${what} must be a non-negative integer`));
+  const v = BigInt(text);
+  if (v > MAX_REVISION) throw new BadRequest(invalidArgument(`${what} out of range`));
+  return v;
+};
+
+interface ExpectedOptions {
+  hasAny(): boolean;
+  hasNoStream(): boolean;
+  hasStreamExists(): boolean;
+}
+
+export const decodeExpected = (o: ExpectedOptions, exact: () => string | undefined): ExpectedRevision => {
+  if (o.hasNoStream()) return { kind: 'no_stream' };
+  if (o.hasStreamExists()) return { kind: 'stream_exists' };
+  const rev = exact();
+  if (rev !== undefined) return { kind: 'exact', revision: decodeRevision(rev, 'Expected revision') };
+  return { kind: 'any' };
+};
+
+interface GrpcProposed {
+  getId(): GrpcUuid | undefined;
+  getMetadataMap(): { get(key: string): string | undefined };
+  getData_asU8(): Uint8Array;
+  getCustomMetadata_asU8(): Uint8Array;
+}
+
+export const decodeProposed = (m: GrpcProposed): ProposedEvent => {
+  const meta = m.getMetadataMap();
+  const type = meta.get('type');
+  if (type === undefined) throw new BadRequest(requiredMetadataPropertyMissing('type'));
+  if (type.length === 0) throw new BadRequest(invalidArgument('Event type must not be empty'));
+  const contentType = meta.get('content-type');
+  if (contentType === undefined) throw new BadRequest(requiredMetadataPropertyMissing('content-type'));
+  if (!CONTENT_TYPES.has(contentType)) throw new BadRequest(invalidArgument(`Unsupported content type '${contentType}'`));
+  return {
+    eventId: decodeUuid(m.getId()),
+    type,
+    contentType,
+    data: m.getData_asU8(),
+    metadata: m.getCustomMetadata_asU8(),
+  };
+};
+
+/** Size of an append as the server counts it against MaxAppendSize. */
+export const proposedSize = (e: ProposedEvent): number => e.data.length + e.metadata.length + e.type.length;
