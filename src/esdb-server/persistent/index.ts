@@ -1,5 +1,9 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { EventLog } from '../store/types.js';
+import { adminCalls } from './admin-calls.js';
+import { GroupRegistry } from './group-registry.js';
+import { persistentServiceDefinition } from './proto.js';
+import { readCall } from './read-call.js';
 
 /**
  * The persistent subscriptions gRPC service (event_store.client.persistent_subscriptions).
@@ -14,8 +18,12 @@ export interface PersistentSubscriptionsService {
   close(): Promise<void>;
 }
 
-// Placeholder until the persistent-subscription engine lands (issue 3, item 6):
-// every call answers UNIMPLEMENTED, as a server without the feature would.
-export function createPersistentSubscriptionsService(_log: EventLog): PersistentSubscriptionsService {
-  throw new Error('persistent subscriptions: not implemented yet');
+export function createPersistentSubscriptionsService(log: EventLog): PersistentSubscriptionsService {
+  const registry = new GroupRegistry(log);
+  return {
+    definition: persistentServiceDefinition,
+    implementation: { ...adminCalls(log, registry), read: readCall(registry) },
+    start: () => registry.start(),
+    close: () => registry.close(),
+  };
 }

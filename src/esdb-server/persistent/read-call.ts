@@ -1,0 +1,95 @@
+import type * as grpc from '@grpc/grpc-js';
+import { allStream } from './event-source.js';
+import type { GroupConsumer } from './group-consumer.js';
+import type { GroupRegistry } from './group-registry.js';
+import type { NackAction, SubscriptionGroup } from './subscription-group.js';
+import { pb, streamName, type ReadReq, type ReadResp } from './proto.js';
+import { readEvent, uuidText } from './read-event.js';
+import { invalidArgument, maximumSubscribersReached, subscriptionDoesNotExist, subscriptionDropped, type RpcError } from './rpc-errors.js';
+
+const Action = pb.ReadReq.Nack.Action;
+
+function nackAction(action: number): NackAction {
+  switch (action) {
+    case Action.PARK:
+      return 'park';
+    case Action.RETRY:
+      return 'retry';
+    case Action.SKIP:
+      return 'skip';
+    case Action.STOP:
+      return 'stop';
+    default:
+      return 'unknown';
+  }
+}
+
+/**
+ * The Read call: the first message names the group, then the client acks
+ * and nacks while the server streams events. Ends with the status the real
+ * server sends: does-not-exist, maximum-subscribers-reached or dropped.
+ */
+export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<ReadReq, ReadResp> {
+  return (call) => {
+    let group: SubscriptionGroup | undefined;
+    let consumer: GroupConsumer | undefined;
+    let ended = false;
+
+    const fail = (error: RpcError): void => {
+      if (ended) return;
+      ended = true;
+      leave();
+      call.emit('error', error);
+    };
+    const leave = (): void => {
+      if (group && consumer) group.disconnect(consumer);
+      consumer = undefined;
+    };
+
+    const open = (req: ReadReq): void => {
+      const o = req.getOptions();
+      if (!o) return fail(invalidArgument('The first message of a Read call must carry its options.'));
+      const source = o.getStreamOptionCase() === pb.ReadReq.Options.StreamOptionCase.ALL ? allStream : streamName(o.getStreamIdentifier());
+      const name = o.getGroupName();
+      const found = registry.find(source, name);
+      if (!found) return fail(subscriptionDoesNotExist(source, name));
+      if (found.isFull()) return fail(maximumSubscribersReached(source, name));
+      const structured = o.getUuidOption()?.getContentCase() === pb.ReadReq.Options.UUIDOption.ContentCase.STRUCTURED;
+      group = found;
+      const connectionName = call.metadata.get('connection-name')[0];
+      consumer = found.connect(
+        {
+          deliver: (message) => {
+            if (!ended) call.write(new pb.ReadResp().setEvent(readEvent(message, structured)));
+          },
+          drop: (reason) => fail(reason === 'group_deleted' ? subscriptionDoesNotExist(source, name) : subscriptionDropped(source, name)),
+        },
+        o.getBufferSize(),
+        { from: call.getPeer(), connectionName: typeof connectionName === 'string' ? connectionName : '<unknown>', username: '' },
+      );
+      call.write(new pb.ReadResp().setSubscriptionConfirmation(new pb.ReadResp.SubscriptionConfirmation().setSubscriptionId(found.key)));
+    };
+
+    call.on('data', (req: ReadReq) => {
+      try {
+        if (ended) return;
+        if (!group) return open(req);
+        const ack = req.getAck();
+        if (ack) return group.ack(ack.getIdsList().flatMap((id) => uuidText(id) ?? []));
+        const nack = req.getNack();
+        if (nack) return group.nack(nack.getIdsList().flatMap((id) => uuidText(id) ?? []), nackAction(nack.getAction()), nack.getReason());
+      } catch {
+        fail(invalidArgument('Malformed request.'));
+      }
+    });
+    call.on('cancelled', () => {
+      ended = true;
+      leave();
+    });
+    call.on('close', leave);
+    call.on('error', () => {
+      ended = true;
+      leave();
+    });
+  };
+}

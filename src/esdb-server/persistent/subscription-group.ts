@@ -1,0 +1,303 @@
+import type { EventLog, RecordedEvent } from '../store/types.js';
+import { CheckpointTracker } from './checkpoint-tracker.js';
+import { createConsumerStrategy, type ConsumerStrategy } from './consumer-strategy.js';
+import { allFilter, lastLogPosition, readSource, type ReadCursor } from './event-source.js';
+import { GroupConsumer, type ConsumerInfo, type ConsumerLink, type DropReason } from './group-consumer.js';
+import type { GroupDefinition } from './group-definition.js';
+import { messageId, type GroupMessage } from './group-message.js';
+import { isConsumerStrategy, readAhead, readBatch } from './group-settings.js';
+import { GroupStorage, groupKey } from './group-storage.js';
+import { sourceName } from './event-source.js';
+
+export type NackAction = 'park' | 'retry' | 'skip' | 'stop' | 'unknown';
+
+interface InFlight {
+  readonly message: GroupMessage;
+  readonly consumer: GroupConsumer;
+  readonly deadline: number;
+}
+
+/** Where reading starts: after the stored checkpoint, else at the configured start. */
+function startingPoint(log: EventLog, def: GroupDefinition, checkpoint: bigint | undefined): { cursor: ReadCursor; before: bigint } {
+  if (checkpoint !== undefined) {
+    const from = def.source.kind === 'stream' ? checkpoint + 1n : checkpoint;
+    return { cursor: { from, skipUpTo: checkpoint }, before: checkpoint };
+  }
+  const s = def.startFrom;
+  if (def.source.kind === 'stream') {
+    if (s.kind === 'revision') return { cursor: { from: s.revision, skipUpTo: s.revision - 1n }, before: s.revision - 1n };
+    if (s.kind === 'end') {
+      const last = log.lastRevision(def.source.streamId) ?? -1n;
+      return { cursor: { from: last + 1n, skipUpTo: last }, before: last };
+    }
+    return { cursor: { from: 'start', skipUpTo: -1n }, before: -1n };
+  }
+  if (s.kind === 'position') return { cursor: { from: s.commit, skipUpTo: s.commit - 1n }, before: s.commit - 1n };
+  if (s.kind === 'end') {
+    const last = lastLogPosition(log);
+    return { cursor: { from: last < 0n ? 'start' : last, skipUpTo: last }, before: last };
+  }
+  return { cursor: { from: 'start', skipUpTo: -1n }, before: -1n };
+}
+
+/**
+ * One persistent subscription group: reads its source from the log, hands
+ * events to its consumers through the consumer strategy within their buffer
+ * sizes, retries on nack and timeout, parks, and checkpoints what is done.
+ * Single-threaded by construction (Node's event loop); writes are async.
+ */
+export class SubscriptionGroup {
+  readonly key: string;
+  readonly storage: GroupStorage;
+  readonly consumers: GroupConsumer[] = [];
+  private readonly strategy: ConsumerStrategy;
+  private readonly tracker: CheckpointTracker;
+  private readonly filter: (e: RecordedEvent) => boolean;
+  private readonly buffer: GroupMessage[] = [];
+  private readonly retries: GroupMessage[] = [];
+  private readonly inFlight = new Map<string, InFlight>();
+  private cursor: ReadCursor;
+  private caughtUp = false;
+  private nextConsumerId = 1;
+  private pumpScheduled = false;
+  private closed = false;
+  private sinceCheckpoint = 0;
+  private lastCheckpointAt = Date.now();
+  private writingCheckpoint: Promise<void> | undefined;
+  lastCheckpoint: bigint | undefined;
+  totalItems = 0;
+
+  constructor(
+    private readonly log: EventLog,
+    readonly definition: GroupDefinition,
+  ) {
+    const name = sourceName(definition.source);
+    this.key = groupKey(name, definition.group);
+    this.storage = new GroupStorage(log, this.key, definition.source.kind === 'all');
+    const strategyName = definition.settings.consumerStrategy;
+    this.strategy = createConsumerStrategy(isConsumerStrategy(strategyName) ? strategyName : 'RoundRobin');
+    this.filter = definition.source.kind === 'all' ? allFilter(definition.source.filter) : () => true;
+    this.lastCheckpoint = this.storage.loadCheckpoint();
+    const start = startingPoint(log, definition, this.lastCheckpoint);
+    this.cursor = start.cursor;
+    this.tracker = new CheckpointTracker(start.before);
+  }
+
+  get settings(): GroupDefinition['settings'] {
+    return this.definition.settings;
+  }
+
+  isFull(): boolean {
+    const max = this.settings.maxSubscriberCount;
+    return max > 0 && this.consumers.length >= max;
+  }
+
+  connect(link: ConsumerLink, bufferSize: number, info: ConsumerInfo): GroupConsumer {
+    const consumer = new GroupConsumer(this.nextConsumerId++, Math.max(1, bufferSize), info, link);
+    this.consumers.push(consumer);
+    this.schedulePump();
+    return consumer;
+  }
+
+  /** A consumer left: what it held comes back as retries, as with the real server. */
+  disconnect(consumer: GroupConsumer): void {
+    const i = this.consumers.indexOf(consumer);
+    if (i < 0) return;
+    this.consumers.splice(i, 1);
+    this.strategy.removed(consumer);
+    for (const [id, f] of this.inFlight) {
+      if (f.consumer !== consumer) continue;
+      this.inFlight.delete(id);
+      this.retry(f.message);
+    }
+    this.schedulePump();
+  }
+
+  ack(ids: readonly string[]): void {
+    for (const id of ids) {
+      const f = this.take(id);
+      if (f) this.finish(f.message);
+    }
+    this.schedulePump();
+  }
+
+  nack(ids: readonly string[], action: NackAction, reason: string): void {
+    for (const id of ids) {
+      // Stop leaves the message in flight: the real server does nothing with it, so it times out.
+      if (action === 'stop') continue;
+      const f = this.take(id);
+      if (!f) continue;
+      if (action === 'park') this.park(f.message, reason);
+      else if (action === 'skip') this.finish(f.message);
+      else this.retry(f.message);
+    }
+    this.schedulePump();
+  }
+
+  /** New records reached the log. */
+  notifyCommitted(): void {
+    if (this.consumers.length > 0) this.schedulePump();
+  }
+
+  /** Timer: redeliver timed-out messages; checkpoint on the time rule. */
+  tick(now: number): void {
+    if (this.closed) return;
+    for (const [id, f] of this.inFlight) {
+      if (f.deadline > now) continue;
+      this.take(id);
+      this.retry(f.message);
+    }
+    const s = this.settings;
+    if (now - this.lastCheckpointAt >= s.checkPointAfterMs && this.sinceCheckpoint >= Math.max(1, s.minCheckPointCount)) {
+      void this.checkpoint();
+    }
+    this.schedulePump();
+  }
+
+  /** Moves parked messages [first, stopAt) back into the group, then marks them replayed. */
+  async replayParked(stopAt: bigint | undefined): Promise<void> {
+    const { first, end } = this.storage.parkedRange();
+    const to = stopAt !== undefined && stopAt < end ? stopAt : end;
+    if (to <= first) return;
+    for (const parked of this.storage.readParked(first, to)) {
+      const target = parked.event;
+      if (!target) continue;
+      const event = { event: target, link: undefined, commitPosition: target.position };
+      this.retries.push({ event, id: messageId(event), retryCount: 0, seq: undefined });
+    }
+    await this.storage.markReplayed(to);
+    this.schedulePump();
+  }
+
+  /** Ends every consumer's call and writes a last checkpoint. */
+  async shutdown(reason: DropReason): Promise<void> {
+    this.closed = true;
+    for (const c of this.consumers.splice(0)) c.link.drop(reason);
+    await this.writingCheckpoint;
+    if (reason !== 'group_deleted') await this.checkpoint();
+  }
+
+  status(): { readBuffer: number; retryBuffer: number; inFlight: number; caughtUp: boolean; lastKnown: bigint } {
+    return {
+      readBuffer: this.buffer.length,
+      retryBuffer: this.retries.length,
+      inFlight: this.inFlight.size,
+      caughtUp: this.caughtUp && this.buffer.length === 0,
+      lastKnown: this.tracker.lastReadPosition,
+    };
+  }
+
+  inFlightOf(consumer: GroupConsumer): number {
+    return consumer.inFlight;
+  }
+
+  private take(id: string): InFlight | undefined {
+    const f = this.inFlight.get(id);
+    if (!f) return undefined;
+    this.inFlight.delete(id);
+    f.consumer.inFlight = Math.max(0, f.consumer.inFlight - 1);
+    return f;
+  }
+
+  private finish(message: GroupMessage): void {
+    if (message.seq === undefined) return;
+    this.tracker.finish(message.seq);
+    this.sinceCheckpoint++;
+    if (this.sinceCheckpoint >= Math.max(1, this.settings.maxCheckPointCount)) void this.checkpoint();
+  }
+
+  /** Redelivers later, or parks once the retry budget is spent (RetryMessage in the real server). */
+  private retry(message: GroupMessage): void {
+    if (message.retryCount >= this.settings.maxRetryCount) {
+      this.park(message, `Reached retry count of ${this.settings.maxRetryCount}`);
+      return;
+    }
+    message.retryCount++;
+    this.retries.push(message);
+  }
+
+  private park(message: GroupMessage, reason: string): void {
+    this.storage.park(message.event, reason).then(
+      () => this.finish(message),
+      // The log refused the write (closing down): keep the message rather than lose it.
+      () => this.retries.push(message),
+    );
+  }
+
+  private async checkpoint(): Promise<void> {
+    if (this.writingCheckpoint) return;
+    const position = this.tracker.position();
+    this.sinceCheckpoint = 0;
+    this.lastCheckpointAt = Date.now();
+    if (position < 0n || position === this.lastCheckpoint) return;
+    this.writingCheckpoint = this.storage.writeCheckpoint(position).then(
+      () => {
+        this.lastCheckpoint = position;
+      },
+      () => undefined,
+    );
+    await this.writingCheckpoint;
+    this.writingCheckpoint = undefined;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.closed) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      if (!this.closed) this.pump();
+    });
+  }
+
+  private hasFreeSlot(): boolean {
+    return this.consumers.some((c) => c.availableSlots() > 0);
+  }
+
+  /** Retries first, then buffered events, refilling the buffer from the log. */
+  private pump(): void {
+    this.dispatch(this.retries);
+    while (this.hasFreeSlot()) {
+      if (this.buffer.length === 0 && !this.fill()) break;
+      const before = this.buffer.length;
+      this.dispatch(this.buffer);
+      if (this.buffer.length === before) break;
+    }
+  }
+
+  private dispatch(queue: GroupMessage[]): void {
+    let i = 0;
+    while (i < queue.length && this.hasFreeSlot()) {
+      const message = queue[i];
+      if (!message) break;
+      const consumer = this.inFlight.has(message.id) ? undefined : this.strategy.pick(this.consumers, message);
+      if (!consumer) {
+        i++;
+        continue;
+      }
+      queue.splice(i, 1);
+      const timeout = this.settings.messageTimeoutMs;
+      this.inFlight.set(message.id, { message, consumer, deadline: timeout > 0 ? Date.now() + timeout : Infinity });
+      this.totalItems++;
+      consumer.send(message);
+    }
+  }
+
+  /** Reads the next batch into the buffer; false when the source has nothing new. */
+  private fill(): boolean {
+    const room = readAhead(this.settings) - this.buffer.length;
+    const size = Math.max(1, Math.min(room, readBatch(this.settings)));
+    // A batch can hold only records already handed out (the first read after a checkpoint): read on.
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const batch = readSource(this.log, this.definition.source, this.cursor, size, this.settings.resolveLinkTos, this.filter);
+      this.cursor = batch.cursor;
+      this.caughtUp = batch.atEnd;
+      for (const item of batch.items) {
+        const seq = this.tracker.read(item.checkpoint);
+        this.buffer.push({ event: item.event, id: messageId(item.event), retryCount: 0, seq });
+      }
+      if (batch.items.length > 0) return true;
+      if (batch.atEnd) return false;
+    }
+    return false;
+  }
+}
