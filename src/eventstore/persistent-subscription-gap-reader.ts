@@ -1,4 +1,5 @@
-import { FORWARDS, StreamNotFoundError, type EventStoreDBClient } from '@eventstore/db-client';
+import { DeadlineExceededError, FORWARDS, StreamNotFoundError, UnavailableError, type EventStoreDBClient } from '@eventstore/db-client';
+import { StoreUnavailable } from '../app/errors.js';
 import { accountStream } from '../domain/events.js';
 import type { StoredEvent } from '../readmodels/recorded-account-event.js';
 
@@ -34,6 +35,8 @@ export class AccountGapReader {
       }
     } catch (err) {
       if (err instanceof StreamNotFoundError) return [];
+      // An outage is not the batch's fault: the projector waits it out.
+      if (err instanceof UnavailableError || err instanceof DeadlineExceededError) throw new StoreUnavailable(err.message);
       throw err;
     }
     return events;

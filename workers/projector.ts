@@ -1,0 +1,145 @@
+import { pathToFileURL } from 'node:url';
+import { MongoClient, type Db } from 'mongodb';
+import type { Logger } from 'pino';
+import type { EventStoreDBClient } from '@eventstore/db-client';
+import { loadConfig, type Config } from '../src/config.js';
+import { createLogger } from '../src/observability/index.js';
+import { connectEventStore } from '../src/eventstore/connection.js';
+import { AccountSubscription, ensureAccountSubscriptionGroup, type ConsumerStrategyName } from '../src/eventstore/persistent-subscription.js';
+import { countAccountEventsAfter, headOfLog, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
+import { AccountGapReader } from '../src/eventstore/persistent-subscription-gap-reader.js';
+import { AccountProjectionWriter } from '../src/readmodels/account-projection-writer.js';
+import { AccountProjector } from '../src/readmodels/account-projector.js';
+import { AccountSummaryProjection } from '../src/readmodels/account-summary-projection.js';
+import { AccountTransactionsProjection } from '../src/readmodels/account-transactions-projection.js';
+import { MongoReadModelStore } from '../src/readmodels/mongo-read-model-store.js';
+import { ProjectionLagReporter } from '../src/readmodels/projection-lag-reporter.js';
+import type { ProjectionRegistry } from '../src/readmodels/projection-registry.js';
+import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
+import type { ProjectionTargets } from '../src/readmodels/read-model-store.js';
+
+export type ProjectorSettings = {
+  readonly group: string;
+  readonly consumerStrategy: ConsumerStrategyName;
+  readonly batchSize: number;
+  readonly batchMs: number;
+  readonly maxRetries: number;
+  readonly retryBackoffMs: number;
+  readonly messageTimeoutMs: number;
+  readonly statusIntervalMs: number;
+};
+
+export const projectorSettings = (config: Config): ProjectorSettings => ({
+  group: config.PROJECTOR_GROUP,
+  consumerStrategy: config.PROJECTOR_CONSUMER_STRATEGY,
+  batchSize: config.PROJECTOR_BATCH_SIZE,
+  batchMs: config.PROJECTOR_BATCH_MS,
+  maxRetries: config.PROJECTOR_MAX_RETRIES,
+  retryBackoffMs: config.PROJECTOR_RETRY_BACKOFF_MS,
+  messageTimeoutMs: config.PROJECTOR_MESSAGE_TIMEOUT_MS,
+  statusIntervalMs: config.PROJECTOR_STATUS_INTERVAL_MS,
+});
+
+export type RunningProjector = {
+  readonly projector: AccountProjector;
+  readonly registry: ProjectionRegistry;
+  readonly store: MongoReadModelStore;
+  /** Graceful: finish the batch in hand, ack, close the subscription. The caller closes the clients it passed in. */
+  stop(): Promise<void>;
+};
+
+/** How long the active-collection pointer is trusted before it is read again (a rebuild swap shows up within this). */
+const TARGETS_TTL_MS = 1_000;
+
+/**
+ * Starts a projector on clients the caller owns: ensures the read model and
+ * the subscription group, then consumes until stop().
+ */
+export async function startProjector(esdb: EventStoreDBClient, db: Db, settings: ProjectorSettings, logger: Logger): Promise<RunningProjector> {
+  const registry = await ensureReadModel(db);
+  const created = await ensureAccountSubscriptionGroup(esdb, {
+    group: settings.group,
+    consumerStrategy: settings.consumerStrategy,
+    // The projector parks by itself after maxRetries; the server's own limit
+    // (for messages that time out) is kept above it, so parking stays ours.
+    maxRetryCount: settings.maxRetries + 5,
+    messageTimeoutMs: settings.messageTimeoutMs,
+  });
+  logger.info({ group: settings.group, created: created === 'created', strategy: settings.consumerStrategy }, 'projector subscription group ready');
+  const store = new MongoReadModelStore(db);
+  const writer = new AccountProjectionWriter(store, new AccountGapReader(esdb));
+  let cached: { targets: ProjectionTargets; at: number } | undefined;
+  const targets = async (): Promise<ProjectionTargets> => {
+    if (cached === undefined || Date.now() - cached.at > TARGETS_TTL_MS) {
+      cached = {
+        at: Date.now(),
+        targets: {
+          summaries: await registry.getActiveCollection(AccountSummaryProjection.name),
+          transactions: await registry.getActiveCollection(AccountTransactionsProjection.name),
+        },
+      };
+    }
+    return cached.targets;
+  };
+  const projector = new AccountProjector(() => AccountSubscription.open(esdb, settings.group, settings.batchSize * 2), writer, store, targets, {
+    batchSize: settings.batchSize,
+    batchMs: settings.batchMs,
+    maxRetries: settings.maxRetries,
+    retryBackoffMs: settings.retryBackoffMs,
+    unavailableBackoffMaxMs: 5_000,
+    logger,
+  });
+  const reporter = new ProjectionLagReporter(
+    [AccountSummaryProjection.name, AccountTransactionsProjection.name],
+    registry,
+    store,
+    {
+      countAfter: (position, cap) => countAccountEventsAfter(esdb, position, cap),
+      headCreated: async () => (await headOfLog(esdb))?.created,
+      parkedCount: async () => (await subscriptionGroupStats(esdb, settings.group))?.parkedCount,
+    },
+    projector.progress,
+    logger,
+  );
+  projector.start();
+  reporter.start(settings.statusIntervalMs);
+  return {
+    projector,
+    registry,
+    store,
+    stop: async () => {
+      await projector.stop();
+      await reporter.stop();
+    },
+  };
+}
+
+/** Standalone entry: `tsx workers/projector.ts` with ESDB_URL and MONGO_URL set. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ service: 'projector', level: config.LOG_LEVEL });
+  if (config.ESDB_URL === undefined || config.MONGO_URL === undefined) {
+    // An embedded event store in this process would be empty and private to
+    // it; `npm start` runs the projector next to the embedded servers instead.
+    throw new Error('the standalone projector needs ESDB_URL and MONGO_URL (npm start runs it with embedded servers)');
+  }
+  const esdb = connectEventStore(config.ESDB_URL);
+  const mongo = await MongoClient.connect(config.MONGO_URL);
+  const running = await startProjector(esdb.client, mongo.db(config.MONGO_DB), projectorSettings(config), logger);
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'projector stopping');
+    await running.stop();
+    await mongo.close();
+    await esdb.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
