@@ -1,5 +1,7 @@
 import { LogStore } from './store/log-store.js';
+import { openFileJournal, recoverLog } from './store/file-journal.js';
 import { startGrpcServer } from './server.js';
+import type { RecordedEvent } from './store/types.js';
 
 export interface EsdbServerOptions {
   /** 0 picks a free port. */
@@ -18,18 +20,32 @@ export interface EsdbServer {
   /** e.g. `esdb://127.0.0.1:2113?tls=false` */
   readonly connectionString: string;
   readonly port: number;
+  /** Records recovered from the data dir at start, and bytes of torn tail cut off. */
+  readonly recovered: { readonly records: number; readonly truncatedBytes: number };
   stop(): Promise<void>;
 }
 
 /** Starts the embedded EventStoreDB-compatible server. */
 export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServer> => {
   const host = opts.host ?? '127.0.0.1';
-  const store = new LogStore();
+  let store: LogStore;
+  let recovered = { records: 0, truncatedBytes: 0 };
+  if (opts.memory === true || opts.dataDir === undefined) {
+    if (opts.memory !== true) throw new Error('startEsdbServer: give a dataDir, or memory: true');
+    store = new LogStore();
+  } else {
+    // Recover (and cut a torn tail) before the journal opens the file for appending.
+    const records: RecordedEvent[] = [];
+    recovered = recoverLog(opts.dataDir, (r) => records.push(r));
+    store = new LogStore({ journal: await openFileJournal(opts.dataDir, opts.fsync ?? true) });
+    for (const r of records) store.restore(r);
+  }
   const grpcServer = await startGrpcServer(store, host, opts.port);
   let stopped: Promise<void> | undefined;
   return {
     connectionString: `esdb://${host}:${grpcServer.port}?tls=false`,
     port: grpcServer.port,
+    recovered,
     stop: () => {
       stopped ??= (async () => {
         await grpcServer.stop();

@@ -14,8 +14,6 @@ export interface LinkToWrite {
 
 export const LINK_EVENT_TYPE = '$>';
 
-const EMPTY = new Uint8Array(0);
-
 export const linkData = (target: RecordedEvent): Uint8Array =>
   new Uint8Array(Buffer.from(`${target.revision.toString()}@${target.streamId}`, 'utf8'));
 
@@ -28,6 +26,22 @@ export const parseLink = (data: Uint8Array): { streamId: string; revision: bigin
   if (!/^\d+$/.test(rev)) return undefined;
   return { streamId: text.slice(at + 1), revision: BigInt(rev) };
 };
+
+// What the real projections put in a link's metadata; clients read `$causedBy`
+// (the target's event id) and `$o` (the original stream).
+const linkMetadata = (target: RecordedEvent): Uint8Array =>
+  new Uint8Array(
+    Buffer.from(
+      JSON.stringify({
+        $v: '1:-1:1:4',
+        $c: Number(target.position),
+        $p: Number(target.position),
+        $o: target.streamId,
+        $causedBy: target.eventId,
+      }),
+      'utf8',
+    ),
+  );
 
 export const projectedLinks = (
   event: RecordedEvent,
@@ -42,7 +56,7 @@ export const projectedLinks = (
       type: LINK_EVENT_TYPE,
       contentType: 'application/octet-stream',
       data: linkData(event),
-      metadata: EMPTY,
+      metadata: linkMetadata(event),
     },
   });
   const dash = event.streamId.indexOf('-');

@@ -74,8 +74,12 @@ export class CatchUpSubscription {
     return writeOrWait(this.call, new streamsPb.ReadResp().setCheckpoint(cp));
   }
 
-  /** Counts an examined $all record; sends a checkpoint when the interval is reached. */
-  private async examined(): Promise<void> {
+  /**
+   * Counts an event delivered by a filtered $all subscription; every
+   * `checkpointInterval` of them (window x multiplier, as the real server and
+   * the client's own tests count) a checkpoint goes out.
+   */
+  private async delivered(): Promise<void> {
     if (this.req.filter === undefined) return;
     this.sinceCheckpoint++;
     if (this.sinceCheckpoint >= this.req.checkpointInterval) await this.checkpoint(this.cursor ?? 0n);
@@ -88,6 +92,8 @@ export class CatchUpSubscription {
       if (endReached === 'deleted') return this.fail(streamDeleted(this.req.source.kind === 'stream' ? this.req.source.streamId : '$all'));
       if (endReached && this.atHead()) {
         this.mode = 'live';
+        // A filtered $all subscription learns how far the search went, even when nothing matched.
+        if (this.req.source.kind === 'all' && this.req.filter !== undefined && this.cursor !== undefined) void this.checkpoint(this.cursor);
         this.call.write(new streamsPb.ReadResp().setCaughtUp(new streamsPb.ReadResp.CaughtUp()));
         return;
       }
@@ -122,8 +128,10 @@ export class CatchUpSubscription {
       if (this.mode !== 'catching_up') return false;
       const record = rec.event as RecordedEvent;
       this.cursor = record.position;
-      if (this.req.filter === undefined || this.req.filter(record)) await this.send(this.store.resolve(record, this.req.resolveLinks));
-      await this.examined();
+      if (this.req.filter === undefined || this.req.filter(record)) {
+        await this.send(this.store.resolve(record, this.req.resolveLinks));
+        await this.delivered();
+      }
     }
     return r.endOfLog;
   }
@@ -156,8 +164,10 @@ export class CatchUpSubscription {
       } else {
         if ((this.cursor ?? 0n) >= r.position) continue;
         this.cursor = r.position;
-        if (this.req.filter === undefined || this.req.filter(r)) await this.send(this.store.resolve(r, this.req.resolveLinks));
-        await this.examined();
+        if (this.req.filter === undefined || this.req.filter(r)) {
+          await this.send(this.store.resolve(r, this.req.resolveLinks));
+          await this.delivered();
+        }
       }
     }
     this.draining = false;

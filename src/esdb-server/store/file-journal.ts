@@ -1,0 +1,81 @@
+import { mkdirSync, openSync, closeSync, readSync, fstatSync, ftruncateSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Journal } from './stream-store.js';
+import type { RecordedEvent } from './types.js';
+import { decodeRecord, encodeRecords } from './record-codec.js';
+
+export const LOG_FILE = 'events.log';
+const CHUNK = 32 * 1024 * 1024;
+
+export interface Recovery {
+  readonly records: number;
+  /** Bytes cut off the end because the last record was torn or corrupt. */
+  readonly truncatedBytes: number;
+}
+
+/**
+ * Reads every whole, checksummed record of the log in order and truncates a
+ * torn or corrupt tail (an append cut short by a crash was never
+ * acknowledged, so dropping it loses nothing that was promised).
+ */
+export const recoverLog = (dataDir: string, onRecord: (r: RecordedEvent) => void): Recovery => {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, LOG_FILE);
+  const fd = openSync(path, 'a+');
+  try {
+    const size = fstatSync(fd).size;
+    let fileOffset = 0;
+    let carry = Buffer.alloc(0);
+    let position = 0n;
+    let good = 0;
+    let corrupt = false;
+    while (fileOffset < size && !corrupt) {
+      const chunk = Buffer.allocUnsafe(Math.max(CHUNK, carry.length * 2));
+      carry.copy(chunk, 0);
+      const n = readSync(fd, chunk, carry.length, chunk.length - carry.length, fileOffset);
+      if (n === 0) break;
+      fileOffset += n;
+      const buf = chunk.subarray(0, carry.length + n);
+      let at = 0;
+      for (;;) {
+        const r = decodeRecord(buf, at, position + 1n);
+        if (r.kind === 'incomplete') break;
+        if (r.kind === 'corrupt') {
+          corrupt = true;
+          break;
+        }
+        position += 1n;
+        at += r.size;
+        good += r.size;
+        onRecord(r.record);
+      }
+      // Records of the next chunk start here; keep the partial frame.
+      carry = Buffer.from(buf.subarray(at));
+    }
+    const truncatedBytes = size - good;
+    if (truncatedBytes > 0) ftruncateSync(fd, good);
+    return { records: Number(position), truncatedBytes };
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/** The append-only log file; one write and (optionally) one fdatasync per group commit. */
+export const openFileJournal = async (dataDir: string, fsync: boolean): Promise<Journal> => {
+  const fh: FileHandle = await open(join(dataDir, LOG_FILE), 'a');
+  return {
+    async write(records) {
+      const buf = encodeRecords(records);
+      let off = 0;
+      while (off < buf.length) {
+        const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+        off += bytesWritten;
+      }
+      if (fsync) await fh.datasync();
+    },
+    async close() {
+      await fh.close();
+    },
+  };
+};
