@@ -1,0 +1,52 @@
+import { create } from '@bufbuild/protobuf';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { CommandEnvelope, CommandHandler, HandledCommand } from '../app/index.js';
+import {
+  closeAccountEnvelope,
+  depositEnvelope,
+  openAccountEnvelope,
+  type CallContext,
+  withdrawEnvelope,
+} from './command-requests.js';
+import {
+  CloseAccountResponseSchema,
+  CommandResultSchema,
+  DepositResponseSchema,
+  OpenAccountResponseSchema,
+  WithdrawResponseSchema,
+  type CommandResult,
+} from './gen/ledger/v1/account_commands_pb.js';
+import { unaryCall, type UnaryAnswer, type UnaryDeps } from './unary-call.js';
+
+/** Trailing metadata on every command answer, for clients and the benchmark. */
+export const RETRIES_TRAILER = 'x-ledger-conflict-retries';
+export const DUPLICATE_TRAILER = 'x-ledger-duplicate';
+
+/** AccountCommands: validate, hand to the command handler, answer where the events landed. */
+export function accountCommandsService(handler: CommandHandler, deps: UnaryDeps): UntypedServiceImplementation {
+  const command = <Req, Res>(
+    name: string,
+    toEnvelope: (req: Req, ctx: CallContext) => CommandEnvelope,
+    toResponse: (result: CommandResult) => Res,
+  ) =>
+    unaryCall<Req, Res>(name, deps, async (req, ctx): Promise<UnaryAnswer<Res>> => {
+      const handled = await handler.handle(toEnvelope(req, ctx));
+      if (handled.retries > 0) for (let i = 0; i < handled.retries; i++) deps.metrics?.conflictRetried(name);
+      return { response: toResponse(commandResult(handled)), trailer: trailer(handled) };
+    });
+
+  return {
+    openAccount: command('OpenAccount', openAccountEnvelope, (result) => create(OpenAccountResponseSchema, { result })),
+    deposit: command('Deposit', depositEnvelope, (result) => create(DepositResponseSchema, { result })),
+    withdraw: command('Withdraw', withdrawEnvelope, (result) => create(WithdrawResponseSchema, { result })),
+    closeAccount: command('CloseAccount', closeAccountEnvelope, (result) => create(CloseAccountResponseSchema, { result })),
+  };
+}
+
+const commandResult = (h: HandledCommand): CommandResult =>
+  create(CommandResultSchema, { revision: h.revision, commitPosition: h.position, balance: h.balance });
+
+const trailer = (h: HandledCommand): Record<string, string> => ({
+  [RETRIES_TRAILER]: String(h.retries),
+  [DUPLICATE_TRAILER]: String(h.duplicate),
+});

@@ -1,0 +1,96 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { status, type ServerUnaryCall, type UntypedServiceImplementation, type sendUnaryData } from '@grpc/grpc-js';
+import { getAccountAsOf, type AccountAsOf, type AccountEventStore, type AsOf } from '../app/index.js';
+import type { CallContext } from './command-requests.js';
+import { AccountSchema, AccountStatus, type Account } from './gen/ledger/v1/account_pb.js';
+import {
+  GetAccountAsOfResponseSchema,
+  type GetAccountAsOfRequest,
+  type GetAccountAsOfResponse,
+  type GetAccountRequest,
+  type GetAccountResponse,
+  type ListAccountsByOwnerRequest,
+  type ListAccountsByOwnerResponse,
+  type ListTransactionsRequest,
+  type ListTransactionsResponse,
+} from './gen/ledger/v1/account_queries_pb.js';
+import { RequestFields } from './request-fields.js';
+import { unaryCall, type UnaryDeps } from './unary-call.js';
+
+/**
+ * The read-model side of AccountQueries (MongoDB projections), passed in by
+ * the entry point once the projections issue provides it. Until then those
+ * three RPCs answer UNIMPLEMENTED.
+ */
+export interface AccountReadModelQueries {
+  getAccount(req: GetAccountRequest, ctx: CallContext): Promise<GetAccountResponse>;
+  listAccountsByOwner(req: ListAccountsByOwnerRequest, ctx: CallContext): Promise<ListAccountsByOwnerResponse>;
+  listTransactions(req: ListTransactionsRequest, ctx: CallContext): Promise<ListTransactionsResponse>;
+}
+
+export type AccountQueriesDeps = UnaryDeps & {
+  /** Event store for GetAccountAsOf, which folds the stream itself (exact, no read model). */
+  readonly store: AccountEventStore;
+  readonly readModel?: AccountReadModelQueries;
+};
+
+export function accountQueriesService(deps: AccountQueriesDeps): UntypedServiceImplementation {
+  const { readModel } = deps;
+  return {
+    getAccountAsOf: unaryCall<GetAccountAsOfRequest, GetAccountAsOfResponse>('GetAccountAsOf', deps, async (req) => {
+      const { accountId, asOf } = asOfRequest(req);
+      const found = await getAccountAsOf(deps.store, accountId, asOf);
+      return { response: create(GetAccountAsOfResponseSchema, { account: accountMessage(found) }) };
+    }),
+    getAccount: readModel
+      ? unaryCall('GetAccount', deps, async (req: GetAccountRequest, ctx) => ({ response: await readModel.getAccount(req, ctx) }))
+      : notYetServed('GetAccount'),
+    listAccountsByOwner: readModel
+      ? unaryCall('ListAccountsByOwner', deps, async (req: ListAccountsByOwnerRequest, ctx) => ({
+          response: await readModel.listAccountsByOwner(req, ctx),
+        }))
+      : notYetServed('ListAccountsByOwner'),
+    listTransactions: readModel
+      ? unaryCall('ListTransactions', deps, async (req: ListTransactionsRequest, ctx) => ({
+          response: await readModel.listTransactions(req, ctx),
+        }))
+      : notYetServed('ListTransactions'),
+  };
+}
+
+function asOfRequest(req: GetAccountAsOfRequest): { accountId: string; asOf: AsOf } {
+  const f = new RequestFields();
+  const accountId = f.uuid('account_id', req.accountId);
+  let asOf: AsOf | undefined;
+  if (req.asOf.case === 'timestamp') asOf = { timestamp: timestampDate(req.asOf.value) };
+  else if (req.asOf.case === 'revision') asOf = { revision: req.asOf.value };
+  else f.add('as_of', 'timestamp or revision is required');
+  f.done();
+  return { accountId, asOf: asOf ?? { revision: 0n } };
+}
+
+function accountMessage(a: AccountAsOf): Account {
+  const { state } = a;
+  return create(AccountSchema, {
+    accountId: state.accountId,
+    ownerId: state.ownerId,
+    balance: state.balance,
+    currency: state.currency,
+    status: state.status === 'open' ? AccountStatus.OPEN : AccountStatus.CLOSED,
+    txCount: BigInt(state.txCount),
+    openedAt: timestampFromDate(a.openedAt),
+    updatedAt: timestampFromDate(a.updatedAt),
+    revision: a.revision,
+    ...(a.lastTxAt ? { lastTxAt: timestampFromDate(a.lastTxAt) } : {}),
+    ...(a.closedAt ? { closedAt: timestampFromDate(a.closedAt) } : {}),
+  });
+}
+
+function notYetServed(method: string) {
+  return (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
+    callback({
+      code: status.UNIMPLEMENTED,
+      details: `${method} reads the MongoDB read model, which this server was started without`,
+    });
+}

@@ -1,0 +1,68 @@
+import type { CommandEnvelope } from '../app/index.js';
+import type {
+  CloseAccountRequest,
+  DepositRequest,
+  OpenAccountRequest,
+  WithdrawRequest,
+} from './gen/ledger/v1/account_commands_pb.js';
+import { RequestFields } from './request-fields.js';
+
+/** What the transport knows about a call besides its message. */
+export type CallContext = { readonly correlationId?: string; readonly deadline?: number };
+
+const MAX_OWNER_ID = 128;
+const MAX_REASON = 500;
+
+/** protobuf requests → command envelopes, validated before the app runs. */
+export function openAccountEnvelope(req: OpenAccountRequest, ctx: CallContext): CommandEnvelope {
+  const f = new RequestFields();
+  const commandId = f.uuid('command_id', req.commandId);
+  const accountId = f.uuid('account_id', req.accountId);
+  const ownerId = f.text('owner_id', req.ownerId, MAX_OWNER_ID, true);
+  const currency = f.currency('currency', req.currency);
+  f.done();
+  return envelope({ type: 'OpenAccount', data: { accountId, ownerId, currency } }, commandId, undefined, ctx);
+}
+
+export function depositEnvelope(req: DepositRequest, ctx: CallContext): CommandEnvelope {
+  return moneyEnvelope('Deposit', req, ctx);
+}
+
+export function withdrawEnvelope(req: WithdrawRequest, ctx: CallContext): CommandEnvelope {
+  return moneyEnvelope('Withdraw', req, ctx);
+}
+
+export function closeAccountEnvelope(req: CloseAccountRequest, ctx: CallContext): CommandEnvelope {
+  const f = new RequestFields();
+  const commandId = f.uuid('command_id', req.commandId);
+  const accountId = f.uuid('account_id', req.accountId);
+  const reason = f.text('reason', req.reason, MAX_REASON, false);
+  f.done();
+  const data = reason === '' ? { accountId } : { accountId, reason };
+  return envelope({ type: 'CloseAccount', data }, commandId, req.expectedRevision, ctx);
+}
+
+function moneyEnvelope(type: 'Deposit' | 'Withdraw', req: DepositRequest | WithdrawRequest, ctx: CallContext): CommandEnvelope {
+  const f = new RequestFields();
+  const commandId = f.uuid('command_id', req.commandId);
+  const accountId = f.uuid('account_id', req.accountId);
+  const amount = f.amount('amount', req.amount);
+  const currency = f.currency('currency', req.currency);
+  f.done();
+  return envelope({ type, data: { accountId, amount, currency } }, commandId, req.expectedRevision, ctx);
+}
+
+function envelope(
+  command: CommandEnvelope['command'],
+  commandId: string,
+  expectedRevision: bigint | undefined,
+  ctx: CallContext,
+): CommandEnvelope {
+  return {
+    command,
+    commandId,
+    ...(expectedRevision === undefined ? {} : { expectedRevision }),
+    ...(ctx.correlationId === undefined ? {} : { correlationId: ctx.correlationId }),
+    ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
+  };
+}

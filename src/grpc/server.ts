@@ -1,0 +1,72 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { CommandHandler, AccountEventStore } from '../app/index.js';
+import { accountCommandsService } from './account-commands-service.js';
+import { accountQueriesService, type AccountReadModelQueries } from './account-queries-service.js';
+import { AccountCommands } from './gen/ledger/v1/account_commands_pb.js';
+import { AccountQueries } from './gen/ledger/v1/account_queries_pb.js';
+import { reflectionService } from './reflection.js';
+import { grpcServiceDefinition } from './service-definition.js';
+import type { UnaryDeps } from './unary-call.js';
+
+export type ApiServerOptions = UnaryDeps & {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Largest request accepted (GRPC_MAX_MESSAGE_BYTES); larger ones get RESOURCE_EXHAUSTED. */
+  readonly maxMessageBytes: number;
+  readonly handler: CommandHandler;
+  readonly store: AccountEventStore;
+  readonly readModel?: AccountReadModelQueries;
+  readonly credentials?: ServerCredentials;
+  /** How long shutdown waits for in-flight calls before cancelling them. */
+  readonly shutdownGraceMs?: number;
+};
+
+export type ApiServer = {
+  readonly port: number;
+  /** Stop accepting, report NOT_SERVING, let in-flight calls finish (bounded), then close. */
+  close(): Promise<void>;
+};
+
+const SERVICES = ['ledger.v1.AccountCommands', 'ledger.v1.AccountQueries'];
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const server = new Server({
+    'grpc.max_receive_message_length': opts.maxMessageBytes,
+    'grpc.max_send_message_length': opts.maxMessageBytes,
+  });
+  server.addService(grpcServiceDefinition(AccountCommands), accountCommandsService(opts.handler, opts));
+  server.addService(
+    grpcServiceDefinition(AccountQueries),
+    accountQueriesService({ ...opts, ...(opts.readModel ? { readModel: opts.readModel } : {}) }),
+  );
+  const health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'SERVING' as const])));
+  health.addToServer(server);
+  reflectionService().addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, opts.credentials ?? ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  opts.logger.info({ port, host: opts.host }, 'gRPC API listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      for (const s of ['', ...SERVICES]) health.setStatus(s, 'NOT_SERVING');
+      const force = setTimeout(() => {
+        opts.logger.warn('in-flight calls outlived the shutdown grace period; cancelling them');
+        server.forceShutdown();
+        resolve();
+      }, opts.shutdownGraceMs ?? 10_000);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    return closing;
+  };
+  return { port, close };
+}
