@@ -1,0 +1,73 @@
+import { startEsdbServer } from './index.js';
+
+/**
+ * `ledger-esdb [--port 2113] [--data <dir> | --memory] [--host 127.0.0.1] [--no-fsync]`
+ * Prints the connection string once the server listens; stops cleanly on
+ * SIGTERM / SIGINT (in-flight appends finish, the log is closed).
+ */
+interface CliOptions {
+  port: number;
+  host: string;
+  dataDir: string | undefined;
+  memory: boolean;
+  fsync: boolean;
+}
+
+const USAGE = 'usage: ledger-esdb [--port <n>] (--data <dir> | --memory) [--host <addr>] [--no-fsync]';
+
+export const parseArgs = (argv: readonly string[]): CliOptions => {
+  const o: CliOptions = { port: 2113, host: '127.0.0.1', dataDir: undefined, memory: false, fsync: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--port') {
+      o.port = Number(value());
+      if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`bad --port\n${USAGE}`);
+    } else if (a === '--data') o.dataDir = value();
+    else if (a === '--memory') o.memory = true;
+    else if (a === '--host') o.host = value();
+    else if (a === '--no-fsync') o.fsync = false;
+    else if (a === '--help' || a === '-h') throw new Error(USAGE);
+    else throw new Error(`unknown argument ${a}\n${USAGE}`);
+  }
+  if (!o.memory && o.dataDir === undefined) o.dataDir = './esdb-data';
+  return o;
+};
+
+export const main = async (argv: readonly string[]): Promise<void> => {
+  let opts: CliOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const t0 = Date.now();
+  const server = await startEsdbServer({
+    port: opts.port,
+    host: opts.host,
+    memory: opts.memory,
+    dataDir: opts.memory ? undefined : opts.dataDir,
+    fsync: opts.fsync,
+  });
+  process.stderr.write(
+    `ledger-esdb: ${opts.memory ? 'memory only' : `data ${opts.dataDir}`}, ${server.recovered.records} records recovered` +
+      `${server.recovered.truncatedBytes > 0 ? `, ${server.recovered.truncatedBytes} torn bytes cut` : ''}, ready in ${Date.now() - t0} ms\n`,
+  );
+  process.stdout.write(`${server.connectionString}\n`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+};
