@@ -7,3 +7,6 @@ export { startMetricsServer, type MetricsServer, type MetricsServerOptions } fro
 export {
   startTracing, tracingSettings, traceContextCarrier, contextFromCarrier, type Tracing, type TracingSettings,
 } from './tracing.js';
+export { commandMetricsInterceptor, outcomeOfStatus } from './command-metrics-interceptor.js';
+export { timedJob } from './timed-job.js';
+export { projectorBatchHook } from './projector-batch-hook.js';

@@ -19,11 +19,11 @@ export interface LedgerMetrics {
   conflictRetried(commandType: string): void;
   /** A batch of `size` events was written to Mongo in `seconds`. */
   projectorBatch(projection: string, size: number, seconds: number): void;
-  projectorEvent(projection: string, outcome: ProjectionOutcome): void;
+  projectorEvent(projection: string, outcome: ProjectionOutcome, count?: number): void;
   /** Age of the newest applied event (now − its occurred_at / created time). */
   projectorLag(projection: string, seconds: number): void;
   /** An event was given up on and parked by the subscription. */
-  eventParked(group: string): void;
+  eventParked(group: string, count?: number): void;
   /** A BullMQ job ended; `failed` when it threw (a retry will count again). */
   jobFinished(queue: string, jobName: string, seconds: number, failed: boolean): void;
 }
@@ -92,9 +92,9 @@ export function createMetrics(registry: Registry, opts: { processMetrics?: boole
       batchSize.observe({ projection }, size);
       batchSeconds.observe({ projection }, seconds);
     },
-    projectorEvent: (projection, outcome) => projected.inc({ projection, outcome }),
+    projectorEvent: (projection, outcome, count = 1) => projected.inc({ projection, outcome }, count),
     projectorLag: (projection, seconds) => lag.set({ projection }, Math.max(0, seconds)),
-    eventParked: (group) => parked.inc({ group }),
+    eventParked: (group, count = 1) => parked.inc({ group }, count),
     jobFinished(queue, name, seconds, failed) {
       jobSeconds.observe({ queue, name, status: failed ? 'failed' : 'completed' }, seconds);
       if (failed) jobFailures.inc({ queue, name });
