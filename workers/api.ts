@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { ServerCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { CommandHandler } from '../src/app/index.js';
+import { esdbConnectionString, grpcServerTlsFiles, loadConfig, type Config } from '../src/config.js';
+import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
+import { connectEventStore } from '../src/eventstore/connection.js';
+import { startApiServer, type ApiServer } from '../src/grpc/server.js';
+import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
+import { createLogger, type LedgerMetrics } from '../src/observability/index.js';
+
+export type ApiParts = {
+  readonly config: Config;
+  /** Where the event store is (ESDB_URL, or the embedded server's string). */
+  readonly esdbUrl: string;
+  readonly logger: Logger;
+  readonly metrics?: LedgerMetrics;
+  readonly readModel?: AccountReadModelQueries;
+};
+
+export type RunningApi = { readonly server: ApiServer; stop(): Promise<void> };
+
+/** The API process's parts: event-store client → command handler → gRPC server. */
+export async function startApi(parts: ApiParts): Promise<RunningApi> {
+  const { config, logger } = parts;
+  const esdb = connectEventStore(parts.esdbUrl);
+  const store = new EsdbAccountEventStore(esdb.client);
+  const handler = new CommandHandler({ store, maxRetries: config.COMMAND_MAX_RETRIES });
+  const server = await startApiServer({
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    maxMessageBytes: config.GRPC_MAX_MESSAGE_BYTES,
+    handler,
+    store,
+    logger,
+    credentials: serverCredentials(config),
+    ...(parts.metrics ? { metrics: parts.metrics } : {}),
+    ...(parts.readModel ? { readModel: parts.readModel } : {}),
+  });
+  return {
+    server,
+    stop: async () => {
+      await server.close();
+      await esdb.close();
+    },
+  };
+}
+
+function serverCredentials(config: Config): ServerCredentials {
+  const tls = grpcServerTlsFiles(config);
+  if (!tls) return ServerCredentials.createInsecure();
+  const ca = tls.clientCaFile ? readFileSync(tls.clientCaFile) : null;
+  return ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
+    ca !== null,
+  );
+}
+
+/** Standalone entry: `tsx workers/api.ts` against ESDB_URL (npm start embeds the store instead). */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
+  const esdbUrl = esdbConnectionString(config);
+  if (esdbUrl === undefined) throw new Error('the standalone API needs ESDB_URL (npm start runs it with an embedded store)');
+  const api = await startApi({ config, esdbUrl, logger });
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'api stopping');
+    await api.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

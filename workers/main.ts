@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { esdbConnectionString, loadConfig, type Config } from '../src/config.js';
+import { startEsdbServer } from '../src/esdb-server/index.js';
+import { createLogger, type Logger } from '../src/observability/index.js';
+import { startApi } from './api.js';
+
+/**
+ * `npm start`: every part of Ledger in one process, on embedded servers for
+ * whatever *_URL is unset. Parts start in order and stop in reverse; add a
+ * part by adding one entry to the list in main().
+ */
+type Part = { readonly name: string; stop(): Promise<void> };
+type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string };
+
+/** The event store: ESDB_URL, or the embedded server with its log under DATA_DIR/esdb. */
+async function eventStore(ctx: Context): Promise<Part> {
+  const external = esdbConnectionString(ctx.config);
+  if (external !== undefined) {
+    ctx.esdbUrl = external;
+    return { name: 'event store (external)', stop: async () => {} };
+  }
+  const esdb = await startEsdbServer({ port: 0, dataDir: join(ctx.config.DATA_DIR, 'esdb'), fsync: ctx.config.ESDB_FSYNC });
+  ctx.esdbUrl = esdb.connectionString;
+  ctx.logger.info({ url: esdb.connectionString, recovered: esdb.recovered }, 'embedded event store started');
+  return { name: 'embedded event store', stop: () => esdb.stop() };
+}
+
+async function api(ctx: Context): Promise<Part> {
+  if (ctx.esdbUrl === undefined) throw new Error('the API needs the event store started first');
+  const running = await startApi({ config: ctx.config, esdbUrl: ctx.esdbUrl, logger: ctx.logger.child({ part: 'api' }) });
+  return { name: 'api', stop: () => running.stop() };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const ctx: Context = { config, logger: createLogger({ service: 'ledger', level: config.LOG_LEVEL }) };
+  const parts: Part[] = [];
+  const stopAll = async () => {
+    for (const part of parts.reverse()) {
+      await part.stop().catch((err: unknown) => ctx.logger.error({ err, part: part.name }, 'stop failed'));
+    }
+  };
+  process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
+  try {
+    for (const start of [eventStore, api]) parts.push(await start(ctx));
+  } catch (err) {
+    ctx.logger.fatal({ err }, 'start failed');
+    await stopAll();
+    process.exit(1);
+  }
+  ctx.logger.info({ parts: parts.map((p) => p.name) }, 'ledger started');
+}
+
+void main();
