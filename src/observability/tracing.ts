@@ -1,3 +1,4 @@
+import { register } from 'node:module';
 import { context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -43,14 +44,17 @@ export interface Tracing {
 
 /**
  * Installs the tracer provider and the gRPC and MongoDB instrumentations.
- * Call it first in an entry point, before the modules that load
- * @grpc/grpc-js or mongodb, so the instrumentations can patch them.
+ * Call it before anything imports @grpc/grpc-js or mongodb (deploy/run.mjs
+ * does, then imports the worker): the packages are patched as they load.
  * `exporter` overrides the settings' exporter (tests pass an in-memory one).
  */
 export function startTracing(settings: TracingSettings | undefined, exporter?: SpanExporter): Tracing {
   if (settings === undefined) {
     return { enabled: false, tracer: trace.getTracer('ledger'), shutdown: () => Promise.resolve() };
   }
+  // ESM imports bypass require(), so the instrumentations only see packages
+  // loaded after this loader hook is registered (import-in-the-middle).
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   const spanExporter = exporter
     ?? (settings.exporter === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter(settings.url === undefined ? {} : { url: settings.url }));
   const provider = new NodeTracerProvider({
