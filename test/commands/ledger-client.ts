@@ -34,7 +34,8 @@ export class LedgerClient {
   ): Promise<Answer<MessageShape<O>>> {
     const path = `/${method.parent.typeName}/${method.name}`;
     return new Promise((resolve) => {
-      let trailer = new Metadata();
+      // grpc-js calls back before it emits 'status' (which carries the trailer): answer on 'status'.
+      let outcome: { err: ServiceError | null; response: MessageShape<O> | undefined } | undefined;
       const call = this.grpc.makeUnaryRequest(
         path,
         (b: Buffer) => b,
@@ -43,12 +44,14 @@ export class LedgerClient {
         options.metadata ?? new Metadata(),
         options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs },
         (err: ServiceError | null, response?: MessageShape<O>) => {
-          if (err || response === undefined) resolve(failure(err));
-          else resolve({ ok: true, response, trailer });
+          outcome = { err, response };
         },
       );
       call.on('status', (s) => {
-        trailer = s.metadata;
+        setImmediate(() => {
+          if (!outcome || outcome.err || outcome.response === undefined) resolve(failure(outcome?.err ?? null));
+          else resolve({ ok: true, response: outcome.response, trailer: s.metadata });
+        });
       });
     });
   }
