@@ -4,6 +4,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export type CommandOutcome = 'ok' | 'invalid' | 'rejected' | 'not_found' | 'conflict' | 'unavailable' | 'error';
 
 /** What the projector did with one event (STYLE.md §11), plus parked. */
+/** How far a projector is behind the head of the log. */
+export interface ProjectorLagReading {
+  readonly eventsBehind: bigint | number;
+  readonly timeBehindMs: number;
+}
+
 export type ProjectionOutcome = 'applied' | 'duplicate' | 'gap' | 'ignored' | 'failed';
 
 /**
@@ -22,6 +28,11 @@ export interface LedgerMetrics {
   projectorEvent(projection: string, outcome: ProjectionOutcome, count?: number): void;
   /** Age of the newest applied event (now − its occurred_at / created time). */
   projectorLag(projection: string, seconds: number): void;
+  /**
+   * Measure the lag at each scrape with `measure` (the projector's lag
+   * reporter), so the gauges stay true while the projector is idle or stuck.
+   */
+  watchProjectorLag(projections: readonly string[], measure: () => Promise<ProjectorLagReading>): void;
   /** An event was given up on and parked by the subscription. */
   eventParked(group: string, count?: number): void;
   /** A BullMQ job ended; `failed` when it threw (a retry will count again). */
@@ -60,9 +71,30 @@ export function createMetrics(registry: Registry, opts: { processMetrics?: boole
     name: 'ledger_projector_events_total', help: 'Events seen by the projector, by outcome',
     labelNames: ['projection', 'outcome'] as const, registers,
   });
+  let lagWatch: { projections: readonly string[]; measure: () => Promise<ProjectorLagReading> } | undefined;
+  let lagReading: Promise<ProjectorLagReading | undefined> | undefined;
+  // One measurement per scrape feeds both gauges; a failed one leaves the
+  // last values in place rather than failing the whole scrape.
+  const readLag = (): Promise<ProjectorLagReading | undefined> => {
+    if (lagWatch === undefined) return Promise.resolve(undefined);
+    lagReading ??= lagWatch.measure().catch(() => undefined).finally(() => { lagReading = undefined; });
+    return lagReading;
+  };
   const lag = new Gauge({
-    name: 'ledger_projector_lag_seconds', help: 'Age of the newest event the projector applied',
+    name: 'ledger_projector_lag_seconds', help: 'How far behind the head of the log the projector is, in time',
     labelNames: ['projection'] as const, registers,
+    async collect() {
+      const reading = await readLag();
+      if (reading !== undefined) for (const projection of lagWatch?.projections ?? []) this.set({ projection }, reading.timeBehindMs / 1000);
+    },
+  });
+  const lagEvents = new Gauge({
+    name: 'ledger_projector_lag_events', help: 'Account events in the log after the projector\'s checkpoint',
+    labelNames: ['projection'] as const, registers,
+    async collect() {
+      const reading = await readLag();
+      if (reading !== undefined) for (const projection of lagWatch?.projections ?? []) this.set({ projection }, Number(reading.eventsBehind));
+    },
   });
   const parked = new Counter({
     name: 'ledger_parked_events_total', help: 'Events parked after exhausting retries',
@@ -94,6 +126,10 @@ export function createMetrics(registry: Registry, opts: { processMetrics?: boole
     },
     projectorEvent: (projection, outcome, count = 1) => projected.inc({ projection, outcome }, count),
     projectorLag: (projection, seconds) => lag.set({ projection }, Math.max(0, seconds)),
+    watchProjectorLag(projections, measure) {
+      lagWatch = { projections, measure };
+      for (const projection of projections) lagEvents.set({ projection }, 0);
+    },
     eventParked: (group, count = 1) => parked.inc({ group }, count),
     jobFinished(queue, name, seconds, failed) {
       jobSeconds.observe({ queue, name, status: failed ? 'failed' : 'completed' }, seconds);

@@ -57,6 +57,23 @@ describe('GET /metrics', () => {
     expect(body).toMatch(/^ledger_process_cpu_seconds_total /m);
   });
 
+  test('projector lag is measured at scrape time, once per scrape for both gauges', async () => {
+    const watched = createMetrics(new Registry());
+    let measured = 0;
+    let behind = 42n;
+    watched.watchProjectorLag(['account_summaries', 'account_transactions'], async () => {
+      measured += 1;
+      return { eventsBehind: behind, timeBehindMs: 2_500 };
+    });
+    const first = await watched.registry.metrics();
+    expect(sample(first, 'ledger_projector_lag_events{projection="account_transactions"}')).toBe(42);
+    expect(sample(first, 'ledger_projector_lag_seconds{projection="account_summaries"}')).toBe(2.5);
+    expect(measured).toBe(1);
+    behind = 0n;
+    expect(sample(await watched.registry.metrics(), 'ledger_projector_lag_events{projection="account_summaries"}')).toBe(0);
+    expect(measured).toBe(2);
+  });
+
   test('/healthz follows the readiness callback, other paths are 404', async () => {
     ready = false;
     expect((await get('/healthz')).status).toBe(503);
