@@ -60,8 +60,12 @@ export async function countAccountEventsAfter(client: EventStoreDBClient, after:
 
 /** The newest record in $all (any stream): the head the lag is measured against. */
 export async function headOfLog(client: EventStoreDBClient): Promise<HeadOfAccounts> {
+  let head: HeadOfAccounts;
+  // Read to the end of the (one-record) answer rather than returning from the
+  // loop: cancelling the call early left the client unable to dispose while
+  // another call was in flight.
   for await (const resolved of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
-    if (resolved.event) return { position: resolved.event.position.commit, created: resolved.event.created };
+    if (resolved.event) head = { position: resolved.event.position.commit, created: resolved.event.created };
   }
-  return undefined;
+  return head;
 }

@@ -49,12 +49,10 @@ export class ProjectionLagReporter {
   }
 
   async measure(): Promise<ProjectionLag> {
-    const [behind, headCreated, parked, blocked] = await Promise.all([
-      this.probe.countAfter(this.progress.lastPosition, COUNT_CAP),
-      this.probe.headCreated(),
-      this.probe.parkedCount(),
-      this.store.countHolds(),
-    ]);
+    const behind = await this.probe.countAfter(this.progress.lastPosition, COUNT_CAP);
+    const headCreated = await this.probe.headCreated();
+    const parked = await this.probe.parkedCount();
+    const blocked = await this.store.countHolds();
     const last = this.progress.lastEventCreated;
     const timeBehindMs = behind.count === 0 || headCreated === undefined ? 0 : Math.max(0, headCreated.getTime() - (last?.getTime() ?? headCreated.getTime()));
     return {

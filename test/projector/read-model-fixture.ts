@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { MongoClient, type Db } from 'mongodb';
+import { pino } from 'pino';
+import { expect } from 'vitest';
+import { startEsdbServer, type EsdbServer } from '../../src/esdb-server/index.js';
+import { startFerretDb, type EmbeddedMongo } from '../../src/embedded/index.js';
+import { accountStream, type AccountEvent } from '../../src/domain/events.js';
+import { encodeEventData, encodeMetadata } from '../../src/domain/event-codec.js';
+import { AccountGapReader } from '../../src/eventstore/persistent-subscription-gap-reader.js';
+import { foldAccount } from '../../src/readmodels/account-fold.js';
+import { toRecordedAccountEvent } from '../../src/readmodels/recorded-account-event.js';
+import { startProjector, type ProjectorSettings, type RunningProjector } from '../../workers/projector.js';
+
+export const quietLogger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+
+export const testSettings = (overrides: Partial<ProjectorSettings> = {}): ProjectorSettings => ({
+  group: 'projector-test',
+  consumerStrategy: 'Pinned',
+  batchSize: 100,
+  batchMs: 20,
+  maxRetries: 2,
+  retryBackoffMs: 20,
+  messageTimeoutMs: 2_000,
+  statusIntervalMs: 200,
+  ...overrides,
+});
+
+/** Real servers for one test file: the embedded event store, FerretDB, and clients. */
+export class ReadModelFixture {
+  private constructor(
+    readonly esdbServer: EsdbServer,
+    readonly mongoServer: EmbeddedMongo,
+    readonly esdb: EventStoreDBClient,
+    readonly mongo: MongoClient,
+    readonly db: Db,
+  ) {}
+
+  static async start(opts: { mongoDataDir?: string } = {}): Promise<ReadModelFixture> {
+    const esdbServer = await startEsdbServer({ port: 0, memory: true });
+    const mongoServer = await startFerretDb(opts.mongoDataDir === undefined ? {} : { dataDir: opts.mongoDataDir });
+    const esdb = EventStoreDBClient.connectionString(esdbServer.connectionString);
+    // Short server selection: an outage shows up as an error the projector waits out.
+    const mongo = await MongoClient.connect(mongoServer.url, { serverSelectionTimeoutMS: 1_000 });
+    return new ReadModelFixture(esdbServer, mongoServer, esdb, mongo, mongo.db(`ledger_${randomUUID().slice(0, 8)}`));
+  }
+
+  async projector(overrides: Partial<ProjectorSettings> = {}): Promise<RunningProjector> {
+    return startProjector(this.esdb, this.db, testSettings(overrides), quietLogger);
+  }
+
+  async stop(): Promise<void> {
+    await this.mongo.close();
+    await this.esdb.dispose();
+    await this.mongoServer.stop();
+    await this.esdbServer.stop();
+  }
+
+  /** Appends domain events the way the command side stores them. */
+  async append(accountId: string, events: readonly AccountEvent[], at = new Date()): Promise<void> {
+    await this.esdb.appendToStream(
+      accountStream(accountId),
+      events.map((event, i) =>
+        jsonEvent({
+          type: event.type,
+          data: encodeEventData(event),
+          metadata: encodeMetadata({ occurredAt: new Date(at.getTime() + i).toISOString(), commandId: randomUUID(), correlationId: 'test', causationId: 'test', schemaVersion: 1 }),
+        }),
+      ),
+    );
+  }
+
+  /** What the read model must equal: the fold of each account's stream. */
+  async foldOfEventStore(accountId: string) {
+    const stored = await new AccountGapReader(this.esdb).readAccount(accountId, 0n, undefined);
+    return foldAccount(undefined, -1n, stored.map(toRecordedAccountEvent));
+  }
+
+  async readModelOf(accountId: string) {
+    const summary = await this.db.collection('account_summaries').findOne({ _id: accountId as never }, { useBigInt64: true });
+    const transactions = await this.db.collection('account_transactions').find({ account_id: accountId }, { useBigInt64: true }).sort({ revision: 1 }).toArray();
+    return { summary: summary ?? undefined, transactions };
+  }
+
+  /** Waits (bounded) until every account's documents equal the fold of its stream, field by field. */
+  async expectReadModelEqualsEventStore(accountIds: readonly string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const accountId of accountIds) {
+      const expected = await this.foldOfEventStore(accountId);
+      for (;;) {
+        const actual = await this.readModelOf(accountId);
+        const equal = actual.summary?.['revision'] === expected.summary?.revision && actual.transactions.length === expected.transactions.length;
+        if (equal || Date.now() > deadline) {
+          expect(actual.summary, `summary of ${accountId}`).toEqual(expected.summary);
+          expect(actual.transactions, `transactions of ${accountId}`).toEqual(expected.transactions);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+}
+
+export const opened = (accountId: string, ownerId = 'owner-1'): AccountEvent => ({ type: 'AccountOpened', data: { accountId, ownerId, currency: 'EUR' } });
+export const deposited = (amount: bigint): AccountEvent => ({ type: 'MoneyDeposited', data: { amount } });
+export const withdrawn = (amount: bigint): AccountEvent => ({ type: 'MoneyWithdrawn', data: { amount } });
