@@ -8,7 +8,8 @@ import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js'
 import { connectEventStore } from '../src/eventstore/connection.js';
 import { startApiServer, type ApiServer } from '../src/grpc/server.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
-import { createLogger, type LedgerMetrics } from '../src/observability/index.js';
+import { Registry } from 'prom-client';
+import { createLogger, createMetrics, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
 
 export type ApiParts = {
   readonly config: Config;
@@ -64,10 +65,14 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
   const esdbUrl = esdbConnectionString(config);
   if (esdbUrl === undefined) throw new Error('the standalone API needs ESDB_URL (npm start runs it with an embedded store)');
-  const api = await startApi({ config, esdbUrl, logger });
+  // Metrics (issue 7): one registry for this process, served on METRICS_PORT.
+  const metrics = createMetrics(new Registry(), { processMetrics: true });
+  const metricsServer = await startMetricsServer({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT });
+  const api = await startApi({ config, esdbUrl, logger, metrics });
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'api stopping');
     await api.stop();
+    await metricsServer.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

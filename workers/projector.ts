@@ -2,8 +2,9 @@ import { pathToFileURL } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import { loadConfig, type Config } from '../src/config.js';
-import { createLogger } from '../src/observability/index.js';
+import { esdbConnectionString, loadConfig, mongoSecurityOptions, type Config } from '../src/config.js';
+import { Registry } from 'prom-client';
+import { createLogger, createMetrics, projectorBatchHook, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
 import { AccountSubscription, ensureAccountSubscriptionGroup, type ConsumerStrategyName } from '../src/eventstore/persistent-subscription.js';
 import { countAccountEventsAfter, headOfLog, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
@@ -55,7 +56,9 @@ const TARGETS_TTL_MS = 1_000;
  * Starts a projector on clients the caller owns: ensures the read model and
  * the subscription group, then consumes until stop().
  */
-export async function startProjector(esdb: EventStoreDBClient, db: Db, settings: ProjectorSettings, logger: Logger): Promise<RunningProjector> {
+export async function startProjector(
+  esdb: EventStoreDBClient, db: Db, settings: ProjectorSettings, logger: Logger, metrics?: LedgerMetrics,
+): Promise<RunningProjector> {
   const registry = await ensureReadModel(db);
   const created = await ensureAccountSubscriptionGroup(esdb, {
     group: settings.group,
@@ -88,6 +91,7 @@ export async function startProjector(esdb: EventStoreDBClient, db: Db, settings:
     retryBackoffMs: settings.retryBackoffMs,
     unavailableBackoffMaxMs: 5_000,
     logger,
+    ...(metrics ? { onBatch: projectorBatchHook(metrics, 'accounts', settings.group) } : {}),
   });
   const reporter = new ProjectionLagReporter(
     [AccountSummaryProjection.name, AccountTransactionsProjection.name],
@@ -101,6 +105,7 @@ export async function startProjector(esdb: EventStoreDBClient, db: Db, settings:
     projector.progress,
     logger,
   );
+  metrics?.watchProjectorLag([AccountSummaryProjection.name, AccountTransactionsProjection.name], () => reporter.measure());
   projector.start();
   reporter.start(settings.statusIntervalMs);
   return {
@@ -123,12 +128,20 @@ async function main(): Promise<void> {
     // it; `npm start` runs the projector next to the embedded servers instead.
     throw new Error('the standalone projector needs ESDB_URL and MONGO_URL (npm start runs it with embedded servers)');
   }
-  const esdb = connectEventStore(config.ESDB_URL);
-  const mongo = await MongoClient.connect(config.MONGO_URL);
-  const running = await startProjector(esdb.client, mongo.db(config.MONGO_DB), projectorSettings(config), logger);
+  // TLS and credentials pass through from the config (issue 7).
+  const esdb = connectEventStore(esdbConnectionString(config) ?? config.ESDB_URL);
+  const mongo = await MongoClient.connect(config.MONGO_URL, mongoSecurityOptions(config));
+  // Metrics and /healthz (issue 7): ready while the projector is not waiting on a failing store.
+  const metrics = createMetrics(new Registry(), { processMetrics: true });
+  const running = await startProjector(esdb.client, mongo.db(config.MONGO_DB), projectorSettings(config), logger, metrics);
+  const metricsServer = await startMetricsServer({
+    registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT,
+    ready: () => !running.projector.progress.storeFailing,
+  });
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'projector stopping');
     await running.stop();
+    await metricsServer.close();
     await mongo.close();
     await esdb.close();
     process.exit(0);
