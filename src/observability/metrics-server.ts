@@ -8,7 +8,8 @@ export interface MetricsServerOptions {
   host: string;
   /**
    * Readiness for /healthz (the projector and jobs have no gRPC port, so
-   * Docker and Kubernetes probe this). Omitted: ready once listening.
+   * Docker and Kubernetes probe this; /livez only says the process answers).
+   * Omitted: ready once listening.
    */
   ready?: () => boolean;
 }
@@ -29,6 +30,10 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
         (body) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(body),
         (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
       );
+    } else if (path === '/livez') {
+      // Liveness: the event loop answers. A store outage is not a reason to
+      // restart the process, so readiness (/healthz) is kept apart.
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/healthz') {
       const ok = opts.ready?.() ?? true;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');

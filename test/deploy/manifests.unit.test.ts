@@ -114,6 +114,7 @@ describe('Kubernetes manifests', () => {
     } else {
       expect(ports.has('grpc')).toBe(false);
       expect(obj(readiness.httpGet, 'httpGet').path).toBe('/healthz');
+      expect(obj(liveness.httpGet, 'httpGet').path).toBe('/livez');
       expect(ports.has(String(obj(liveness.httpGet, 'httpGet').port))).toBe(true);
     }
 

@@ -74,9 +74,10 @@ describe('GET /metrics', () => {
     expect(measured).toBe(2);
   });
 
-  test('/healthz follows the readiness callback, other paths are 404', async () => {
+  test('/healthz follows the readiness callback, /livez does not, other paths are 404', async () => {
     ready = false;
     expect((await get('/healthz')).status).toBe(503);
+    expect((await get('/livez')).status).toBe(200);
     ready = true;
     expect((await get('/healthz')).status).toBe(200);
     expect((await get('/nothing-here')).status).toBe(404);
