@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startEsdbServer, type EsdbServer } from '../../src/esdb-server/index.js';
+import { AccountCommands } from '../../src/grpc/gen/ledger/v1/account_commands_pb.js';
+import { LedgerClient } from '../commands/ledger-client.js';
+import { ledgerProcess, type LedgerProcess } from '../reliability/ledger-process.js';
+
+// The api process as deployed (workers/api.ts): commands over gRPC, then
+// what a Prometheus scrape of its METRICS_PORT shows.
+let esdb: EsdbServer;
+let api: LedgerProcess;
+let client: LedgerClient;
+
+beforeAll(async () => {
+  esdb = await startEsdbServer({ port: 0, memory: true });
+  api = await ledgerProcess('api', { ESDB_URL: esdb.connectionString });
+  await api.start();
+  client = new LedgerClient(api.address);
+});
+afterAll(async () => {
+  client?.close();
+  await api?.stop();
+  await esdb?.stop();
+});
+
+const scrape = async (): Promise<string> => {
+  const res = await fetch(`http://127.0.0.1:${api.metricsPort}/metrics`);
+  expect(res.status).toBe(200);
+  return res.text();
+};
+const sample = (body: string, series: string): number | undefined => {
+  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
+
+describe('the api process exports its command metrics on METRICS_PORT', () => {
+  test('given an opened account, two deposits and an overdraft, then the counters and latency show them', async () => {
+    const accountId = randomUUID();
+    const opened = await client.call(AccountCommands.method.openAccount, {
+      commandId: randomUUID(), accountId, ownerId: 'owner-1', currency: 'EUR',
+    });
+    expect(opened.ok).toBe(true);
+    for (const amount of [100n, 50n]) {
+      const deposit = await client.call(AccountCommands.method.deposit, { commandId: randomUUID(), accountId, amount, currency: 'EUR' });
+      expect(deposit.ok).toBe(true);
+    }
+    const overdraft = await client.call(AccountCommands.method.withdraw, { commandId: randomUUID(), accountId, amount: 1_000n, currency: 'EUR' });
+    expect(overdraft.ok).toBe(false);
+    const invalid = await client.call(AccountCommands.method.deposit, { commandId: 'not-a-uuid', accountId, amount: 0n, currency: 'EUR' });
+    expect(invalid.ok).toBe(false);
+
+    const body = await scrape();
+    expect(sample(body, 'ledger_commands_total{type="OpenAccount",outcome="ok"}')).toBe(1);
+    expect(sample(body, 'ledger_commands_total{type="Deposit",outcome="ok"}')).toBe(2);
+    expect(sample(body, 'ledger_commands_total{type="Withdraw",outcome="rejected"}')).toBe(1);
+    expect(sample(body, 'ledger_commands_total{type="Deposit",outcome="invalid"}')).toBe(1);
+    expect(sample(body, 'ledger_command_duration_seconds_count{type="Deposit",outcome="ok"}')).toBe(2);
+    expect(body).toMatch(/^ledger_process_resident_memory_bytes \d+/m);
+  });
+
+  test('/healthz answers ready', async () => {
+    expect((await fetch(`http://127.0.0.1:${api.metricsPort}/healthz`)).status).toBe(200);
+  });
+});
