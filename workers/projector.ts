@@ -18,6 +18,8 @@ import { ProjectionLagReporter } from '../src/readmodels/projection-lag-reporter
 import type { ProjectionRegistry } from '../src/readmodels/projection-registry.js';
 import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
 import type { ProjectionTargets } from '../src/readmodels/read-model-store.js';
+import type { ProjectionSource } from '../src/readmodels/projection-source.js';
+import { decoderWith, type EventRepair } from '../src/readmodels/event-repairs.js';
 
 export type ProjectorSettings = {
   readonly group: string;
@@ -56,8 +58,15 @@ const TARGETS_TTL_MS = 1_000;
  * Starts a projector on clients the caller owns: ensures the read model and
  * the subscription group, then consumes until stop().
  */
+export type ProjectorHooks = {
+  /** Repairs deployed for known bad event shapes (src/readmodels/event-repairs.ts). */
+  readonly repairs?: readonly EventRepair[];
+  /** Wraps each subscription consumer (a decorator: tracing, fault injection in tests). */
+  readonly decorateSource?: (source: ProjectionSource) => ProjectionSource;
+};
+
 export async function startProjector(
-  esdb: EventStoreDBClient, db: Db, settings: ProjectorSettings, logger: Logger, metrics?: LedgerMetrics,
+  esdb: EventStoreDBClient, db: Db, settings: ProjectorSettings, logger: Logger, metrics?: LedgerMetrics, hooks: ProjectorHooks = {},
 ): Promise<RunningProjector> {
   const registry = await ensureReadModel(db);
   const created = await ensureAccountSubscriptionGroup(esdb, {
@@ -70,7 +79,8 @@ export async function startProjector(
   });
   logger.info({ group: settings.group, created: created === 'created', strategy: settings.consumerStrategy }, 'projector subscription group ready');
   const store = new MongoReadModelStore(db);
-  const writer = new AccountProjectionWriter(store, new AccountGapReader(esdb));
+  const decode = decoderWith(hooks.repairs ?? []);
+  const writer = new AccountProjectionWriter(store, new AccountGapReader(esdb), decode);
   let cached: { targets: ProjectionTargets; at: number } | undefined;
   const targets = async (): Promise<ProjectionTargets> => {
     if (cached === undefined || Date.now() - cached.at > TARGETS_TTL_MS) {
@@ -84,7 +94,10 @@ export async function startProjector(
     }
     return cached.targets;
   };
-  const projector = new AccountProjector(() => AccountSubscription.open(esdb, settings.group, settings.batchSize * 2), writer, store, targets, {
+  const decorate = hooks.decorateSource ?? ((source: ProjectionSource) => source);
+  const openSource = (): ProjectionSource => decorate(AccountSubscription.open(esdb, settings.group, settings.batchSize * 2));
+  const projector = new AccountProjector(openSource, writer, store, targets, {
+    decode,
     batchSize: settings.batchSize,
     batchMs: settings.batchMs,
     maxRetries: settings.maxRetries,

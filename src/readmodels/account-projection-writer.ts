@@ -4,6 +4,7 @@ import { appliedRevision, foldAccount, type EventOutcome } from './account-fold.
 import { toRecordedAccountEvent, type RecordedAccountEvent } from './recorded-account-event.js';
 import type { AccountHold, AccountStreamReader, GuardedSummary, ProjectionTargets, ReadModelStore } from './read-model-store.js';
 import type { AccountTransactionDocument } from './account-documents.js';
+import type { AccountEventDecoder } from './event-repairs.js';
 
 /** Thrown when a stream holds an event the projection cannot decode. */
 export class PoisonInStream extends Error {
@@ -39,6 +40,8 @@ export class AccountProjectionWriter {
   constructor(
     private readonly store: ReadModelStore,
     private readonly streams: AccountStreamReader,
+    /** The same decoder the projector uses, so gap fills see the same repairs. */
+    private readonly decode: AccountEventDecoder = toRecordedAccountEvent,
   ) {}
 
   async project(targets: ProjectionTargets, events: readonly RecordedAccountEvent[]): Promise<ProjectedBatch> {
@@ -101,7 +104,7 @@ export class AccountProjectionWriter {
     const stored = await this.streams.readAccount(accountId, from, to);
     return stored.map((s) => {
       try {
-        return toRecordedAccountEvent(s);
+        return this.decode(s);
       } catch (err) {
         if (err instanceof MalformedEvent) throw new PoisonInStream(accountId, s.revision, s.eventId, err.message);
         throw err;

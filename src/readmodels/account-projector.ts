@@ -9,6 +9,7 @@ import { ProjectorProgress } from './projector-progress.js';
 import type { ProjectionTargets, ReadModelStore } from './read-model-store.js';
 import { ReadModelUnavailable, isMongoUnavailable } from './read-model-unavailable.js';
 import { accountIdOfStream, toRecordedAccountEvent, type RecordedAccountEvent } from './recorded-account-event.js';
+import type { AccountEventDecoder } from './event-repairs.js';
 
 export type AccountProjectorOptions = {
   readonly batchSize: number;
@@ -20,6 +21,8 @@ export type AccountProjectorOptions = {
   /** Longest wait between attempts while Mongo or the event store is down. */
   readonly unavailableBackoffMaxMs: number;
   readonly logger: Logger;
+  /** Decoder with the deployed repairs (event-repairs.ts); plain decoding by default. */
+  readonly decode?: AccountEventDecoder;
   /** Called per batch with outcome counts (metrics hook). */
   readonly onBatch?: (size: number, seconds: number, outcomes: ReadonlyMap<EventOutcome | 'parked' | 'retried', number>) => void;
 };
@@ -89,7 +92,7 @@ export class AccountProjector {
     const failed: Failed[] = [];
     for (const delivery of batch) {
       try {
-        decoded.push({ delivery, recorded: toRecordedAccountEvent(delivery.stored) });
+        decoded.push({ delivery, recorded: (this.options.decode ?? toRecordedAccountEvent)(delivery.stored) });
       } catch (err) {
         if (!(err instanceof MalformedEvent)) throw err;
         failed.push({ delivery, reason: err.message });
