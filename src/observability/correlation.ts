@@ -15,3 +15,16 @@ export function correlationIdFrom(values: ReadonlyArray<string | Buffer>, newId:
   const text = typeof first === 'string' ? first : undefined;
   return text !== undefined && ACCEPTABLE.test(text) ? text : newId();
 }
+
+/**
+ * The correlation and causation ids recorded in an event's metadata (as the
+ * command side writes them), as log fields; empty when absent. Lets the
+ * projector's and jobs' lines about an event be found by the request's id.
+ */
+export function correlationFieldsOf(metadata: unknown): { correlation_id?: string; causation_id?: string } {
+  if (typeof metadata !== 'object' || metadata === null) return {};
+  const fields: { correlation_id?: string; causation_id?: string } = {};
+  if ('correlation_id' in metadata && typeof metadata.correlation_id === 'string') fields.correlation_id = metadata.correlation_id;
+  if ('causation_id' in metadata && typeof metadata.causation_id === 'string') fields.causation_id = metadata.causation_id;
+  return fields;
+}

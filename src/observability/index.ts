@@ -1,5 +1,5 @@
 export { createLogger, withCorrelation, type Logger, type LoggerOptions, type CorrelationIds } from './logger.js';
-export { CORRELATION_HEADER, correlationIdFrom } from './correlation.js';
+export { CORRELATION_HEADER, correlationFieldsOf, correlationIdFrom } from './correlation.js';
 export {
   createMetrics, secondsSince, type LedgerMetrics, type CommandOutcome, type ProjectionOutcome, type ProjectorLagReading,
 } from './metrics.js';

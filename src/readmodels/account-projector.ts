@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { MalformedEvent } from '../domain/event-codec.js';
+import { correlationFieldsOf } from '../observability/index.js';
 import { StoreUnavailable } from '../app/errors.js';
 import type { AccountProjectionWriter } from './account-projection-writer.js';
 import type { EventOutcome } from './account-fold.js';
@@ -147,7 +148,7 @@ export class AccountProjector {
   }
 
   private async settleFailed(source: ProjectionSource, { delivery, reason }: Failed): Promise<'parked' | 'retried'> {
-    const log = { event_id: delivery.stored.eventId, stream: delivery.stored.streamId, revision: String(delivery.stored.revision), type: delivery.stored.type, retry_count: delivery.retryCount, reason };
+    const log = { ...correlationFieldsOf(delivery.stored.metadata), event_id: delivery.stored.eventId, stream: delivery.stored.streamId, revision: String(delivery.stored.revision), type: delivery.stored.type, retry_count: delivery.retryCount, reason };
     if (delivery.retryCount >= this.options.maxRetries) {
       const accountId = accountIdOfStream(delivery.stored.streamId);
       // Record the hold before parking: once parked, later events of this

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { correlationIdFrom, createLogger, withCorrelation } from '../../src/observability/index.js';
+import { correlationFieldsOf, correlationIdFrom, createLogger, withCorrelation } from '../../src/observability/index.js';
 
 const capture = (): { stream: Writable; lines: () => Record<string, unknown>[] } => {
   const chunks: string[] = [];
@@ -43,4 +43,13 @@ describe('correlation id of an incoming call', () => {
   ])('%j gives %s', (values, expected) => {
     expect(correlationIdFrom(values, fresh)).toBe(expected);
   });
+});
+
+describe('correlation ids recorded in event metadata, as log fields', () => {
+  test.each([
+    [{ correlation_id: 'req-1', causation_id: 'cmd-1', schema_version: 1 }, { correlation_id: 'req-1', causation_id: 'cmd-1' }],
+    [{ correlation_id: 42 }, {}],
+    [null, {}],
+    ['correlation_id', {}],
+  ])('%j gives %j', (metadata, fields) => expect(correlationFieldsOf(metadata)).toEqual(fields));
 });
