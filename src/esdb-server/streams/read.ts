@@ -4,13 +4,12 @@ import type { StreamStore } from '../store/stream-store.js';
 import type { ResolvedEvent } from '../store/types.js';
 import type { ReadRequest } from './read-request.js';
 import { streamDeleted } from './rpc-errors.js';
-import { eventResponse, streamIdentifier } from './to-grpc.js';
+import { type ReadResponse, eventResponse, streamIdentifier } from './to-grpc.js';
 import { writeOrWait } from './response-writer.js';
 
-type ReadResp = InstanceType<typeof streamsPb.ReadResp>;
 const PAGE = 512;
 
-const writeAll = async (call: grpc.ServerWritableStream<unknown, ReadResp>, events: readonly ResolvedEvent[]): Promise<void> => {
+const writeAll = async (call: grpc.ServerWritableStream<unknown, ReadResponse>, events: readonly ResolvedEvent[]): Promise<void> => {
   for (const e of events) {
     const wait = writeOrWait(call, eventResponse(e));
     if (wait !== undefined) await wait;
@@ -22,7 +21,7 @@ export const readOnce = async (
   store: StreamStore,
   req: ReadRequest,
   count: bigint,
-  call: grpc.ServerWritableStream<unknown, ReadResp>,
+  call: grpc.ServerWritableStream<unknown, ReadResponse>,
 ): Promise<void> => {
   let left = count;
   if (req.source.kind === 'stream') {
@@ -33,7 +32,7 @@ export const readOnce = async (
       const r = store.readStream(streamId, { direction: req.direction, from, maxCount: page, resolveLinks: req.resolveLinks });
       if (r.kind === 'deleted') {
         if (from === req.source.from) {
-          call.destroy(streamDeleted(streamId));
+          call.emit('error', streamDeleted(streamId));
           return;
         }
         break;

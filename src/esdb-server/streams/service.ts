@@ -10,21 +10,30 @@ import { BadRequest, internal, invalidArgument } from './rpc-errors.js';
 import { CatchUpSubscription } from './subscription.js';
 
 type ReadReq = InstanceType<typeof streamsPb.ReadReq>;
-type ReadResp = InstanceType<typeof streamsPb.ReadResp>;
+import type { ReadResponse } from './to-grpc.js';
 
 /** event_store.client.streams.Streams over the store. */
 export const createStreamsService = (store: StreamStore): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } => {
-  const read = (call: grpc.ServerWritableStream<ReadReq, ReadResp>): void => {
+  const read = (call: grpc.ServerWritableStream<ReadReq, ReadResponse>): void => {
     try {
       const req = decodeReadRequest(call.request.getOptions());
       if (req.count === undefined) return new CatchUpSubscription(store, req, call).start();
-      readOnce(store, req, req.count, call).catch(() => call.destroy(internal()));
+      readOnce(store, req, req.count, call).catch(() => call.emit('error', internal()));
     } catch (err) {
-      call.destroy(err instanceof BadRequest ? err.rpc : invalidArgument('Malformed read request'));
+      call.emit('error', err instanceof BadRequest ? err.rpc : invalidArgument('Malformed read request'));
     }
   };
+  const base = streamsGrpc.StreamsService;
+  // Read responses for events arrive pre-encoded (see read-event-encoder.ts).
+  const definition: grpc.ServiceDefinition = {
+    ...base,
+    read: {
+      ...base.read,
+      responseSerialize: (v: ReadResponse): Buffer => (Buffer.isBuffer(v) ? v : base.read.responseSerialize(v)),
+    },
+  };
   return {
-    definition: streamsGrpc.StreamsService as unknown as grpc.ServiceDefinition,
+    definition,
     implementation: {
       read,
       append: appendHandler(store),

@@ -6,10 +6,9 @@ import type { RecordedEvent, ResolvedEvent } from '../store/types.js';
 import { DELETED_STREAM } from '../store/stream-metadata.js';
 import type { ReadRequest } from './read-request.js';
 import { streamDeleted } from './rpc-errors.js';
-import { eventResponse } from './to-grpc.js';
+import { type ReadResponse, eventResponse } from './to-grpc.js';
 import { writeOrWait } from './response-writer.js';
 
-type ReadResp = InstanceType<typeof streamsPb.ReadResp>;
 const PAGE = 512;
 /** Live events buffered for a slow client before it is sent back to catch-up reads. */
 const MAX_LIVE_BUFFER = 10_000;
@@ -32,7 +31,7 @@ export class CatchUpSubscription {
   constructor(
     private readonly store: StreamStore,
     private readonly req: ReadRequest,
-    private readonly call: grpc.ServerWritableStream<unknown, ReadResp>,
+    private readonly call: grpc.ServerWritableStream<unknown, ReadResponse>,
   ) {
     this.unlisten = store.onCommitted((records) => this.onCommitted(records));
     call.on('cancelled', () => this.close());
@@ -60,7 +59,7 @@ export class CatchUpSubscription {
 
   private fail(err: grpc.ServiceError): void {
     this.close();
-    this.call.destroy(err);
+    this.call.emit('error', err);
   }
 
   private async send(e: ResolvedEvent): Promise<void> {

@@ -1,5 +1,6 @@
 import { sharedPb, streamsPb } from '../generated.js';
 import type { RecordedEvent, ResolvedEvent } from '../store/types.js';
+import { encodeEventResponse } from './read-event-encoder.js';
 
 type GrpcRecorded = InstanceType<typeof streamsPb.ReadResp.ReadEvent.RecordedEvent>;
 
@@ -31,5 +32,7 @@ export const toReadEvent = (e: ResolvedEvent): InstanceType<typeof streamsPb.Rea
   return out;
 };
 
-export const eventResponse = (e: ResolvedEvent): InstanceType<typeof streamsPb.ReadResp> =>
-  new streamsPb.ReadResp().setEvent(toReadEvent(e));
+/** What the Read RPC writes: a message object, or an event response already encoded. */
+export type ReadResponse = InstanceType<typeof streamsPb.ReadResp> | Buffer;
+
+export const eventResponse = (e: ResolvedEvent): ReadResponse => encodeEventResponse(e);
