@@ -6,6 +6,9 @@ import { Redis } from 'ioredis';
  * restart commands wait for the reconnect instead of failing, so a rebuild in
  * progress pauses and goes on rather than losing its job.
  */
-export function openRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+export function openRedis(url: string, security: RedisSecurity = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...security });
 }
+
+/** Credentials and TLS from the config (src/config.ts redisSecurityOptions), passed through as is. */
+export type RedisSecurity = { readonly username?: string; readonly password?: string; readonly tls?: { readonly ca: Buffer } };
