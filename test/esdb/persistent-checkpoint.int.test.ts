@@ -15,15 +15,17 @@ afterAll(async () => env.stop());
 /** Checkpoint quickly in tests: after every acked event, or on the 100 ms timer. */
 const eager = { checkPointLowerBound: 1, checkPointUpperBound: 1, checkPointAfter: 100 };
 
+/** Reads to the end of the (one-event) read: leaving a client read early makes client.dispose() hang. */
 async function lastCheckpoint(client: EventStoreDBClient, key: string): Promise<{ type: string; data: unknown } | undefined> {
+  let last: { type: string; data: unknown } | undefined;
   try {
     for await (const e of client.readStream(`$persistentsubscription-${key}-checkpoint`, { direction: 'backwards', fromRevision: 'end', maxCount: 1 })) {
-      if (e.event) return { type: e.event.type, data: e.event.data };
+      if (e.event) last = { type: e.event.type, data: e.event.data };
     }
   } catch {
     return undefined;
   }
-  return undefined;
+  return last;
 }
 
 describe('checkpoints', () => {
@@ -93,7 +95,7 @@ describe('checkpoints', () => {
 });
 
 describe('server restart with the same data directory', () => {
-  it('keeps groups, settings and checkpoints: a group resumes where it was', async (ctx) => {
+  it('keeps groups, settings and checkpoints: a group resumes where it was', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'ledger-ps-'));
     try {
       const stream = uniqueStream('durable');
@@ -108,9 +110,7 @@ describe('server restart with the same data directory', () => {
 
       const second = await startServer({ dataDir });
       try {
-        const durable = await lastCheckpoint(second.client, `${stream}::g`);
-        // The store keeps nothing across restarts yet (memory only): nothing here to verify.
-        if (durable === undefined) ctx.skip();
+        expect((await lastCheckpoint(second.client, `${stream}::g`))?.data).toBe(2);
         const info = await second.client.getPersistentSubscriptionToStreamInfo(stream, 'g');
         expect(info.settings.maxRetryCount).toBe(7);
         const again = second.client.subscribeToPersistentSubscriptionToStream(stream, 'g');
