@@ -26,6 +26,8 @@ type AccountPlan = {
   readonly transactions: readonly AccountTransactionDocument[];
   readonly outcome: EventOutcome;
   readonly releaseHold: boolean;
+  /** Events from this revision on wait behind an undecodable one. */
+  readonly heldFrom?: bigint;
 };
 
 const MAX_CONFLICT_ROUNDS = 10;
@@ -96,7 +98,11 @@ export class AccountProjectionWriter {
     } catch (err) {
       if (!(err instanceof PoisonInStream)) throw err;
       await this.store.putHold({ accountId, revision: err.revision, eventId: err.eventId, reason: err.reason });
-      return { summary: undefined, transactions: [], outcome: 'held', releaseHold: false };
+      // Everything before the bad event still applies; nothing after it does.
+      const prefix = err.revision > from + 1n ? await this.readRecorded(accountId, from + 1n, err.revision - 1n) : [];
+      const fold = foldAccount(stored, from, prefix);
+      const summary = fold.summary === undefined || fold.revision === from ? undefined : { next: fold.summary, expectedRevision: stored?.revision };
+      return { summary, transactions: fold.transactions, outcome: 'gap', releaseHold: false, heldFrom: err.revision };
     }
   }
 
@@ -115,6 +121,7 @@ export class AccountProjectionWriter {
 
 function outcomeOf(e: RecordedAccountEvent, stored: AccountSummaryDocument | undefined, plan: AccountPlan): EventOutcome {
   if (e.revision <= appliedRevision(stored)) return 'duplicate';
+  if (plan.heldFrom !== undefined && e.revision >= plan.heldFrom) return 'held';
   if (plan.outcome === 'applied' && e.event === undefined) return 'ignored';
   return plan.outcome;
 }

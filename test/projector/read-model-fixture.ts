@@ -10,7 +10,8 @@ import { encodeEventData, encodeMetadata } from '../../src/domain/event-codec.js
 import { AccountGapReader } from '../../src/eventstore/persistent-subscription-gap-reader.js';
 import { foldAccount } from '../../src/readmodels/account-fold.js';
 import { toRecordedAccountEvent } from '../../src/readmodels/recorded-account-event.js';
-import { startProjector, type ProjectorSettings, type RunningProjector } from '../../workers/projector.js';
+import { startProjector, type ProjectorHooks, type ProjectorSettings, type RunningProjector } from '../../workers/projector.js';
+import type { AccountEventDecoder } from '../../src/readmodels/event-repairs.js';
 
 export const quietLogger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 
@@ -45,8 +46,8 @@ export class ReadModelFixture {
     return new ReadModelFixture(esdbServer, mongoServer, esdb, mongo, mongo.db(`ledger_${randomUUID().slice(0, 8)}`));
   }
 
-  async projector(overrides: Partial<ProjectorSettings> = {}): Promise<RunningProjector> {
-    return startProjector(this.esdb, this.db, testSettings(overrides), quietLogger);
+  async projector(overrides: Partial<ProjectorSettings> = {}, hooks: ProjectorHooks = {}): Promise<RunningProjector> {
+    return startProjector(this.esdb, this.db, testSettings(overrides), quietLogger, undefined, hooks);
   }
 
   async stop(): Promise<void> {
@@ -70,10 +71,16 @@ export class ReadModelFixture {
     );
   }
 
+  /** Writes an event straight to a stream, bypassing the codec (a foreign or broken writer). */
+  async appendRaw(accountId: string, type: string, data: Record<string, unknown>): Promise<void> {
+    const metadata = encodeMetadata({ occurredAt: new Date().toISOString(), commandId: randomUUID(), correlationId: 'raw', causationId: 'raw', schemaVersion: 1 });
+    await this.esdb.appendToStream(accountStream(accountId), [jsonEvent({ type, data, metadata })]);
+  }
+
   /** What the read model must equal: the fold of each account's stream. */
-  async foldOfEventStore(accountId: string) {
+  async foldOfEventStore(accountId: string, decode: AccountEventDecoder = toRecordedAccountEvent) {
     const stored = await new AccountGapReader(this.esdb).readAccount(accountId, 0n, undefined);
-    return foldAccount(undefined, -1n, stored.map(toRecordedAccountEvent));
+    return foldAccount(undefined, -1n, stored.map(decode));
   }
 
   async readModelOf(accountId: string) {
@@ -83,10 +90,10 @@ export class ReadModelFixture {
   }
 
   /** Waits (bounded) until every account's documents equal the fold of its stream, field by field. */
-  async expectReadModelEqualsEventStore(accountIds: readonly string[], timeoutMs = 30_000): Promise<void> {
+  async expectReadModelEqualsEventStore(accountIds: readonly string[], timeoutMs = 30_000, decode: AccountEventDecoder = toRecordedAccountEvent): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (const accountId of accountIds) {
-      const expected = await this.foldOfEventStore(accountId);
+      const expected = await this.foldOfEventStore(accountId, decode);
       for (;;) {
         const actual = await this.readModelOf(accountId);
         const equal = actual.summary?.['revision'] === expected.summary?.revision && actual.transactions.length === expected.transactions.length;

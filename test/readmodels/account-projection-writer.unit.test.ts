@@ -75,6 +75,15 @@ describe('AccountProjectionWriter', () => {
     expect(store.summaries.get('account_summaries')?.get(ACCOUNT)?.revision).toBe(1n);
   });
 
+  test('events before the undecodable one in the same batch still apply', async () => {
+    const store = new InMemoryReadModelStore();
+    const writer = new AccountProjectionWriter(store, streamOf(history, new Set([2n])));
+    const r = await writer.project(DEFAULT_TARGETS, [history[0]!, history[1]!, history[3]!]);
+    expect([...r.outcomes.values()]).toEqual(['gap', 'gap', 'held']);
+    expect(store.summaries.get('account_summaries')?.get(ACCOUNT)).toEqual(foldSummary(history.slice(0, 2)));
+    expect(store.holds.get(ACCOUNT)?.revision).toBe(2n);
+  });
+
   test('when the held event is applied after repair, the account catches up to the end of its stream', async () => {
     const store = new InMemoryReadModelStore();
     await new AccountProjectionWriter(store, streamOf(history, new Set([2n]))).project(DEFAULT_TARGETS, history.slice(0, 2));
