@@ -72,9 +72,11 @@ export async function startProjector(
   const created = await ensureAccountSubscriptionGroup(esdb, {
     group: settings.group,
     consumerStrategy: settings.consumerStrategy,
-    // The projector parks by itself after maxRetries; the server's own limit
-    // (for messages that time out) is kept above it, so parking stays ours.
-    maxRetryCount: settings.maxRetries + 5,
+    // The projector parks by itself after maxRetries of a failing event. The
+    // server's own limit counts timeouts too, which a Mongo outage causes
+    // while the projector holds its batch: kept high, so an outage of up to
+    // ~100 message timeouts never parks healthy events.
+    maxRetryCount: Math.max(settings.maxRetries + 5, 100),
     messageTimeoutMs: settings.messageTimeoutMs,
   });
   logger.info({ group: settings.group, created: created === 'created', strategy: settings.consumerStrategy }, 'projector subscription group ready');

@@ -31,7 +31,8 @@ export const testSettings = (overrides: Partial<ProjectorSettings> = {}): Projec
 export class ReadModelFixture {
   private constructor(
     readonly esdbServer: EsdbServer,
-    readonly mongoServer: EmbeddedMongo,
+    private mongoServer: EmbeddedMongo,
+    private readonly mongoDataDir: string | undefined,
     readonly esdb: EventStoreDBClient,
     readonly mongo: MongoClient,
     readonly db: Db,
@@ -43,11 +44,25 @@ export class ReadModelFixture {
     const esdb = EventStoreDBClient.connectionString(esdbServer.connectionString);
     // Short server selection: an outage shows up as an error the projector waits out.
     const mongo = await MongoClient.connect(mongoServer.url, { serverSelectionTimeoutMS: 1_000 });
-    return new ReadModelFixture(esdbServer, mongoServer, esdb, mongo, mongo.db(`ledger_${randomUUID().slice(0, 8)}`));
+    return new ReadModelFixture(esdbServer, mongoServer, opts.mongoDataDir, esdb, mongo, mongo.db(`ledger_${randomUUID().slice(0, 8)}`));
   }
 
   async projector(overrides: Partial<ProjectorSettings> = {}, hooks: ProjectorHooks = {}): Promise<RunningProjector> {
     return startProjector(this.esdb, this.db, testSettings(overrides), quietLogger, undefined, hooks);
+  }
+
+  /** Stops Mongo (FerretDB) and returns a function that starts it again on the same port and data. */
+  async stopMongo(): Promise<() => Promise<void>> {
+    if (this.mongoDataDir === undefined) throw new Error('start the fixture with a mongoDataDir to restart Mongo');
+    const port = Number(new URL(this.mongoServer.url).port);
+    await this.mongoServer.stop();
+    return async () => {
+      this.mongoServer = await startFerretDb({ dataDir: this.mongoDataDir, port });
+    };
+  }
+
+  get mongoUrl(): string {
+    return this.mongoServer.url;
   }
 
   async stop(): Promise<void> {
