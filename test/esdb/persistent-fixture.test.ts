@@ -3,7 +3,14 @@
  * itself: no tier in its name, so vitest does not collect it).
  */
 import { randomUUID } from 'node:crypto';
-import { EventStoreDBClient, jsonEvent, type PersistentSubscriptionToStream, type PersistentSubscriptionToAll } from '@eventstore/db-client';
+import {
+  EventStoreDBClient,
+  jsonEvent,
+  type PersistentSubscriptionToAll,
+  type PersistentSubscriptionToAllResolvedEvent,
+  type PersistentSubscriptionToStream,
+  type PersistentSubscriptionToStreamResolvedEvent,
+} from '@eventstore/db-client';
 import { startEsdbServer, type EsdbServer } from '../../src/esdb-server/index.js';
 
 export interface Running {
@@ -34,7 +41,8 @@ export async function appendNumbered(client: EventStoreDBClient, stream: string,
 }
 
 type Subscription = PersistentSubscriptionToStream | PersistentSubscriptionToAll;
-export type Delivery = Parameters<Subscription['ack']>[0];
+/** What a persistent subscription hands out: the event, its link, and the retry count. */
+export type Delivery = PersistentSubscriptionToStreamResolvedEvent | PersistentSubscriptionToAllResolvedEvent;
 
 /**
  * Reads deliveries until `count` arrived (or the time runs out), calling
