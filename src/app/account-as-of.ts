@@ -1,5 +1,6 @@
 import { AccountNotFound, RevisionNotReached, accountStream, evolve, initialAccount, type Account } from '../domain/index.js';
 import type { AccountEventStore, StoredEvent } from './event-store.js';
+import { usableSnapshot, type AccountSnapshot, type AccountSnapshots } from './account-snapshot.js';
 
 export type AsOf = { readonly timestamp: Date } | { readonly revision: bigint };
 
@@ -19,15 +20,17 @@ export type AccountAsOf = {
  * before it; occurred_at never decreases within a stream (the command
  * handler sees to it), so that is a prefix of the stream.
  */
-export async function getAccountAsOf(store: AccountEventStore, accountId: string, asOf: AsOf): Promise<AccountAsOf> {
-  const events = await store.readStream(accountStream(accountId), 0n);
-  const head = events.at(-1)?.revision ?? -1n;
+export async function getAccountAsOf(store: AccountEventStore, accountId: string, asOf: AsOf, snapshots?: AccountSnapshots): Promise<AccountAsOf> {
+  // The nearest snapshot at or before the point, if any, then the events after it (issue 6).
+  const snap = snapshots && (await usableSnapshot(() => snapshots.atOrBefore(accountId, asOf)));
+  const events = await store.readStream(accountStream(accountId), (snap?.loaded.revision ?? -1n) + 1n);
+  const head = events.at(-1)?.revision ?? snap?.loaded.revision ?? -1n;
   if ('revision' in asOf && asOf.revision > head) throw new RevisionNotReached(asOf.revision, head);
   const included = (e: StoredEvent): boolean =>
     'revision' in asOf ? e.revision <= asOf.revision : occurredAt(e).getTime() <= asOf.timestamp.getTime();
 
-  let state: Account = initialAccount;
-  let view: Omit<AccountAsOf, 'state'> | undefined;
+  let state: Account = snap?.loaded.state ?? initialAccount;
+  let view: Omit<AccountAsOf, 'state'> | undefined = snap && viewOfSnapshot(snap);
   for (const stored of events) {
     if (!included(stored)) break;
     if (!stored.event) continue;
@@ -44,6 +47,13 @@ export async function getAccountAsOf(store: AccountEventStore, accountId: string
   }
   if (state.status === 'none' || view === undefined) throw new AccountNotFound(accountId);
   return { state, ...view };
+}
+
+function viewOfSnapshot(snap: AccountSnapshot): Omit<AccountAsOf, 'state'> | undefined {
+  const { openedAt, lastTxAt, closedAt, loaded } = snap;
+  if (openedAt === undefined || loaded.lastOccurredAt === undefined) return undefined;
+  const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
+  return { revision: loaded.revision, openedAt: new Date(openedAt), lastTxAt: date(lastTxAt), closedAt: date(closedAt), updatedAt: new Date(loaded.lastOccurredAt) };
 }
 
 const occurredAt = (e: StoredEvent): Date => (e.metadata ? new Date(e.metadata.occurredAt) : e.created);

@@ -11,9 +11,11 @@ import {
 import { AccountCache } from './account-cache.js';
 import { DeadlineExceeded } from './errors.js';
 import type { AccountEventStore } from './event-store.js';
+import type { AccountSnapshots } from './account-snapshot.js';
 import { loadAccount } from './load-account.js';
 import { applyAppended, currentOutcome, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
-import { OneAtATime } from './one-at-a-time.js';
+import { BatchPerStream, settle, type Settled } from './batch-per-stream.js';
+import { planBatch } from './command-batch.js';
 
 export type CommandEnvelope = {
   readonly command: AccountCommand;
@@ -41,18 +43,22 @@ export type CommandHandlerOptions = {
   readonly cacheSize?: number;
   readonly clock?: () => Date;
   readonly random?: () => number;
-  /** Called after each successful append (the snapshot policy hooks in here). */
-  readonly afterAppend?: (loaded: LoadedAccount) => void;
+  /** Called after each successful append with the revision before it (the snapshot policy hooks in here). */
+  readonly afterAppend?: (loaded: LoadedAccount, previousRevision: bigint) => void;
+  /** Where a load without a cached state starts (issue 6); without it, from the first event. */
+  readonly snapshots?: AccountSnapshots;
 };
 
 /**
  * load → decide → append with the revision decided on (STYLE.md, Emmett's recipe).
- * Commands on one stream run one at a time in this process; against other
- * writers a conflict catches up from the cached revision and decides again.
+ * Commands on one stream are handled one batch at a time in this process
+ * (those that queued while an append was in flight are decided in order and
+ * appended together); against other writers a conflict catches up from the
+ * cached revision and decides again.
  */
 export class CommandHandler {
   private readonly cache: AccountCache;
-  private readonly lanes = new OneAtATime();
+  private readonly batches: BatchPerStream<CommandEnvelope, HandledCommand>;
   private readonly clock: () => Date;
   private readonly random: () => number;
 
@@ -60,18 +66,63 @@ export class CommandHandler {
     this.cache = new AccountCache(options.cacheSize ?? 10_000);
     this.clock = options.clock ?? (() => new Date());
     this.random = options.random ?? Math.random;
+    this.batches = new BatchPerStream((_stream, envelopes) => this.handleBatch(envelopes), options.maxBatch ?? 100);
   }
 
   handle(envelope: CommandEnvelope): Promise<HandledCommand> {
     const stream = accountStream(envelope.command.data.accountId);
-    return this.lanes.run(stream, () => this.handleInLane(envelope));
+    return this.batches.submit(stream, envelope);
   }
 
-  private async handleInLane(envelope: CommandEnvelope): Promise<HandledCommand> {
+  /** Commands for one account that queued together: one append for all that can go together. */
+  private async handleBatch(envelopes: readonly CommandEnvelope[]): Promise<Settled<HandledCommand>[]> {
+    const [first] = envelopes;
+    if (first === undefined) return [];
+    if (envelopes.length === 1) return [await settle(this.handleOne(first))];
+    const accountId = first.command.data.accountId;
+    const cached = this.cache.get(accountStream(accountId));
+    const loaded = cached ?? (await loadAccount(this.options.store, accountId));
+    const plan = planBatch(loaded, cached === undefined, envelopes, Date.now());
+    const results: Settled<HandledCommand>[] = [];
+    for (const [index, answer] of plan.answered) {
+      const earlier = 'duplicateOf' in answer ? loaded.commands.get(answer.duplicateOf) : undefined;
+      results[index] = earlier ? { ok: true, value: { ...earlier, retries: 0, duplicate: true } } : { ok: false, error: 'error' in answer ? answer.error : undefined };
+    }
+    const alone = [...plan.alone];
+    if (plan.planned.length > 0) {
+      const occurredAt = this.occurredAt(loaded);
+      try {
+        await this.options.store.appendToStream(
+          loaded.stream,
+          plan.planned.flatMap((p) => p.events.map((event) => ({ event, metadata: this.metadata(p.envelope, occurredAt) }))),
+          loaded.revision,
+        );
+        // Read our events back: each command's answer is where its own last event landed, as any later reader sees it.
+        const next = await loadAccount(this.options.store, accountId, loaded);
+        this.cache.set(next);
+        this.options.afterAppend?.(next);
+        for (const p of plan.planned) {
+          const outcome = next.commands.get(p.envelope.commandId) ?? currentOutcome(next);
+          results[p.index] = { ok: true, value: { ...outcome, retries: 0, duplicate: false } };
+        }
+      } catch (e) {
+        if (!(e instanceof RevisionConflict)) throw e;
+        // Another writer got in first: each command goes the careful way (catch up, decide again).
+        alone.push(...plan.planned.map((p) => p.index));
+      }
+    }
+    for (const index of alone.sort((a, b) => a - b)) {
+      const envelope = envelopes[index];
+      if (envelope) results[index] = await settle(this.handleOne(envelope));
+    }
+    return results;
+  }
+
+  private async handleOne(envelope: CommandEnvelope): Promise<HandledCommand> {
     const { store, maxRetries } = this.options;
     const accountId = envelope.command.data.accountId;
     const cached = this.cache.get(accountStream(accountId));
-    let loaded = cached ?? (await loadAccount(store, accountId));
+    let loaded = cached ?? (await loadAccount(store, accountId, undefined, this.options.snapshots));
     let fresh = cached === undefined; // read from the store during this call
     let retries = 0;
     for (;;) {
@@ -109,7 +160,7 @@ export class CommandHandler {
         );
         const next = applyAppended(loaded, events, envelope.commandId, occurredAt, appended);
         this.cache.set(next.loaded);
-        this.options.afterAppend?.(next.loaded);
+        this.options.afterAppend?.(next.loaded, loaded.revision);
         return { ...next.outcome, retries, duplicate: false };
       } catch (e) {
         if (!(e instanceof RevisionConflict)) throw e;

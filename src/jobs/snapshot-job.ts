@@ -18,6 +18,3 @@ export const snapshotJobId = (accountId: string, revision: number, every: number
 /** Bucket k holds revisions whose event count (revision + 1) lies in [k·every, (k+1)·every). */
 export const snapshotBucket = (revision: number, every: number): number => Math.floor((revision + 1) / every);
 
-/** True when an append moving the stream from `before` (-1: new stream) to `after` crossed a multiple of `every`. */
-export const crossesSnapshotBoundary = (before: number, after: number, every: number): boolean =>
-  snapshotBucket(before, every) < snapshotBucket(after, every);

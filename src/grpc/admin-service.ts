@@ -1,0 +1,151 @@
+import { timingSafeEqual } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { DurationSchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { RebuildView, StartRebuildResult } from '../jobs/rebuild-jobs.js';
+import type { ProjectionRecord } from '../readmodels/projection-registry.js';
+import {
+  ProjectionSchema,
+  RebuildSchema,
+  RebuildState,
+  type CancelRebuildRequest,
+  type GetRebuildRequest,
+  type Rebuild,
+  type ReplayParkedRequest,
+  type StartRebuildRequest,
+} from './gen/ledger/v1/admin_pb.js';
+
+/** What the Admin service drives; the entry point wires RebuildJobs, the registry and the subscription adapter. */
+export type AdminBackend = {
+  /** ADMIN_TOKEN; undefined refuses every call. */
+  readonly token: string | undefined;
+  readonly rebuildable: readonly string[];
+  readonly defaultGroup: string;
+  readonly rebuilds: {
+    start(projection: string): Promise<StartRebuildResult>;
+    get(id: string): Promise<RebuildView | undefined>;
+    cancel(id: string): Promise<RebuildView | undefined>;
+    running(): Promise<Map<string, RebuildView>>;
+  };
+  listProjections(): Promise<ProjectionRecord[]>;
+  /** Replays a group's parked events; undefined when the group does not exist. */
+  replayParked(group: string): Promise<bigint | undefined>;
+};
+
+type Failure = { code: status; details: string };
+const fail = (code: status, details: string): Failure => ({ code, details });
+const isFailure = (v: unknown): v is Failure => typeof v === 'object' && v !== null && 'code' in v && 'details' in v;
+
+/** `authorization: Bearer <token>`, compared in constant time. */
+export function authorized(metadata: Metadata, token: string | undefined): boolean {
+  if (token === undefined) return false;
+  const given = metadata.get('authorization')[0];
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(`Bearer ${token}`);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function unary<Req, Res>(backend: AdminBackend, body: (req: Req) => Promise<Res | Failure>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    if (!authorized(call.metadata, backend.token)) {
+      callback({ code: status.UNAUTHENTICATED, details: 'Admin calls need metadata "authorization: Bearer <ADMIN_TOKEN>"' });
+      return;
+    }
+    body(call.request).then(
+      (res) => (isFailure(res) ? callback(res) : callback(null, res)),
+      (err: unknown) => callback({ code: status.UNAVAILABLE, details: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+}
+
+/** The Admin service implementation (proto/ledger/v1/admin.proto). */
+export function adminService(backend: AdminBackend): UntypedServiceImplementation {
+  return {
+    listProjections: unary(backend, async () => {
+      const [records, running] = await Promise.all([backend.listProjections(), backend.rebuilds.running()]);
+      return {
+        projections: records.map((p) => {
+          const lag = p.lag;
+          const rebuild = running.get(p.name);
+          return create(ProjectionSchema, {
+            name: p.name,
+            activeCollection: p.activeCollection,
+            status: rebuild ? 'rebuilding' : p.status,
+            checkpointPosition: lag?.checkpointPosition ?? 0n,
+            eventsBehind: lag?.eventsBehind ?? 0n,
+            ...(lag ? { timeBehind: duration(lag.timeBehindMs) } : {}),
+            eventsPerSecond: lag?.eventsPerSecond ?? 0,
+            parkedCount: lag?.parkedCount ?? 0n,
+            blockedAccounts: BigInt(lag?.blockedAccounts ?? 0),
+            rebuildId: rebuild?.id ?? '',
+          });
+        }),
+      };
+    }),
+    startRebuild: unary(backend, async (req: StartRebuildRequest) => {
+      if (!backend.rebuildable.includes(req.projection)) {
+        return fail(status.INVALID_ARGUMENT, `projection: must be one of ${backend.rebuildable.join(', ')}`);
+      }
+      const { started, rebuild } = await backend.rebuilds.start(req.projection);
+      if (!started) return fail(status.ALREADY_EXISTS, `a rebuild of ${req.projection} is running: ${rebuild.id}`);
+      return { rebuild: toProto(rebuild) };
+    }),
+    getRebuild: unary(backend, async (req: GetRebuildRequest) => {
+      const view = await backend.rebuilds.get(req.id);
+      return view ? { rebuild: toProto(view) } : fail(status.NOT_FOUND, `no rebuild ${req.id}`);
+    }),
+    cancelRebuild: unary(backend, async (req: CancelRebuildRequest) => {
+      const view = await backend.rebuilds.cancel(req.id);
+      if (!view) return fail(status.NOT_FOUND, `no rebuild ${req.id}`);
+      if (view.state === 'completed' || view.progress?.phase === 'flipped') {
+        return fail(status.FAILED_PRECONDITION, `rebuild ${req.id} already switched readers to ${view.targetCollection}`);
+      }
+      return { rebuild: toProto(view) };
+    }),
+    replayParked: unary(backend, async (req: ReplayParkedRequest) => {
+      const group = req.group || backend.defaultGroup;
+      const replayed = await backend.replayParked(group);
+      return replayed === undefined ? fail(status.NOT_FOUND, `no subscription group ${group}`) : { replayed };
+    }),
+  };
+}
+
+const states: Record<RebuildView['state'], RebuildState> = {
+  queued: RebuildState.QUEUED,
+  running: RebuildState.RUNNING,
+  catching_up: RebuildState.CATCHING_UP,
+  completed: RebuildState.COMPLETED,
+  cancelled: RebuildState.CANCELLED,
+  failed: RebuildState.FAILED,
+};
+
+function toProto(v: RebuildView): Rebuild {
+  const p = v.progress;
+  const position = p?.position ? BigInt(p.position.commit) : 0n;
+  const head = p ? BigInt(p.headPosition) : 0n;
+  const rate = p?.eventsPerSecond ?? 0;
+  // Positions are bytes of log, not events: estimate from the share of the log still ahead.
+  const left = p && rate > 0 && position > 0n && head > position
+    ? (Number(head - position) / Number(position)) * p.eventsDone / rate
+    : 0;
+  return create(RebuildSchema, {
+    id: v.id,
+    projection: v.projection,
+    state: states[v.state],
+    position,
+    headPosition: head,
+    eventsDone: BigInt(p?.eventsDone ?? 0),
+    eventsPerSecond: rate,
+    estimatedTimeLeft: duration(left * 1000),
+    targetCollection: v.targetCollection,
+    ...(p ? { startedAt: timestampFromDate(new Date(p.startedAt)) } : {}),
+    ...(v.finishedAt ? { finishedAt: timestampFromDate(new Date(v.finishedAt)) } : {}),
+    error: v.error ?? '',
+  });
+}
+
+const duration = (ms: number) => {
+  const whole = Math.max(0, Math.round(ms));
+  return create(DurationSchema, { seconds: BigInt(Math.floor(whole / 1000)), nanos: (whole % 1000) * 1_000_000 });
+};
