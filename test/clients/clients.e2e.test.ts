@@ -120,12 +120,12 @@ beforeAll(async () => {
       env: { ...process.env, PATH: `${goBin}:${process.env.PATH ?? ''}` },
       timeout: 60_000,
     });
-    await run('go', ['build', '-o', GO_CLIENT, './cmd/ledgerclient'], { cwd: join(CLIENTS, 'go'), timeout: 240_000 });
+    await run('go', ['build', '-o', GO_CLIENT, './cmd/ledgerclient'], { cwd: join(CLIENTS, 'go'), timeout: 480_000 });
     ledger = await startLedger();
   } catch (err) {
     setupError = err;
   }
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await ledger?.stop();
