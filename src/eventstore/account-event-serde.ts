@@ -2,6 +2,7 @@ import { jsonEvent, type EventData, type JSONEventType, type ResolvedEvent } fro
 import { decodeEvent, decodeMetadata, encodeEventData, encodeMetadata } from '../domain/index.js';
 import type { NewEvent, StoredEvent } from '../app/index.js';
 import { eventIdFor } from './event-ids.js';
+import { traceContextCarrier } from '../observability/index.js';
 
 /** A domain event with its metadata → the client's JSON event with a deterministic id. */
 export function toEventData(stream: string, event: NewEvent, index: number): EventData<JSONEventType> {
@@ -9,7 +10,9 @@ export function toEventData(stream: string, event: NewEvent, index: number): Eve
     id: eventIdFor(stream, event.metadata.commandId, index),
     type: event.event.type,
     data: encodeEventData(event.event),
-    metadata: encodeMetadata(event.metadata),
+    // W3C trace context of the request (nothing when tracing is off), so the
+    // projector can link its batch to this trace (issue 7).
+    metadata: { ...encodeMetadata(event.metadata), ...traceContextCarrier() },
   });
 }
 

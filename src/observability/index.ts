@@ -10,3 +10,4 @@ export {
 export { commandMetricsInterceptor, outcomeOfStatus } from './command-metrics-interceptor.js';
 export { timedJob } from './timed-job.js';
 export { projectorBatchHook } from './projector-batch-hook.js';
+export { inBatchSpan } from './batch-span.js';

@@ -72,6 +72,11 @@ export function startTracing(settings: TracingSettings | undefined, exporter?: S
     shutdown: async () => {
       unregister();
       await provider.shutdown();
+      // The OpenTelemetry API keeps the provider in process-wide slots that
+      // can be set only once; free them so a later startTracing takes effect.
+      trace.disable();
+      propagation.disable();
+      context.disable();
     },
   };
 }

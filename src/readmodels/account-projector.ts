@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { MalformedEvent } from '../domain/event-codec.js';
-import { correlationFieldsOf } from '../observability/index.js';
+import { correlationFieldsOf, inBatchSpan } from '../observability/index.js';
 import { StoreUnavailable } from '../app/errors.js';
 import type { AccountProjectionWriter } from './account-projection-writer.js';
 import type { EventOutcome } from './account-fold.js';
@@ -100,7 +100,9 @@ export class AccountProjector {
       }
     }
     const counts = new Map<EventOutcome | 'parked' | 'retried', number>();
-    const outcomes = await this.writeWhileAvailable(decoded.map((d) => d.recorded));
+    // One span per batch, linked to the requests' traces (issue 7); free when tracing is off.
+    const outcomes = await inBatchSpan('project batch', decoded.map((d) => d.delivery.stored.metadata), () =>
+      this.writeWhileAvailable(decoded.map((d) => d.recorded)));
     if (outcomes === undefined) {
       // Not a store outage: the batch itself failed. Hand every event back
       // (the server counts retries), so a bad event ends up parked.

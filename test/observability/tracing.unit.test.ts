@@ -2,7 +2,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { context, trace } from '@opentelemetry/api';
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { contextFromCarrier, startTracing, traceContextCarrier, tracingSettings } from '../../src/observability/index.js';
+import { contextFromCarrier, inBatchSpan, startTracing, traceContextCarrier, tracingSettings } from '../../src/observability/index.js';
 
 // InMemorySpanExporter forgets its spans on shutdown; keep them to look at after the flush.
 class KeepingExporter extends InMemorySpanExporter {
@@ -50,5 +50,24 @@ describe('tracing is off by default and on with the standard OTEL_* variables', 
     expect(spans[1]?.spanContext().traceId).toBe(spans[0]?.spanContext().traceId);
     expect(spans[1]?.parentSpanContext?.spanId).toBe(spans[0]?.spanContext().spanId);
     expect(spans[0]?.resource.attributes['service.name']).toBe('ledger-test');
+  });
+
+  test('a projector batch span links to the requests whose events it carries', async () => {
+    const exporter = new KeepingExporter();
+    const tracing = startTracing({ exporter: 'console', serviceName: 'ledger-test' }, exporter);
+    const requests = ['Deposit', 'Withdraw'].map((n) => tracing.tracer.startSpan(n));
+    const metadata: unknown[] = requests.map((span) => ({
+      command_id: 'c', ...traceContextCarrier(trace.setSpan(context.active(), span)),
+    }));
+    requests.forEach((s) => s.end());
+    metadata.push({ command_id: 'written before tracing was on' }, null);
+    await expect(inBatchSpan('project batch', metadata, async () => 'written')).resolves.toBe('written');
+    await expect(inBatchSpan('project batch', [], async () => { throw new Error('mongo down'); })).rejects.toThrow('mongo down');
+    await tracing.shutdown();
+
+    const [ok, failed] = exporter.getFinishedSpans().filter((s) => s.name === 'project batch');
+    expect(ok?.links.map((l) => l.context.spanId)).toEqual(requests.map((s) => s.spanContext().spanId));
+    expect(ok?.attributes['ledger.batch.size']).toBe(4);
+    expect(failed?.status.code).toBe(2);
   });
 });
