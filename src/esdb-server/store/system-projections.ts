@@ -29,19 +29,12 @@ export const parseLink = (data: Uint8Array): { streamId: string; revision: bigin
 
 // What the real projections put in a link's metadata; clients read `$causedBy`
 // (the target's event id) and `$o` (the original stream).
-const linkMetadata = (target: RecordedEvent): Uint8Array =>
-  new Uint8Array(
-    Buffer.from(
-      JSON.stringify({
-        $v: '1:-1:1:4',
-        $c: Number(target.position),
-        $p: Number(target.position),
-        $o: target.streamId,
-        $causedBy: target.eventId,
-      }),
-      'utf8',
-    ),
-  );
+const linkMetadata = (target: RecordedEvent): Uint8Array => {
+  const pos = target.position.toString();
+  // Stream names and ids are JSON-encoded; the rest are numbers.
+  const text = `{"$v":"1:-1:1:4","$c":${pos},"$p":${pos},"$o":${JSON.stringify(target.streamId)},"$causedBy":"${target.eventId}"}`;
+  return Buffer.from(text, 'utf8');
+};
 
 export const projectedLinks = (
   event: RecordedEvent,
