@@ -6,7 +6,7 @@ export interface GroupMessage {
   /** The id a consumer acks with: the link's when there is one (as the client sends it). */
   readonly id: string;
   /** Deliveries so far that were not acknowledged. */
-  retryCount: number;
+  readonly retryCount: number;
   /**
    * Ordinal in the group's read order, for checkpointing; undefined for a
    * replayed parked message, which is already behind the checkpoint.

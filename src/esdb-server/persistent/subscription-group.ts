@@ -1,7 +1,8 @@
 import type { EventLog, RecordedEvent } from '../store/types.js';
 import { CheckpointTracker } from './checkpoint-tracker.js';
 import { createConsumerStrategy, type ConsumerStrategy } from './consumer-strategy.js';
-import { allFilter, lastLogPosition, readSource, type ReadCursor } from './event-source.js';
+import { allFilter, readSource, type ReadCursor } from './event-source.js';
+import { startingPoint } from './starting-point.js';
 import { GroupConsumer, type ConsumerInfo, type ConsumerLink, type DropReason } from './group-consumer.js';
 import type { GroupDefinition } from './group-definition.js';
 import { messageId, type GroupMessage } from './group-message.js';
@@ -15,29 +16,6 @@ interface InFlight {
   readonly message: GroupMessage;
   readonly consumer: GroupConsumer;
   readonly deadline: number;
-}
-
-/** Where reading starts: after the stored checkpoint, else at the configured start. */
-function startingPoint(log: EventLog, def: GroupDefinition, checkpoint: bigint | undefined): { cursor: ReadCursor; before: bigint } {
-  if (checkpoint !== undefined) {
-    const from = def.source.kind === 'stream' ? checkpoint + 1n : checkpoint;
-    return { cursor: { from, skipUpTo: checkpoint }, before: checkpoint };
-  }
-  const s = def.startFrom;
-  if (def.source.kind === 'stream') {
-    if (s.kind === 'revision') return { cursor: { from: s.revision, skipUpTo: s.revision - 1n }, before: s.revision - 1n };
-    if (s.kind === 'end') {
-      const last = log.lastRevision(def.source.streamId) ?? -1n;
-      return { cursor: { from: last + 1n, skipUpTo: last }, before: last };
-    }
-    return { cursor: { from: 'start', skipUpTo: -1n }, before: -1n };
-  }
-  if (s.kind === 'position') return { cursor: { from: s.commit, skipUpTo: s.commit - 1n }, before: s.commit - 1n };
-  if (s.kind === 'end') {
-    const last = lastLogPosition(log);
-    return { cursor: { from: last < 0n ? 'start' : last, skipUpTo: last }, before: last };
-  }
-  return { cursor: { from: 'start', skipUpTo: -1n }, before: -1n };
 }
 
 /**
@@ -174,7 +152,7 @@ export class SubscriptionGroup {
     this.closed = true;
     for (const c of this.consumers.splice(0)) c.link.drop(reason);
     await this.writingCheckpoint;
-    if (reason !== 'group_deleted') await this.checkpoint();
+    if (reason !== 'group_deleted') await this.checkpoint(true);
   }
 
   status(): { readBuffer: number; retryBuffer: number; inFlight: number; caughtUp: boolean; lastKnown: bigint } {
@@ -185,10 +163,6 @@ export class SubscriptionGroup {
       caughtUp: this.caughtUp && this.buffer.length === 0,
       lastKnown: this.tracker.lastReadPosition,
     };
-  }
-
-  inFlightOf(consumer: GroupConsumer): number {
-    return consumer.inFlight;
   }
 
   private take(id: string): InFlight | undefined {
@@ -212,8 +186,7 @@ export class SubscriptionGroup {
       this.park(message, `Reached retry count of ${this.settings.maxRetryCount}`);
       return;
     }
-    message.retryCount++;
-    this.retries.push(message);
+    this.retries.push({ ...message, retryCount: message.retryCount + 1 });
   }
 
   private park(message: GroupMessage, reason: string): void {
@@ -224,8 +197,9 @@ export class SubscriptionGroup {
     );
   }
 
-  private async checkpoint(): Promise<void> {
-    if (this.writingCheckpoint) return;
+  /** Writes where the group stands, unless it did not move. After shutdown only the final flush writes. */
+  private async checkpoint(final = false): Promise<void> {
+    if (this.writingCheckpoint || (this.closed && !final)) return;
     const position = this.tracker.position();
     this.sinceCheckpoint = 0;
     this.lastCheckpointAt = Date.now();
