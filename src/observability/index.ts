@@ -8,6 +8,6 @@ export {
   startTracing, tracingSettings, traceContextCarrier, contextFromCarrier, type Tracing, type TracingSettings,
 } from './tracing.js';
 export { commandMetricsInterceptor, outcomeOfStatus } from './command-metrics-interceptor.js';
-export { timedJob } from './timed-job.js';
+export { timeJob, timedJob } from './timed-job.js';
 export { projectorBatchHook } from './projector-batch-hook.js';
 export { inBatchSpan } from './batch-span.js';

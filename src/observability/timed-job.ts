@@ -1,24 +1,27 @@
 import { secondsSince, type LedgerMetrics } from './metrics.js';
 
 /**
- * Wraps a BullMQ processor so each attempt's duration and failure is
- * recorded; the result or error passes through unchanged (BullMQ decides
- * about retries from the throw).
+ * Runs one job attempt, recording its duration and whether it threw; the
+ * result or error passes through unchanged (BullMQ decides about retries
+ * from the throw).
  */
+export async function timeJob<R>(metrics: LedgerMetrics, queue: string, jobName: string, work: () => Promise<R>): Promise<R> {
+  const started = process.hrtime.bigint();
+  try {
+    const result = await work();
+    metrics.jobFinished(queue, jobName, secondsSince(started), false);
+    return result;
+  } catch (err) {
+    metrics.jobFinished(queue, jobName, secondsSince(started), true);
+    throw err;
+  }
+}
+
+/** A BullMQ processor wrapped with timeJob, labelled by the job's name. */
 export function timedJob<J extends { name: string }, R>(
   metrics: LedgerMetrics,
   queue: string,
   processor: (job: J) => Promise<R>,
 ): (job: J) => Promise<R> {
-  return async (job) => {
-    const started = process.hrtime.bigint();
-    try {
-      const result = await processor(job);
-      metrics.jobFinished(queue, job.name, secondsSince(started), false);
-      return result;
-    } catch (err) {
-      metrics.jobFinished(queue, job.name, secondsSince(started), true);
-      throw err;
-    }
-  };
+  return (job) => timeJob(metrics, queue, job.name, () => processor(job));
 }
