@@ -47,6 +47,8 @@ export type CommandHandlerOptions = {
   readonly afterAppend?: (loaded: LoadedAccount, previousRevision: bigint) => void;
   /** Where a load without a cached state starts (issue 6); without it, from the first event. */
   readonly snapshots?: AccountSnapshots;
+  /** Most commands for one account decided together and appended at once (default 100). */
+  readonly maxBatch?: number;
 };
 
 /**
@@ -81,7 +83,7 @@ export class CommandHandler {
     if (envelopes.length === 1) return [await settle(this.handleOne(first))];
     const accountId = first.command.data.accountId;
     const cached = this.cache.get(accountStream(accountId));
-    const loaded = cached ?? (await loadAccount(this.options.store, accountId));
+    const loaded = cached ?? (await loadAccount(this.options.store, accountId, undefined, this.options.snapshots));
     const plan = planBatch(loaded, cached === undefined, envelopes, Date.now());
     const results: Settled<HandledCommand>[] = [];
     for (const [index, answer] of plan.answered) {
@@ -100,7 +102,7 @@ export class CommandHandler {
         // Read our events back: each command's answer is where its own last event landed, as any later reader sees it.
         const next = await loadAccount(this.options.store, accountId, loaded);
         this.cache.set(next);
-        this.options.afterAppend?.(next);
+        this.options.afterAppend?.(next, loaded.revision);
         for (const p of plan.planned) {
           const outcome = next.commands.get(p.envelope.commandId) ?? currentOutcome(next);
           results[p.index] = { ok: true, value: { ...outcome, retries: 0, duplicate: false } };

@@ -134,3 +134,47 @@ describe('command handler', () => {
     await expect(getAccountAsOf(store, account, { revision: 9n })).rejects.toMatchObject({ reason: 'REVISION_NOT_REACHED' });
   });
 });
+
+describe('commands that queue for one account go in one append', () => {
+  test('concurrent deposits are batched, each answered with its own revision and balance', async () => {
+    const { store, handler } = setup();
+    await handler.handle(envelope(open));
+    const appendsBefore = store.appends;
+    const amounts = Array.from({ length: 30 }, (_, i) => BigInt(i + 1));
+    const results = await Promise.all(amounts.map((a) => handler.handle(envelope(deposit(a)))));
+    expect(store.appends - appendsBefore).toBeLessThan(amounts.length);
+    expect(results.map((r) => r.revision)).toEqual(amounts.map((_, i) => BigInt(i + 1)));
+    let balance = 0n;
+    results.forEach((r, i) => {
+      balance += amounts[i] ?? 0n;
+      expect(r.balance).toBe(balance);
+    });
+    const stored = store.streams.get(stream()) ?? [];
+    results.forEach((r) => expect(r.position).toBe(stored[Number(r.revision)]?.position));
+  });
+
+  test('a refused command in a batch changes nothing for the others', async () => {
+    const { store, handler } = setup();
+    await handler.handle(envelope(open));
+    await handler.handle(envelope(deposit(10n)));
+    const [a, b, c] = await Promise.allSettled([
+      handler.handle(envelope(withdraw(6n))),
+      handler.handle(envelope(withdraw(6n))),
+      handler.handle(envelope(deposit(1n))),
+    ]);
+    expect(a).toMatchObject({ status: 'fulfilled', value: { balance: 4n } });
+    expect(b.status === 'rejected' && b.reason).toBeInstanceOf(InsufficientFunds);
+    expect(c).toMatchObject({ status: 'fulfilled', value: { balance: 5n, revision: 3n } });
+    expect((store.streams.get(stream()) ?? []).map((e) => e.event?.type)).toEqual(['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'MoneyDeposited']);
+  });
+
+  test('a batch that loses to another writer is decided again, command by command', async () => {
+    const { store, handler } = setup();
+    await handler.handle(envelope(open));
+    await handler.handle(envelope(deposit(10n)));
+    await new CommandHandler({ store, maxRetries: 5 }).handle(envelope(withdraw(10n))); // our cache still says 10
+    const results = await Promise.allSettled([5n, 5n, 5n].map((a) => handler.handle(envelope(withdraw(a)))));
+    expect(results.every((r) => r.status === 'rejected' && r.reason instanceof InsufficientFunds)).toBe(true);
+    expect(store.streams.get(stream())).toHaveLength(3);
+  });
+});

@@ -1,0 +1,49 @@
+import { LedgerError, decide, evolve, type AccountEvent } from '../domain/index.js';
+import type { CommandEnvelope } from './command-handler.js';
+import { DeadlineExceeded } from './errors.js';
+import type { LoadedAccount } from './loaded-account.js';
+
+/** One command of a batch and the events it decided. */
+export type PlannedCommand = { readonly index: number; readonly envelope: CommandEnvelope; readonly events: AccountEvent[] };
+
+/** What to do with each command of a batch. */
+export type BatchPlan = {
+  /** Commands whose events go into one append, in order. */
+  readonly planned: PlannedCommand[];
+  /** Answered without appending: already in the stream, refused, or past the deadline. */
+  readonly answered: Map<number, { duplicateOf: string } | { error: unknown }>;
+  /** Left to the one-at-a-time path: pinned revisions, repeats within the batch, refusals on a cached state. */
+  readonly alone: number[];
+};
+
+/**
+ * Decides a batch of commands for one account in arrival order, each on the
+ * state left by the ones before it, exactly as if they had come one by one.
+ * Pure apart from reading the clock for deadlines.
+ */
+export function planBatch(loaded: LoadedAccount, fresh: boolean, envelopes: readonly CommandEnvelope[], now: number): BatchPlan {
+  const plan: BatchPlan = { planned: [], answered: new Map(), alone: [] };
+  const inBatch = new Set<string>();
+  let state = loaded.state;
+  envelopes.forEach((envelope, index) => {
+    if (envelope.deadline !== undefined && now >= envelope.deadline) {
+      plan.answered.set(index, { error: new DeadlineExceeded() });
+    } else if (loaded.commands.has(envelope.commandId)) {
+      plan.answered.set(index, { duplicateOf: envelope.commandId });
+    } else if (envelope.expectedRevision !== undefined || inBatch.has(envelope.commandId)) {
+      plan.alone.push(index);
+    } else {
+      try {
+        const events = decide(envelope.command, state);
+        state = events.reduce(evolve, state);
+        plan.planned.push({ index, envelope, events });
+        inBatch.add(envelope.commandId);
+      } catch (e) {
+        // A refusal on a cached state is re-checked against the store, one by one.
+        if (fresh || !(e instanceof LedgerError) || e.kind === 'invalid') plan.answered.set(index, { error: e });
+        else plan.alone.push(index);
+      }
+    }
+  });
+  return plan;
+}
