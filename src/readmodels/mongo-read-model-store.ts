@@ -42,9 +42,11 @@ export class MongoReadModelStore implements ReadModelStore {
         ? { insertOne: { document: next } }
         : { replaceOne: { filter: { _id: next._id, revision: expectedRevision }, replacement: next } },
     );
-    const written = await this.bulkWrite(targets.summaries, ops);
-    if (written === batch.summaries.length) return { conflicts: [] };
-    // Some guard did not match: see which accounts did not reach our revision.
+    await this.bulkWrite(targets.summaries, ops);
+    // Read back rather than trust matchedCount: on MongoDB the guarded replace
+    // is atomic, but Mongo-wire servers without document-level atomicity
+    // (FerretDB on SQLite: two concurrent replaces can both match) may lose a
+    // write. Any account not at our revision is re-read and re-folded.
     const stored = await this.loadSummaries(targets, batch.summaries.map((s) => s.next._id));
     const conflicts = batch.summaries
       .filter(({ next }) => (stored.get(next._id)?.revision ?? -1n) < next.revision)
@@ -73,17 +75,15 @@ export class MongoReadModelStore implements ReadModelStore {
     return this.db.collection(HOLDS_COLLECTION).countDocuments();
   }
 
-  /** Runs one unordered bulkWrite; duplicate keys are lost races, not failures. Returns docs written or matched. */
-  private async bulkWrite<T extends { _id: string }>(collection: string, ops: AnyBulkWriteOperation<T>[]): Promise<number> {
+  /** Runs one unordered bulkWrite; duplicate keys are lost races, not failures. */
+  private async bulkWrite<T extends { _id: string }>(collection: string, ops: AnyBulkWriteOperation<T>[]): Promise<void> {
     this.bulkWrites += 1;
     try {
-      const r = await this.db.collection<T>(collection).bulkWrite(ops, { ordered: false });
-      return r.insertedCount + r.matchedCount + r.upsertedCount;
+      await this.db.collection<T>(collection).bulkWrite(ops, { ordered: false });
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError)) throw err;
       const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
       if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
-      return err.result.insertedCount + err.result.matchedCount + err.result.upsertedCount;
     }
   }
 }
