@@ -42,6 +42,19 @@ describe('persistent subscription administration through the client', () => {
     expect(settings).toMatchObject({ startFrom: 5n, maxRetryCount: 3, messageTimeout: 1234, consumerStrategyName: 'Pinned', maxSubscriberCount: 2, checkPointLowerBound: 4, checkPointUpperBound: 40 });
   });
 
+  it('updating a group drops its subscribers (PersistentSubscriptionDroppedError); they reconnect under the new settings', async () => {
+    const stream = uniqueStream('admin');
+    await env.client.createPersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: START }));
+    const sub = env.client.subscribeToPersistentSubscriptionToStream(stream, 'g');
+    await new Promise((r) => sub.once('confirmation', r));
+    const dropped = failureOf(sub);
+    await env.client.updatePersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: START, maxRetryCount: 1 }));
+    expect(await dropped).toBeInstanceOf(PersistentSubscriptionDroppedError);
+    const info = await env.client.getPersistentSubscriptionToStreamInfo(stream, 'g');
+    expect(info.settings.maxRetryCount).toBe(1);
+    expect(info.connections).toEqual([]);
+  });
+
   it('answers PersistentSubscriptionDoesNotExistError for update, delete, info and replay of an unknown group', async () => {
     const stream = uniqueStream('admin');
     await expect(env.client.updatePersistentSubscriptionToStream(stream, 'nope', streamSettings())).rejects.toBeInstanceOf(PersistentSubscriptionDoesNotExistError);

@@ -88,6 +88,19 @@ describe('SubscriptionGroup (pure, over an in-memory log)', () => {
     expect(checkpoints()).toEqual(['0', '3']);
   });
 
+  it('on the timer, checkpoints only once minCheckPointCount events are done since the last one', async () => {
+    const { log, group, received } = await given(4, { minCheckPointCount: 3, maxCheckPointCount: 100, checkPointAfterMs: 0 });
+    const checkpoints = () => log.records.filter((r) => r.streamId === '$persistentsubscription-orders::g-checkpoint').length;
+    group.ack(received.slice(0, 2).map((m) => m.id));
+    group.tick(Date.now());
+    await settle();
+    expect(checkpoints()).toBe(0);
+    group.ack([received[2]?.id ?? '']);
+    group.tick(Date.now());
+    await settle();
+    expect(checkpoints()).toBe(1);
+  });
+
   it('a new group over the same log resumes after the stored checkpoint', async () => {
     const { log, group, received } = await given(5, { maxCheckPointCount: 1 });
     group.ack(received.slice(0, 3).map((m) => m.id));
