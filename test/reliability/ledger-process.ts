@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/embedded/free-port.js';
@@ -50,7 +49,9 @@ export async function ledgerProcess(name: 'api' | 'projector' | 'jobs', env: Rec
   };
 
   const start = async (): Promise<void> => {
-    const proc = spawn(join(ROOT, 'node_modules/.bin/tsx'), [`workers/${name}.ts`], {
+    // node itself with tsx as a loader, not the tsx CLI: the CLI runs node as
+    // a grandchild, and a SIGKILL to the CLI would leave that one serving.
+    const proc = spawn(process.execPath, ['--import', 'tsx', `workers/${name}.ts`], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: {

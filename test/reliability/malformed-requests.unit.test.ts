@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { AccountCommands, DepositRequestSchema } from '../../src/grpc/gen/ledger/v1/account_commands_pb.js';
 import { AccountQueries } from '../../src/grpc/gen/ledger/v1/account_queries_pb.js';
 import { MALFORMATIONS, MalformedRequests } from './malformed-requests.js';
-import { varint } from './protobuf-wire.js';
+import { tag, varint } from './protobuf-wire.js';
 
 const target = { accountId: '6f1c2d3e-4a5b-4c6d-8e7f-901234567890', currency: 'EUR', ownerId: 'owner-f' };
 const methods = [...AccountCommands.methods, ...AccountQueries.methods];
@@ -13,6 +13,8 @@ describe('the fuzz generator', () => {
     expect([...varint(300n)]).toEqual([0xac, 0x02]);
     expect(varint(-1n)).toHaveLength(10);
     expect([...varint(0n)]).toEqual([0]);
+    // The largest field number: its tag still fits in 32 bits (no JS int overflow).
+    expect([...tag(536_870_911, 2)]).toEqual([0xfa, 0xff, 0xff, 0xff, 0x0f]);
   });
 
   test('the same seed gives the same requests; another seed other ones', () => {

@@ -20,7 +20,7 @@ export function varint(value: bigint): Buffer {
 /** A varint of `length` bytes that never terminates within 10 bytes: malformed for every decoder. */
 export const overlongVarint = (length: number): Buffer => Buffer.alloc(length, 0xff);
 
-export const tag = (field: number, wireType: number): Buffer => varint(BigInt((field << 3) | wireType));
+export const tag = (field: number, wireType: number): Buffer => varint((BigInt(field) << 3n) | BigInt(wireType));
 
 export const varintField = (field: number, value: bigint): Buffer => Buffer.concat([tag(field, WireType.VARINT), varint(value)]);
 
