@@ -37,7 +37,7 @@ describe('checkpoints', () => {
     await collect(sub, 5, (e) => sub.ack(e));
     const cp = await eventually(async () => {
       const c = await lastCheckpoint(env.client, `${stream}::g`);
-      return c?.data === 4 ? c : undefined;
+      return c?.data === '4' ? c : undefined;
     });
     expect(cp.type).toBe('$SubscriptionCheckpoint');
     const info = await env.client.getPersistentSubscriptionToStreamInfo(stream, 'g');
@@ -52,11 +52,11 @@ describe('checkpoints', () => {
     const sub = env.client.subscribeToPersistentSubscriptionToStream(stream, 'g');
     const held: Delivery[] = [];
     await collect(sub, 4, (e) => (numberOf(e) === 1 ? void held.push(e) : sub.ack(e)));
-    await eventually(async () => ((await lastCheckpoint(env.client, `${stream}::g`))?.data === 0 ? true : undefined));
+    await eventually(async () => ((await lastCheckpoint(env.client, `${stream}::g`))?.data === '0' ? true : undefined));
     await new Promise((r) => setTimeout(r, 300));
-    expect((await lastCheckpoint(env.client, `${stream}::g`))?.data).toBe(0);
+    expect((await lastCheckpoint(env.client, `${stream}::g`))?.data).toBe('0');
     await sub.ack(...held);
-    await eventually(async () => ((await lastCheckpoint(env.client, `${stream}::g`))?.data === 3 ? true : undefined));
+    await eventually(async () => ((await lastCheckpoint(env.client, `${stream}::g`))?.data === '3' ? true : undefined));
     await sub.unsubscribe();
   });
 
@@ -66,7 +66,7 @@ describe('checkpoints', () => {
     await env.client.createPersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: START, ...eager }));
     const sub = env.client.subscribeToPersistentSubscriptionToStream(stream, 'g');
     await collect(sub, 5, (e) => (numberOf(e) < 3 ? sub.ack(e) : undefined));
-    await eventually(async () => ((await lastCheckpoint(env.client, `${stream}::g`))?.data === 2 ? true : undefined));
+    await eventually(async () => ((await lastCheckpoint(env.client, `${stream}::g`))?.data === '2' ? true : undefined));
     sub.on('error', () => undefined);
     await env.client.restartPersistentSubscriptionSubsystem();
     const again = env.client.subscribeToPersistentSubscriptionToStream(stream, 'g');
@@ -104,13 +104,13 @@ describe('server restart with the same data directory', () => {
       await first.client.createPersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: START, maxRetryCount: 7, ...eager }));
       const sub = first.client.subscribeToPersistentSubscriptionToStream(stream, 'g');
       await collect(sub, 5, (e) => (numberOf(e) < 3 ? sub.ack(e) : undefined));
-      await eventually(async () => ((await lastCheckpoint(first.client, `${stream}::g`))?.data === 2 ? true : undefined));
+      await eventually(async () => ((await lastCheckpoint(first.client, `${stream}::g`))?.data === '2' ? true : undefined));
       await sub.unsubscribe();
       await first.stop();
 
       const second = await startServer({ dataDir });
       try {
-        expect((await lastCheckpoint(second.client, `${stream}::g`))?.data).toBe(2);
+        expect((await lastCheckpoint(second.client, `${stream}::g`))?.data).toBe('2');
         const info = await second.client.getPersistentSubscriptionToStreamInfo(stream, 'g');
         expect(info.settings.maxRetryCount).toBe(7);
         const again = second.client.subscribeToPersistentSubscriptionToStream(stream, 'g');

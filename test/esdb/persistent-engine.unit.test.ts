@@ -80,7 +80,7 @@ describe('SubscriptionGroup (pure, over an in-memory log)', () => {
     const [m0, m1, m2, m3] = received;
     group.ack([m0?.id ?? '', m2?.id ?? '', m3?.id ?? '']);
     await settle();
-    const checkpoints = () => log.records.filter((r) => r.streamId === '$persistentsubscription-orders::g-checkpoint').map((r) => Buffer.from(r.data).toString());
+    const checkpoints = () => log.records.filter((r) => r.streamId === '$persistentsubscription-orders::g-checkpoint').map((r) => JSON.parse(Buffer.from(r.data).toString()) as unknown);
     expect(checkpoints()).toEqual(['0']);
     group.ack([m1?.id ?? '']);
     group.tick(Date.now() + 120_000);

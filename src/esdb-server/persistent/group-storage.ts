@@ -74,7 +74,8 @@ export class GroupStorage {
     if (this.log.lastRevision(this.checkpoints) === undefined) {
       await this.log.append(metastream(this.checkpoints), [jsonEvent('$metadata', { $maxCount: 2 })], { kind: 'any' });
     }
-    const data = this.isAll ? `C:${value}/P:${value}` : Number(value);
+    // The real server writes the position's text as a JSON string: "5", or "C:x/P:y" for `$all`.
+    const data = this.isAll ? `C:${value}/P:${value}` : `${value}`;
     await this.log.append(this.checkpoints, [jsonEvent('$SubscriptionCheckpoint', data)], { kind: 'any' });
   }
 
