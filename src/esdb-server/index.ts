@@ -39,6 +39,7 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
     recovered = recoverLog(opts.dataDir, (r) => records.push(r));
     store = new LogStore({ journal: await openFileJournal(opts.dataDir, opts.fsync ?? true) });
     for (const r of records) store.restore(r);
+    store.restored();
   }
   const grpcServer = await startGrpcServer(store, host, opts.port);
   let stopped: Promise<void> | undefined;

@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Journal } from './stream-store.js';
 import type { RecordedEvent } from './types.js';
-import { decodeRecord, encodeRecords } from './record-codec.js';
+import { Interner, decodeRecord, encodeRecords } from './record-codec.js';
 
 export const LOG_FILE = 'events.log';
 const CHUNK = 32 * 1024 * 1024;
@@ -30,6 +30,7 @@ export const recoverLog = (dataDir: string, onRecord: (r: RecordedEvent) => void
     let position = 0n;
     let good = 0;
     let corrupt = false;
+    const names = new Interner();
     while (fileOffset < size && !corrupt) {
       const chunk = Buffer.allocUnsafe(Math.max(CHUNK, carry.length * 2));
       carry.copy(chunk, 0);
@@ -39,7 +40,7 @@ export const recoverLog = (dataDir: string, onRecord: (r: RecordedEvent) => void
       const buf = chunk.subarray(0, carry.length + n);
       let at = 0;
       for (;;) {
-        const r = decodeRecord(buf, at, position + 1n);
+        const r = decodeRecord(buf, at, position + 1n, names);
         if (r.kind === 'incomplete') break;
         if (r.kind === 'corrupt') {
           corrupt = true;

@@ -37,6 +37,7 @@ export interface LogStoreOptions {
 }
 
 const TICKS_PER_MS = 10_000n;
+const RECENT_IDS = 100_000;
 const TICKS_PER_SECOND = 10_000_000n;
 const METADATA_EVENT_TYPE = '$metadata';
 const TOMBSTONE_EVENT_TYPE = '$streamDeleted';
@@ -56,7 +57,7 @@ export class LogStore implements StreamStore {
   private readonly records: RecordedEvent[] = [];
   private committed = 0;
   private readonly index = new StreamIndex();
-  private readonly recent = new RecentEventIds(100_000);
+  private readonly recent = new RecentEventIds(RECENT_IDS);
   private readonly metaCache = new Map<string, { at: number; meta: StreamMetadata }>();
   private readonly listeners = new Set<(records: readonly RecordedEvent[]) => void>();
   private pending: RecordedEvent[] = [];
@@ -76,8 +77,16 @@ export class LogStore implements StreamStore {
 
   /** Adds a record read back from the journal at start-up (already durable). */
   restore(record: RecordedEvent): void {
-    this.index_(record);
+    this.index_(record, false);
     this.committed = this.records.length;
+  }
+
+  /** After the last restore: the newest event ids go into the idempotency cache. */
+  restored(): void {
+    for (let i = Math.max(0, this.records.length - RECENT_IDS); i < this.records.length; i++) {
+      const r = this.records[i] as RecordedEvent;
+      if (r.type !== TOMBSTONE_EVENT_TYPE) this.recent.remember(r.eventId, { streamId: r.streamId, revision: r.revision });
+    }
   }
 
   async append(streamId: string, events: readonly ProposedEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -314,16 +323,16 @@ export class LogStore implements StreamStore {
   }
 
   /** Puts a record in the log and the stream index (not yet committed). */
-  private index_(record: RecordedEvent): void {
+  private index_(record: RecordedEvent, remember = true): void {
     const i = this.records.length;
     this.records.push(record);
     const entry: StreamEntry = this.index.entryOrCreate(record.streamId);
-    if (record.revision === DELETED_STREAM) {
+    if (record.type === TOMBSTONE_EVENT_TYPE && record.revision === DELETED_STREAM) {
       entry.tombstone = i;
       return;
     }
     entry.indices.push(i);
-    this.recent.remember(record.eventId, { streamId: record.streamId, revision: record.revision });
+    if (remember) this.recent.remember(record.eventId, { streamId: record.streamId, revision: BigInt(entry.indices.length - 1) });
   }
 
   private enqueue(records: readonly RecordedEvent[]): Promise<void> {
