@@ -18,7 +18,7 @@ import {
 } from './gen/ledger/v1/account_commands_pb.js';
 import { unaryCall, type UnaryAnswer, type UnaryDeps } from './unary-call.js';
 
-/** Trailing metadata on every command answer, for clients and the benchmark. */
+/** Trailing metadata on a command answer that was retried or a duplicate (absent means 0 / false). */
 export const RETRIES_TRAILER = 'x-ledger-conflict-retries';
 export const DUPLICATE_TRAILER = 'x-ledger-duplicate';
 
@@ -46,7 +46,8 @@ export function accountCommandsService(handler: CommandHandler, deps: UnaryDeps)
 const commandResult = (h: HandledCommand): CommandResult =>
   create(CommandResultSchema, { revision: h.revision, commitPosition: h.position, balance: h.balance });
 
+// Only the unusual is sent: headers cost encoding on every call.
 const trailer = (h: HandledCommand): Record<string, string> => ({
-  [RETRIES_TRAILER]: String(h.retries),
-  [DUPLICATE_TRAILER]: String(h.duplicate),
+  ...(h.retries > 0 ? { [RETRIES_TRAILER]: String(h.retries) } : {}),
+  ...(h.duplicate ? { [DUPLICATE_TRAILER]: 'true' } : {}),
 });

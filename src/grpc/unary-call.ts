@@ -25,8 +25,9 @@ export function unaryCall<Req, Res>(
     run(call.request, ctx).then(
       ({ response, trailer }) => {
         deps.metrics?.commandHandled(name, 'ok', seconds());
+        if (trailer === undefined || Object.keys(trailer).length === 0) return callback(null, response);
         const md = new Metadata();
-        for (const [k, v] of Object.entries(trailer ?? {})) md.set(k, v);
+        for (const [k, v] of Object.entries(trailer)) md.set(k, v);
         callback(null, response, md);
       },
       (e: unknown) => {
