@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,12 +22,15 @@ import { AccountCommands } from '../src/grpc/gen/ledger/v1/account_commands_pb.j
 import { LedgerClient, type Answer } from '../test/commands/ledger-client.js';
 import { TABLE_HEADER, formatRow, runLoad, type LoadResult } from './commands-load.js';
 import { spawnUntil, type Child } from './commands-processes.js';
+import { withCpu, type Measured } from './commands-cpu.js';
 
 const CONCURRENCY = 64;
 const ACCOUNTS = 1_000;
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 10) || 10;
 const fsync = !args.includes('--no-fsync');
+// Concurrent callers share HTTP/2 connections, as the raw writers share one client connection.
+const channels = Number(args[args.indexOf('--channels') + 1] ?? 1) || 1;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function main(): Promise<void> {
@@ -42,52 +46,70 @@ async function main(): Promise<void> {
     children.push(esdb.child);
     const esdbUrl = esdb.match[1] ?? '';
     const port = await freePort();
+    const metricsPort = await freePort();
     const api = await spawnUntil(
       process.execPath,
       ['--import', 'tsx', join(root, 'workers/api.ts')],
-      { ESDB_URL: esdbUrl, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), LOG_LEVEL: 'info' },
+      { ESDB_URL: esdbUrl, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
       /gRPC API listening/,
     );
     children.push(api.child);
 
-    const results: LoadResult[] = [];
-    results.push(await rawAppends(esdbUrl));
-    const clients = Array.from({ length: CONCURRENCY }, () => new LedgerClient(`127.0.0.1:${port}`));
+    const pids = { esdb: esdb.child.process.pid, api: api.child.process.pid };
+    const measured: Measured[] = [];
+    const rawStreams: RawStream[] = Array.from({ length: ACCOUNTS }, () => ({ name: `bench-raw-${randomUUID()}`, revision: -1n }));
+    await rawAppends(esdbUrl, rawStreams, undefined);
+    measured.push(await withCpu(pids, () => rawAppends(esdbUrl, rawStreams, `raw appends, ${ACCOUNTS} streams`)));
+    const connections = Array.from({ length: channels }, () => new LedgerClient(`127.0.0.1:${port}`));
+    const clients = Array.from({ length: CONCURRENCY }, (_, i) => connections[i % channels] as LedgerClient);
     const accounts = await openAccounts(clients, ACCOUNTS);
-    results.push(await commands(clients, accounts, `commands, ${ACCOUNTS} accounts`));
-    results.push(await commands(clients, accounts.slice(0, 1), 'commands, 1 hot account'));
-    clients.forEach((c) => c.close());
-    report(results);
+    measured.push(await withCpu(pids, () => commands(clients, accounts, `commands, ${ACCOUNTS} accounts`)));
+    measured.push(await withCpu(pids, () => commands(clients, accounts.slice(0, 1), 'commands, 1 hot account')));
+    connections.forEach((c) => c.close());
+    // Again at the end: the machine is shared, so the ratio uses the mean of both raw runs.
+    measured.push(await withCpu(pids, () => rawAppends(esdbUrl, rawStreams, `raw appends, ${ACCOUNTS} streams (again)`)));
+    report(measured);
   } finally {
     for (const c of children.reverse()) await c.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-/** The store's own rate for the same work: one MoneyDeposited append at an expected revision. */
-async function rawAppends(esdbUrl: string): Promise<LoadResult> {
+/**
+ * The store's own rate for the same work: one MoneyDeposited append at an
+ * expected revision, through the same adapter the API uses. Streams are
+ * created (untimed) first, as the accounts are opened before the commands run.
+ */
+async function rawAppends(esdbUrl: string, streams: RawStream[], label: string | undefined): Promise<LoadResult | undefined> {
   const connection = connectEventStore(esdbUrl);
   const store = new EsdbAccountEventStore(connection.client);
-  const streams = Array.from({ length: ACCOUNTS }, () => ({ name: `bench-raw-${randomUUID()}`, revision: -1n }));
+  // Each writer owns its streams: the raw rate measures appends, not conflicts between writers.
+  const owned = Array.from({ length: CONCURRENCY }, (_, w) => streams.filter((_, i) => i % CONCURRENCY === w));
+  const appendOne = async (stream: RawStream): Promise<number | 'failed'> => {
+    const commandId = randomUUID();
+    const metadata = { occurredAt: new Date().toISOString(), commandId, correlationId: commandId, causationId: commandId, schemaVersion: EVENT_SCHEMA_VERSION };
+    try {
+      const appended = await store.appendToStream(stream.name, [{ event: { type: 'MoneyDeposited', data: { amount: 10n } }, metadata }], stream.revision);
+      stream.revision = appended.revision;
+      return 0;
+    } catch (e) {
+      if (e instanceof RevisionConflict) stream.revision = e.actualRevision;
+      return 'failed';
+    }
+  };
   try {
-    // Each writer owns its streams: the raw rate measures appends, not conflicts between writers.
-    return await runLoad(`raw appends, ${ACCOUNTS} streams`, CONCURRENCY, seconds, async (worker) => {
-      const stream = pick(streams.filter((_, i) => i % CONCURRENCY === worker));
-      const commandId = randomUUID();
-      const metadata = { occurredAt: new Date().toISOString(), commandId, correlationId: commandId, causationId: commandId, schemaVersion: EVENT_SCHEMA_VERSION };
-      try {
-        const appended = await store.appendToStream(stream.name, [{ event: { type: 'MoneyDeposited', data: { amount: 10n } }, metadata }], stream.revision);
-        stream.revision = appended.revision;
-        return 0;
-      } catch (e) {
-        if (e instanceof RevisionConflict) stream.revision = e.actualRevision;
-        return 'failed';
-      }
-    });
+    if (label === undefined) {
+      // Untimed: create every stream with its first event.
+      await Promise.all(owned.map(async (mine) => { for (const s of mine) await appendOne(s); }));
+      return undefined;
+    }
+    return await runLoad(label, CONCURRENCY, seconds, (worker) => appendOne(pick(owned[worker] ?? [])));
   } finally {
     await connection.close();
   }
 }
+
+type RawStream = { readonly name: string; revision: bigint };
 
 async function openAccounts(clients: LedgerClient[], n: number): Promise<string[]> {
   const accounts = Array.from({ length: n }, () => randomUUID());
@@ -119,13 +141,24 @@ async function commands(clients: LedgerClient[], accounts: string[], label: stri
   });
 }
 
-function report(results: LoadResult[]): void {
-  const raw = results[0];
-  const spread = results[1];
-  console.log(`\ncommand service benchmark: ${new Date().toISOString()}, ${CONCURRENCY} concurrent clients, ${seconds} s per scenario, fsync ${fsync ? 'on' : 'off'}`);
+function report(measured: Measured[]): void {
+  const raws = measured.filter((m) => m.result.label.startsWith('raw')).map((m) => m.result.perSecond);
+  const rawRate = raws.reduce((a, b) => a + b, 0) / Math.max(1, raws.length);
+  const spread = measured[1]?.result;
+  console.log(
+    `\ncommand service benchmark: ${new Date().toISOString()}, ${CONCURRENCY} concurrent clients on ${channels} connection(s), ` +
+      `${seconds} s per scenario, fsync ${fsync ? 'on' : 'off'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+  );
   console.log(TABLE_HEADER);
-  for (const r of results) console.log(formatRow(r));
-  if (raw && spread) console.log(`\ncommand throughput / raw append rate = ${(spread.perSecond / raw.perSecond).toFixed(2)}`);
+  for (const m of measured) console.log(formatRow(m.result));
+  console.log('\n| scenario | CPU ms per op: load generator | API | event store |\n|---|---|---|---|');
+  for (const { result, cpuMs } of measured) {
+    const per = (ms: number) => (result.ok === 0 ? '-' : (ms / result.ok).toFixed(3));
+    console.log(`| ${result.label} | ${per(cpuMs.bench)} | ${per(cpuMs.api)} | ${per(cpuMs.esdb)} |`);
+  }
+  if (spread && rawRate > 0) {
+    console.log(`\ncommand throughput over ${ACCOUNTS} accounts / mean raw append rate = ${spread.perSecond.toFixed(0)} / ${rawRate.toFixed(0)} = ${(spread.perSecond / rawRate).toFixed(2)}`);
+  }
 }
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
