@@ -10,13 +10,20 @@ afterAll(async () => env.stop());
 
 const parkedStreamOf = (stream: string, group: string): string => `$persistentsubscription-${stream}::${group}-parked`;
 
-async function parkedLinks(stream: string, group: string): Promise<string[]> {
-  const out: string[] = [];
+/** The parked stream's links as `<revision>@<stream>` texts, and the reasons in their metadata. */
+async function parked(stream: string, group: string): Promise<{ links: string[]; reasons: string[] }> {
+  const links: string[] = [];
+  const reasons: string[] = [];
   for await (const e of env.client.readStream(parkedStreamOf(stream, group), { fromRevision: START })) {
-    if (e.event) out.push(Buffer.from(e.event.data as Uint8Array).toString('utf8'));
+    if (!e.event) continue;
+    links.push(Buffer.from(e.event.data as Uint8Array).toString('utf8'));
+    // The client hands JSON metadata over parsed.
+    reasons.push((e.event.metadata as { reason?: string }).reason ?? '');
   }
-  return out;
+  return { links, reasons };
 }
+
+const parkedLinks = async (stream: string, group: string): Promise<string[]> => (await parked(stream, group)).links;
 
 describe('delivery, acknowledgement and redelivery', () => {
   it('delivers a stream from the start in order and, once acked, not again', async () => {
@@ -96,11 +103,17 @@ describe('delivery, acknowledgement and redelivery', () => {
       return i.stats.parkedMessageCount === 2n ? i : undefined;
     });
     expect(info.stats.parkedMessageCount).toBe(2n);
-    expect((await parkedLinks(stream, 'g')).sort()).toEqual([`0@${stream}`, `1@${stream}`]);
+    const { links, reasons } = await parked(stream, 'g');
+    expect(links.sort()).toEqual([`0@${stream}`, `1@${stream}`]);
+    expect(reasons.sort()).toEqual(["Client explicitly NAK'ed message.\npoison", 'Reached retry count of 1']);
 
     const replayed = collect(sub, 2, (e) => sub.ack(e));
     await env.client.replayParkedMessagesToStream(stream, 'g');
-    expect((await replayed).map(numberOf).sort()).toEqual([0, 1]);
+    const back = await replayed;
+    expect(back.map(numberOf).sort()).toEqual([0, 1]);
+    // As from the real server: the event comes resolved through its parked-stream link, retry count reset.
+    expect(back.map((e) => e.link?.streamId)).toEqual([parkedStreamOf(stream, 'g'), parkedStreamOf(stream, 'g')]);
+    expect(back.map((e) => e.retryCount)).toEqual([0, 0]);
     const after = await eventually(async () => {
       const i = await env.client.getPersistentSubscriptionToStreamInfo(stream, 'g');
       return i.stats.parkedMessageCount === 0n ? i : undefined;

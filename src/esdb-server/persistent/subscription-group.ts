@@ -105,7 +105,7 @@ export class SubscriptionGroup {
       if (action === 'stop') continue;
       const f = this.take(id);
       if (!f) continue;
-      if (action === 'park') this.park(f.message, reason);
+      if (action === 'park') this.park(f.message, `Client explicitly NAK'ed message.\n${reason}`);
       else if (action === 'skip') this.finish(f.message);
       else this.retry(f.message);
     }
@@ -137,11 +137,10 @@ export class SubscriptionGroup {
     const { first, end } = this.storage.parkedRange();
     const to = stopAt !== undefined && stopAt < end ? stopAt : end;
     if (to <= first) return;
+    // Delivered as the real server does (OutstandingMessage.ForParkedEvent): the event resolved
+    // through its parked-stream link, which is also the id the consumer acks.
     for (const parked of this.storage.readParked(first, to)) {
-      const target = parked.event;
-      if (!target) continue;
-      const event = { event: target, link: undefined, commitPosition: target.position };
-      this.retries.push({ event, id: messageId(event), retryCount: 0, seq: undefined });
+      this.retries.push({ event: parked, id: messageId(parked), retryCount: 0, seq: undefined });
     }
     await this.storage.markReplayed(to);
     this.schedulePump();
