@@ -1,0 +1,91 @@
+import type { Db, Filter } from 'mongodb';
+import type { AccountSummaryDocument, AccountTransactionDocument } from './account-documents.js';
+import { AccountSummaryProjection } from './account-summary-projection.js';
+import { AccountTransactionsProjection } from './account-transactions-projection.js';
+import type { ProjectionRegistry } from './projection-registry.js';
+import { ReadModelBehind } from './read-model-behind.js';
+
+export type Page<T, Cursor> = { readonly items: readonly T[]; readonly next: Cursor | undefined };
+export type TransactionCursor = { readonly occurredAt: Date; readonly revision: bigint };
+export type TimeRange = { readonly from: Date | undefined; readonly to: Date | undefined };
+
+const readOptions = { useBigInt64: true } as const;
+/** How long the active-collection pointer is trusted (a rebuild swap shows up within this). */
+const REGISTRY_TTL_MS = 1_000;
+/** A min_revision wait without a deadline still ends. */
+const DEFAULT_WAIT_MS = 5_000;
+
+/**
+ * The read side's queries, through the projection registry so a rebuild's
+ * swap is invisible to callers. Keyset paging: the cursor is the sort key of
+ * the last item, so pages stay stable while documents are added.
+ */
+export class AccountReadQueries {
+  private cached: { summaries: string; transactions: string; at: number } | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly registry: ProjectionRegistry,
+  ) {}
+
+  async getAccount(accountId: string): Promise<AccountSummaryDocument | undefined> {
+    const { summaries } = await this.collections();
+    return (await this.db.collection<AccountSummaryDocument>(summaries).findOne({ _id: accountId }, readOptions)) ?? undefined;
+  }
+
+  /**
+   * Read-your-writes: resolves once the account's summary has applied
+   * minRevision; throws ReadModelBehind at the deadline (epoch ms).
+   */
+  async waitForRevision(accountId: string, minRevision: bigint, deadline: number | undefined): Promise<void> {
+    const until = deadline ?? Date.now() + DEFAULT_WAIT_MS;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+      const applied = (await this.getAccount(accountId))?.revision;
+      if (applied !== undefined && applied >= minRevision) return;
+      // Leave a little of the caller's time to send the answer.
+      if (Date.now() + pause >= until - 20) throw new ReadModelBehind(accountId, minRevision, applied);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  async listAccountsByOwner(ownerId: string, pageSize: number, afterAccountId: string | undefined): Promise<Page<AccountSummaryDocument, string>> {
+    const { summaries } = await this.collections();
+    const filter: Filter<AccountSummaryDocument> = afterAccountId === undefined ? { owner_id: ownerId } : { owner_id: ownerId, _id: { $gt: afterAccountId } };
+    const docs = await this.db.collection<AccountSummaryDocument>(summaries).find(filter, readOptions).sort({ owner_id: 1, _id: 1 }).limit(pageSize + 1).toArray();
+    const items = docs.slice(0, pageSize);
+    return { items, next: docs.length > pageSize ? items.at(-1)?._id : undefined };
+  }
+
+  /** Oldest first; `from` inclusive, `to` exclusive. */
+  async listTransactions(accountId: string, range: TimeRange, pageSize: number, after: TransactionCursor | undefined): Promise<Page<AccountTransactionDocument, TransactionCursor>> {
+    const { transactions } = await this.collections();
+    const occurred: { $gte?: Date; $lt?: Date } = {};
+    if (range.from !== undefined) occurred.$gte = range.from;
+    if (range.to !== undefined) occurred.$lt = range.to;
+    const clauses: Filter<AccountTransactionDocument>[] = [{ account_id: accountId }];
+    if (Object.keys(occurred).length > 0) clauses.push({ occurred_at: occurred });
+    if (after !== undefined) {
+      clauses.push({ $or: [{ occurred_at: { $gt: after.occurredAt } }, { occurred_at: after.occurredAt, revision: { $gt: after.revision } }] });
+    }
+    const docs = await this.db
+      .collection<AccountTransactionDocument>(transactions)
+      .find({ $and: clauses }, readOptions)
+      .sort({ account_id: 1, occurred_at: 1, revision: 1 })
+      .limit(pageSize + 1)
+      .toArray();
+    const items = docs.slice(0, pageSize);
+    const last = items.at(-1);
+    return { items, next: docs.length > pageSize && last !== undefined ? { occurredAt: last.occurred_at, revision: last.revision } : undefined };
+  }
+
+  private async collections(): Promise<{ summaries: string; transactions: string }> {
+    if (this.cached === undefined || Date.now() - this.cached.at > REGISTRY_TTL_MS) {
+      this.cached = {
+        summaries: await this.registry.getActiveCollection(AccountSummaryProjection.name),
+        transactions: await this.registry.getActiveCollection(AccountTransactionsProjection.name),
+        at: Date.now(),
+      };
+    }
+    return this.cached;
+  }
+}
