@@ -8,7 +8,7 @@ export const createGossipService = (
 ): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } => {
   const instanceId = randomUUID();
   return {
-    definition: gossipGrpc.GossipService as unknown as grpc.ServiceDefinition,
+    definition: gossipGrpc.GossipService,
     implementation: {
       read: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const { host, port } = endpoint();

@@ -35,7 +35,7 @@ export const createServerFeaturesService = (
     ...(withPersistent ? PERSISTENT_METHODS.map((m) => ({ service: PERSISTENT, ...m })) : []),
   ];
   return {
-    definition: featuresGrpc.ServerFeaturesService as unknown as grpc.ServiceDefinition,
+    definition: featuresGrpc.ServerFeaturesService,
     implementation: {
       getSupportedMethods: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         const methods = list.map((m) =>

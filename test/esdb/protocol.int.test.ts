@@ -105,3 +105,12 @@ describe('malformed requests answer INVALID_ARGUMENT and the server keeps servin
     expect(await collect(f.client.readStream(stream))).toHaveLength(1);
   });
 });
+
+test('names too long for the log are refused and the store keeps working', async () => {
+  const long = 'a'.repeat(70_000);
+  await expect(f.client.appendToStream(long, deposits(1))).rejects.toThrow();
+  await expect(f.client.setStreamMetadata('x'.repeat(65_534), { maxCount: 1 })).rejects.toThrow();
+  const stream = uniqueStream();
+  await f.client.appendToStream(stream, deposits(1));
+  expect(await collect(f.client.readStream(stream))).toHaveLength(1);
+});

@@ -12,9 +12,16 @@ const MAX_REVISION = 18446744073709551615n;
 type GrpcUuid = InstanceType<typeof sharedPb.UUID>;
 type GrpcStreamIdentifier = InstanceType<typeof sharedPb.StreamIdentifier>;
 
+/**
+ * Stream names and event types are stored with a 16-bit length; the limit
+ * leaves room for the names derived from them (`$$s`, `$ce-c`, `$et-t`).
+ */
+export const MAX_NAME_BYTES = 60_000;
+
 export const decodeStreamName = (id: GrpcStreamIdentifier | undefined): string => {
   const raw = id?.getStreamName_asU8();
   if (raw === undefined || raw.length === 0) throw new BadRequest(invalidArgument('Stream name must not be empty'));
+  if (raw.length > MAX_NAME_BYTES) throw new BadRequest(invalidArgument('Stream name is too long'));
   return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
 };
 
@@ -66,6 +73,7 @@ export const decodeProposed = (m: GrpcProposed): ProposedEvent => {
   const type = meta.get('type');
   if (type === undefined) throw new BadRequest(requiredMetadataPropertyMissing('type'));
   if (type.length === 0) throw new BadRequest(invalidArgument('Event type must not be empty'));
+  if (Buffer.byteLength(type, 'utf8') > MAX_NAME_BYTES) throw new BadRequest(invalidArgument('Event type is too long'));
   const contentType = meta.get('content-type');
   if (contentType === undefined) throw new BadRequest(requiredMetadataPropertyMissing('content-type'));
   if (!CONTENT_TYPES.has(contentType)) throw new BadRequest(invalidArgument(`Unsupported content type '${contentType}'`));
