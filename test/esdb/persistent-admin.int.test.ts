@@ -6,6 +6,7 @@ import {
   PersistentSubscriptionFailedError,
   PersistentSubscriptionMaximumSubscribersReachedError,
   START,
+  StreamNotFoundError,
   persistentSubscriptionToAllSettingsFromDefaults as allSettings,
   persistentSubscriptionToStreamSettingsFromDefaults as streamSettings,
   streamNameFilter,
@@ -80,6 +81,13 @@ describe('persistent subscription administration through the client', () => {
     await env.client.deletePersistentSubscriptionToStream(stream, 'g');
     expect(await failed).toBeInstanceOf(PersistentSubscriptionDoesNotExistError);
     await expect(env.client.getPersistentSubscriptionToStreamInfo(stream, 'g')).rejects.toBeInstanceOf(PersistentSubscriptionDoesNotExistError);
+    // Its checkpoint stream is soft-deleted, as the real server does.
+    const readCheckpoints = async (): Promise<number> => {
+      let n = 0;
+      for await (const _ of env.client.readStream(`$persistentsubscription-${stream}::g-checkpoint`)) n++;
+      return n;
+    };
+    await expect(readCheckpoints()).rejects.toBeInstanceOf(StreamNotFoundError);
 
     // The old checkpoint must not leak into the new group of the same name.
     await env.client.createPersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: START }));

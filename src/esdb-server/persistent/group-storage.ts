@@ -35,12 +35,13 @@ function parseJson(bytes: Uint8Array): unknown {
  */
 function truncateBefore(log: EventLog, stream: string): bigint {
   const meta = lastEvent(log, metastream(stream))?.event;
-  const parsed = meta ? parseJson(meta.data) : undefined;
-  if (parsed && typeof parsed === 'object' && '$tb' in parsed && typeof parsed.$tb === 'number') return BigInt(parsed.$tb);
-  return 0n;
+  // Scanned from the text: a soft delete's `$tb` (2^63-1) does not survive JSON.parse.
+  const m = meta ? /"\$tb"\s*:\s*(\d+)/.exec(Buffer.from(meta.data).toString('utf8')) : null;
+  return m?.[1] !== undefined ? BigInt(m[1]) : 0n;
 }
 
 const positionText = /^C:(-?\d+)\/P:(-?\d+)$/;
+const deletedStream = 9223372036854775807n;
 
 /** The durable state of one group: its checkpoint and its parked messages. */
 export class GroupStorage {
@@ -109,13 +110,17 @@ export class GroupStorage {
     await this.log.append(metastream(this.parked), [jsonEvent('$metadata', { $tb: Number(tb) })], { kind: 'any' });
   }
 
-  /** A deleted group leaves nothing a new group of the same name would pick up. */
+  /**
+   * A deleted group soft-deletes its checkpoint and parked streams, as the
+   * real server does, so a new group of the same name starts clean. The
+   * `$tb` is EventNumber.DeletedStream (2^63-1), written as text because a
+   * JS number cannot hold it.
+   */
   async forget(): Promise<void> {
-    const cp = this.log.lastRevision(this.checkpoints);
-    if (cp !== undefined) {
-      await this.log.append(metastream(this.checkpoints), [jsonEvent('$metadata', { $maxCount: 2, $tb: Number(cp + 1n) })], { kind: 'any' });
+    for (const stream of [this.checkpoints, this.parked]) {
+      if (this.log.lastRevision(stream) === undefined) continue;
+      const metadata: ProposedEvent = { ...jsonEvent('$metadata', {}), data: Buffer.from(`{"$tb":${deletedStream}}`, 'utf8') };
+      await this.log.append(metastream(stream), [metadata], { kind: 'any' });
     }
-    const { end } = this.parkedRange();
-    if (end > 0n) await this.markReplayed(end);
   }
 }
