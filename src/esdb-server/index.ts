@@ -1,5 +1,6 @@
 import { LogStore } from './store/log-store.js';
 import { openFileJournal, recoverLog } from './store/file-journal.js';
+import { lockDataDir } from './store/data-dir-lock.js';
 import { startGrpcServer } from './server.js';
 import type { RecordedEvent } from './store/types.js';
 
@@ -30,10 +31,12 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
   const host = opts.host ?? '127.0.0.1';
   let store: LogStore;
   let recovered = { records: 0, truncatedBytes: 0 };
+  let unlock = (): void => undefined;
   if (opts.memory === true || opts.dataDir === undefined) {
     if (opts.memory !== true) throw new Error('startEsdbServer: give a dataDir, or memory: true');
     store = new LogStore();
   } else {
+    unlock = lockDataDir(opts.dataDir);
     // Recover (and cut a torn tail) before the journal opens the file for appending.
     const records: RecordedEvent[] = [];
     recovered = recoverLog(opts.dataDir, (r) => records.push(r));
@@ -41,7 +44,14 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
     for (const r of records) store.restore(r);
     store.restored();
   }
-  const grpcServer = await startGrpcServer(store, host, opts.port);
+  let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
+  try {
+    grpcServer = await startGrpcServer(store, host, opts.port);
+  } catch (e) {
+    await store.close();
+    unlock();
+    throw e;
+  }
   let stopped: Promise<void> | undefined;
   return {
     connectionString: `esdb://${host}:${grpcServer.port}?tls=false`,
@@ -51,6 +61,7 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
       stopped ??= (async () => {
         await grpcServer.stop();
         await store.close();
+        unlock();
       })();
       return stopped;
     },

@@ -121,3 +121,14 @@ describe('crash', () => {
     }
   });
 });
+
+describe('data directory lock', () => {
+  test('a second server on the same data directory is refused until the first stops', async () => {
+    const dir = dataDir();
+    const first = await startEsdbServer({ port: 0, dataDir: dir });
+    await expect(startEsdbServer({ port: 0, dataDir: dir })).rejects.toThrow(/in use/);
+    await first.stop();
+    const second = await startEsdbServer({ port: 0, dataDir: dir });
+    await second.stop();
+  });
+});
