@@ -3,6 +3,8 @@ import { esdbConnectionString, loadConfig, type Config } from '../src/config.js'
 import { startEsdbServer } from '../src/esdb-server/index.js';
 import { createLogger, type Logger } from '../src/observability/index.js';
 import { startApi } from './api.js';
+import { startReadSide } from './projector.js';
+import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
 
 /**
  * `npm start`: every part of Ledger in one process, on embedded servers for
@@ -10,7 +12,7 @@ import { startApi } from './api.js';
  * part by adding one entry to the list in main().
  */
 type Part = { readonly name: string; stop(): Promise<void> };
-type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string };
+type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string; readModel?: AccountReadModelQueries };
 
 /** The event store: ESDB_URL, or the embedded server with its log under DATA_DIR/esdb. */
 async function eventStore(ctx: Context): Promise<Part> {
@@ -25,9 +27,17 @@ async function eventStore(ctx: Context): Promise<Part> {
   return { name: 'embedded event store', stop: () => esdb.stop() };
 }
 
+/** Mongo (MONGO_URL or embedded FerretDB), the projector and the read-model queries (issue 5). */
+async function readSide(ctx: Context): Promise<Part> {
+  if (ctx.esdbUrl === undefined) throw new Error('the projector needs the event store started first');
+  const running = await startReadSide(ctx.config, ctx.esdbUrl, ctx.logger);
+  if (running !== undefined) ctx.readModel = running.readModel;
+  return { name: 'read side', stop: async () => running?.stop() };
+}
+
 async function api(ctx: Context): Promise<Part> {
   if (ctx.esdbUrl === undefined) throw new Error('the API needs the event store started first');
-  const running = await startApi({ config: ctx.config, esdbUrl: ctx.esdbUrl, logger: ctx.logger.child({ part: 'api' }) });
+  const running = await startApi({ config: ctx.config, esdbUrl: ctx.esdbUrl, logger: ctx.logger.child({ part: 'api' }), ...(ctx.readModel ? { readModel: ctx.readModel } : {}) });
   return { name: 'api', stop: () => running.stop() };
 }
 
@@ -43,7 +53,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
   process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
   try {
-    for (const start of [eventStore, api]) parts.push(await start(ctx));
+    for (const start of [eventStore, readSide, api]) parts.push(await start(ctx));
   } catch (err) {
     ctx.logger.fatal({ err }, 'start failed');
     await stopAll();

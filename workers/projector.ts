@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
@@ -20,6 +22,10 @@ import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
 import type { ProjectionTargets } from '../src/readmodels/read-model-store.js';
 import type { ProjectionSource } from '../src/readmodels/projection-source.js';
 import { decoderWith, type EventRepair } from '../src/readmodels/event-repairs.js';
+import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
+import { startFerretDb, type EmbeddedMongo } from '../src/embedded/index.js';
+import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
+import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
 
 export type ProjectorSettings = {
   readonly group: string;
@@ -130,6 +136,48 @@ export async function startProjector(
     stop: async () => {
       await projector.stop();
       await reporter.stop();
+    },
+  };
+}
+
+export type RunningReadSide = {
+  /** What the API serves GetAccount, ListAccountsByOwner and ListTransactions from. */
+  readonly readModel: AccountReadModelQueries;
+  stop(): Promise<void>;
+};
+
+/**
+ * `npm start`'s read side: Mongo (MONGO_URL, or an embedded FerretDB with its
+ * data under DATA_DIR/ferretdb), the projector, and the read-model queries.
+ * Undefined when no Mongo can be had: the API then answers those queries
+ * UNIMPLEMENTED and says why in the log.
+ */
+export async function startReadSide(config: Config, esdbUrl: string, logger: Logger): Promise<RunningReadSide | undefined> {
+  let embedded: EmbeddedMongo | undefined;
+  let url = config.MONGO_URL;
+  if (url === undefined) {
+    try {
+      const dataDir = join(config.DATA_DIR, 'ferretdb');
+      mkdirSync(dataDir, { recursive: true });
+      embedded = await startFerretDb({ dataDir });
+      url = embedded.url;
+      logger.info({ url }, 'embedded FerretDB started for the read model');
+    } catch (err) {
+      logger.warn({ err: String(err) }, 'no MONGO_URL and no embedded FerretDB: running without the read model');
+      return undefined;
+    }
+  }
+  const mongo = await MongoClient.connect(url, config.MONGO_URL === undefined ? {} : mongoSecurityOptions(config));
+  const esdb = connectEventStore(esdbUrl);
+  const db = mongo.db(config.MONGO_DB);
+  const running = await startProjector(esdb.client, db, projectorSettings(config), logger.child({ part: 'projector' }));
+  return {
+    readModel: new ReadModelQueriesService(new AccountReadQueries(db, running.registry)),
+    stop: async () => {
+      await running.stop();
+      await mongo.close();
+      await esdb.close();
+      await embedded?.stop();
     },
   };
 }
