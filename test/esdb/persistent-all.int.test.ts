@@ -43,6 +43,20 @@ describe('persistent subscriptions to $all', () => {
     await sub.unsubscribe();
   });
 
+  it('updating a filtered $all group keeps its filter (the update request carries none)', async () => {
+    const prefix = `${uniqueStream('keep')}-`;
+    const group = uniqueStream('all-update');
+    await env.client.createPersistentSubscriptionToAll(group, allSettings({ startFrom: START }), { filter: streamNameFilter({ prefixes: [prefix] }) });
+    await env.client.updatePersistentSubscriptionToAll(group, allSettings({ startFrom: START, maxRetryCount: 2 }));
+    await env.client.appendToStream(uniqueStream('outside'), jsonEvent({ type: 'Opened', data: { n: 0 } }));
+    await env.client.appendToStream(`${prefix}1`, jsonEvent({ type: 'Opened', data: { n: 1 } }));
+    const sub = env.client.subscribeToPersistentSubscriptionToAll(group);
+    const seen = await collect(sub, 1, (e) => sub.ack(e));
+    expect(seen.map((e) => e.event?.streamId)).toEqual([`${prefix}1`]);
+    expect((await env.client.getPersistentSubscriptionToAllInfo(group)).settings.maxRetryCount).toBe(2);
+    await sub.unsubscribe();
+  });
+
   it('an unfiltered $all group never receives the checkpoints of $all groups', async () => {
     const group = uniqueStream('all-nofilter');
     await env.client.createPersistentSubscriptionToAll(group, allSettings({ startFrom: START, checkPointLowerBound: 1, checkPointUpperBound: 1, checkPointAfter: 0 }));

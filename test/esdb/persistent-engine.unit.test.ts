@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointTracker } from '../../src/esdb-server/persistent/checkpoint-tracker.js';
+import { allFilter } from '../../src/esdb-server/persistent/event-source.js';
 import { createConsumerStrategy, type Consumer } from '../../src/esdb-server/persistent/consumer-strategy.js';
 import { fromConfigEntry, toConfigEntry, type GroupDefinition } from '../../src/esdb-server/persistent/group-definition.js';
 import type { GroupMessage } from '../../src/esdb-server/persistent/group-message.js';
@@ -171,5 +172,25 @@ describe('group definitions in $persistentSubscriptionConfig', () => {
   it('ignores an entry with an unknown consumer strategy, as the real server does', () => {
     const entry = { ...toConfigEntry(streamGroup()), namedConsumerStrategy: 'Nope' };
     expect(fromConfigEntry(entry)).toBeUndefined();
+  });
+});
+
+describe('$all filters', () => {
+  const record = (streamId: string, type = 'T'): RecordedEvent => ({ streamId, type } as RecordedEvent);
+
+  it('without a filter let system streams through but not the checkpoints and parked messages of $all groups', () => {
+    const allowed = allFilter(undefined);
+    expect(allowed(record('account-1'))).toBe(true);
+    expect(allowed(record('$ce-account'))).toBe(true);
+    expect(allowed(record('$persistentsubscription-orders::g-checkpoint'))).toBe(true);
+    expect(allowed(record('$persistentsubscription-$all::g-checkpoint'))).toBe(false);
+    expect(allowed(record('$persistentsubscription-$all::g-parked'))).toBe(false);
+  });
+
+  it('match stream prefixes or an event-type regex', () => {
+    const byPrefix = allFilter({ context: 'streamid', type: 'prefix', data: ['account-', 'loan-'] });
+    expect([byPrefix(record('account-1')), byPrefix(record('loan-2')), byPrefix(record('card-3'))]).toEqual([true, true, false]);
+    const byType = allFilter({ context: 'eventtype', type: 'regex', data: ['^Money(Deposited|Withdrawn)$'] });
+    expect([byType(record('a', 'MoneyDeposited')), byType(record('a', 'AccountOpened'))]).toEqual([true, false]);
   });
 });

@@ -67,7 +67,7 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
         o.getBufferSize(),
         { from: call.getPeer(), connectionName: typeof connectionName === 'string' ? connectionName : '<unknown>', username: '' },
       );
-      call.write(new pb.ReadResp().setSubscriptionConfirmation(new pb.ReadResp.SubscriptionConfirmation().setSubscriptionId(found.key)));
+      if (!ended) call.write(new pb.ReadResp().setSubscriptionConfirmation(new pb.ReadResp.SubscriptionConfirmation().setSubscriptionId(found.key)));
     };
 
     call.on('data', (req: ReadReq) => {

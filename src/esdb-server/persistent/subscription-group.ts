@@ -72,6 +72,11 @@ export class SubscriptionGroup {
 
   connect(link: ConsumerLink, bufferSize: number, info: ConsumerInfo): GroupConsumer {
     const consumer = new GroupConsumer(this.nextConsumerId++, Math.max(1, bufferSize), info, link);
+    // Replaced or restarting meanwhile (update, restart): the consumer is dropped and reconnects.
+    if (this.closed) {
+      link.drop('group_dropped');
+      return consumer;
+    }
     this.consumers.push(consumer);
     this.schedulePump();
     return consumer;
