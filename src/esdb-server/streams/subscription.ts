@@ -62,9 +62,9 @@ export class CatchUpSubscription {
     this.call.emit('error', err);
   }
 
-  private async send(e: ResolvedEvent): Promise<void> {
-    const wait = writeOrWait(this.call, eventResponse(e));
-    if (wait !== undefined) await wait;
+  /** Only returns a promise when the transport asks us to wait (no await per event otherwise). */
+  private send(e: ResolvedEvent): Promise<void> | undefined {
+    return writeOrWait(this.call, eventResponse(e));
   }
 
   private checkpoint(position: bigint): Promise<void> | undefined {
@@ -78,10 +78,10 @@ export class CatchUpSubscription {
    * `checkpointInterval` of them (window x multiplier, as the real server and
    * the client's own tests count) a checkpoint goes out.
    */
-  private async delivered(): Promise<void> {
-    if (this.req.filter === undefined) return;
+  private delivered(): Promise<void> | undefined {
+    if (this.req.filter === undefined) return undefined;
     this.sinceCheckpoint++;
-    if (this.sinceCheckpoint >= this.req.checkpointInterval) await this.checkpoint(this.cursor ?? 0n);
+    return this.sinceCheckpoint >= this.req.checkpointInterval ? this.checkpoint(this.cursor ?? 0n) : undefined;
   }
 
   private async catchUp(): Promise<void> {
@@ -114,7 +114,8 @@ export class CatchUpSubscription {
     for (const e of r.events) {
       if (this.mode !== 'catching_up') return false;
       this.cursor = (e.link ?? e.event)?.revision ?? this.cursor;
-      await this.send(e);
+      const wait = this.send(e);
+      if (wait !== undefined) await wait;
     }
     return r.events.length < PAGE;
   }
@@ -128,8 +129,10 @@ export class CatchUpSubscription {
       const record = rec.event as RecordedEvent;
       this.cursor = record.position;
       if (this.req.filter === undefined || this.req.filter(record)) {
-        await this.send(this.store.resolve(record, this.req.resolveLinks));
-        await this.delivered();
+        const sent = this.send(this.store.resolve(record, this.req.resolveLinks));
+        const checkpointed = this.delivered();
+        if (sent !== undefined) await sent;
+        if (checkpointed !== undefined) await checkpointed;
       }
     }
     return r.endOfLog;
@@ -159,13 +162,16 @@ export class CatchUpSubscription {
         if (r.revision === DELETED_STREAM) return this.fail(streamDeleted(r.streamId));
         if (this.cursor !== undefined && r.revision <= this.cursor) continue;
         this.cursor = r.revision;
-        await this.send(this.store.resolve(r, this.req.resolveLinks));
+        const wait = this.send(this.store.resolve(r, this.req.resolveLinks));
+        if (wait !== undefined) await wait;
       } else {
         if ((this.cursor ?? 0n) >= r.position) continue;
         this.cursor = r.position;
         if (this.req.filter === undefined || this.req.filter(r)) {
-          await this.send(this.store.resolve(r, this.req.resolveLinks));
-          await this.delivered();
+          const sent = this.send(this.store.resolve(r, this.req.resolveLinks));
+          const checkpointed = this.delivered();
+          if (sent !== undefined) await sent;
+          if (checkpointed !== undefined) await checkpointed;
         }
       }
     }
