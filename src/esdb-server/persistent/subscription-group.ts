@@ -1,14 +1,13 @@
 import type { EventLog, RecordedEvent } from '../store/types.js';
 import { CheckpointTracker } from './checkpoint-tracker.js';
 import { createConsumerStrategy, type ConsumerStrategy } from './consumer-strategy.js';
-import { allFilter, readSource, type ReadCursor } from './event-source.js';
-import { startingPoint } from './starting-point.js';
+import { allFilter, readSource, sourceName, type ReadCursor } from './event-source.js';
 import { GroupConsumer, type ConsumerInfo, type ConsumerLink, type DropReason } from './group-consumer.js';
 import type { GroupDefinition } from './group-definition.js';
 import { messageId, type GroupMessage } from './group-message.js';
 import { isConsumerStrategy, readAhead, readBatch } from './group-settings.js';
 import { GroupStorage, groupKey } from './group-storage.js';
-import { sourceName } from './event-source.js';
+import { startingPoint } from './starting-point.js';
 
 export type NackAction = 'park' | 'retry' | 'skip' | 'stop' | 'unknown';
 
