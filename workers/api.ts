@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { CommandHandler } from '../src/app/index.js';
+import { CommandHandler, type CommandHandlerOptions } from '../src/app/index.js';
+import type { AccountSnapshots } from '../src/app/account-snapshot.js';
 import { esdbConnectionString, grpcServerTlsFiles, loadConfig, type Config } from '../src/config.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
@@ -18,6 +19,10 @@ export type ApiParts = {
   readonly logger: Logger;
   readonly metrics?: LedgerMetrics;
   readonly readModel?: AccountReadModelQueries;
+  /** Snapshot reads for loads and as-of queries (issue 6). */
+  readonly snapshots?: AccountSnapshots;
+  /** Called after each append (the snapshot policy, issue 6). */
+  readonly afterAppend?: CommandHandlerOptions['afterAppend'];
 };
 
 export type RunningApi = { readonly server: ApiServer; stop(): Promise<void> };
@@ -27,7 +32,12 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
   const { config, logger } = parts;
   const esdb = connectEventStore(parts.esdbUrl);
   const store = new EsdbAccountEventStore(esdb.client);
-  const handler = new CommandHandler({ store, maxRetries: config.COMMAND_MAX_RETRIES });
+  const handler = new CommandHandler({
+    store,
+    maxRetries: config.COMMAND_MAX_RETRIES,
+    ...(parts.snapshots ? { snapshots: parts.snapshots } : {}),
+    ...(parts.afterAppend ? { afterAppend: parts.afterAppend } : {}),
+  });
   const server = await startApiServer({
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
@@ -38,6 +48,7 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
     credentials: serverCredentials(config),
     ...(parts.metrics ? { metrics: parts.metrics } : {}),
     ...(parts.readModel ? { readModel: parts.readModel } : {}),
+    ...(parts.snapshots ? { snapshots: parts.snapshots } : {}),
   });
   return {
     server,

@@ -1,4 +1,5 @@
 import {
+  DeadlineExceededError,
   FORWARDS,
   NO_STREAM,
   StreamNotFoundError,
@@ -9,13 +10,13 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import { RevisionConflict } from '../domain/index.js';
-import { StoreUnavailable, type AccountEventStore, type Appended, type NewEvent, type StoredEvent } from '../app/index.js';
+import { DeadlineExceeded, StoreUnavailable, type AccountEventStore, type Appended, type NewEvent, type StoredEvent } from '../app/index.js';
 import { fromResolved, toEventData } from './account-event-serde.js';
 
 /**
  * Account streams on EventStoreDB. The client's errors stop here: a wrong
  * expected version becomes RevisionConflict, a missing stream an empty read,
- * an unreachable server StoreUnavailable.
+ * an unreachable server StoreUnavailable, a timed-out call DeadlineExceeded.
  */
 export class EsdbAccountEventStore implements AccountEventStore {
   constructor(private readonly client: EventStoreDBClient) {}
@@ -57,5 +58,8 @@ const fromCurrent = (actual: CurrentRevision): bigint => (actual === NO_STREAM ?
 
 function translate(e: unknown): unknown {
   if (e instanceof UnavailableError) return new StoreUnavailable(e.message);
+  // The client's own deadline (10 s by default): whether the append landed is unknown, and the
+  // cache stays at the old revision, so the next command conflicts and catches up.
+  if (e instanceof DeadlineExceededError) return new DeadlineExceeded();
   return e;
 }

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { status, type ServerUnaryCall, type UntypedServiceImplementation, type sendUnaryData } from '@grpc/grpc-js';
 import { getAccountAsOf, type AccountAsOf, type AccountEventStore, type AsOf } from '../app/index.js';
+import type { AccountSnapshots } from '../app/account-snapshot.js';
 import type { CallContext } from './command-requests.js';
 import { AccountSchema, AccountStatus, type Account } from './gen/ledger/v1/account_pb.js';
 import {
@@ -32,6 +33,8 @@ export interface AccountReadModelQueries {
 export type AccountQueriesDeps = UnaryDeps & {
   /** Event store for GetAccountAsOf, which folds the stream itself (exact, no read model). */
   readonly store: AccountEventStore;
+  /** When given, as-of queries start from the nearest snapshot at or before the point (issue 6). */
+  readonly snapshots?: AccountSnapshots;
   readonly readModel?: AccountReadModelQueries;
 };
 
@@ -40,7 +43,7 @@ export function accountQueriesService(deps: AccountQueriesDeps): UntypedServiceI
   return {
     getAccountAsOf: unaryCall<GetAccountAsOfRequest, GetAccountAsOfResponse>('GetAccountAsOf', deps, async (req) => {
       const { accountId, asOf } = asOfRequest(req);
-      const found = await getAccountAsOf(deps.store, accountId, asOf);
+      const found = await getAccountAsOf(deps.store, accountId, asOf, deps.snapshots);
       return { response: create(GetAccountAsOfResponseSchema, { account: accountMessage(found) }) };
     }),
     getAccount: readModel

@@ -1,6 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { CommandHandler, AccountEventStore } from '../app/index.js';
+import type { AccountSnapshots } from '../app/account-snapshot.js';
 import { accountCommandsService } from './account-commands-service.js';
 import { accountQueriesService, type AccountReadModelQueries } from './account-queries-service.js';
 import { AccountCommands } from './gen/ledger/v1/account_commands_pb.js';
@@ -18,6 +19,8 @@ export type ApiServerOptions = UnaryDeps & {
   readonly handler: CommandHandler;
   readonly store: AccountEventStore;
   readonly readModel?: AccountReadModelQueries;
+  /** Snapshots for as-of queries (issue 6); without them, as-of folds from the first event. */
+  readonly snapshots?: AccountSnapshots;
   readonly credentials?: ServerCredentials;
   /** How long shutdown waits for in-flight calls before cancelling them. */
   readonly shutdownGraceMs?: number;
@@ -39,7 +42,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   server.addService(grpcServiceDefinition(AccountCommands), accountCommandsService(opts.handler, opts));
   server.addService(
     grpcServiceDefinition(AccountQueries),
-    accountQueriesService({ ...opts, ...(opts.readModel ? { readModel: opts.readModel } : {}) }),
+    accountQueriesService(opts),
   );
   const health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'SERVING' as const])));
   health.addToServer(server);
