@@ -36,6 +36,9 @@ export const configSchema = z.object({
   PROJECTOR_STATUS_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   REBUILD_BATCH_SIZE: z.coerce.number().int().min(1).default(1000),
   REBUILD_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
+  REBUILD_SETTLE_MS: z.coerce.number().int().min(0).default(3_000),
+  SNAPSHOT_SWEEP_MS: z.coerce.number().int().min(0).default(60_000),
+  JOBS_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   ESDB_FSYNC: bool.default('true'),
   // Security pass-through (issue 7). File variables name PEM files (mounted
   // secrets); credentials live apart from the URLs so a URL can sit in a

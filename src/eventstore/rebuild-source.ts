@@ -97,9 +97,11 @@ export class AccountLogReader {
 
   /** Commit position of the newest record, 0 for an empty log. */
   async head(): Promise<bigint> {
+    // Read the (single-record) stream to its end: leaving a for-await early leaves the call open, and dispose() then waits on it.
+    let head = 0n;
     for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
-      if (resolved.event) return resolved.event.position.commit;
+      if (resolved.event) head = resolved.event.position.commit;
     }
-    return 0n;
+    return head;
   }
 }

@@ -77,11 +77,14 @@ export class SnapshotStore {
         fromRevision: END,
         maxCount: this.keep,
       });
+      // Read all (at most `keep`) records: leaving a for-await early leaves the call open.
+      let found: StoredSnapshot | undefined;
       for await (const resolved of read) {
+        if (found) continue;
         const parsed = parseSnapshot(resolved.event?.type, resolved.event?.data);
-        if (parsed && accept(parsed)) return parsed;
+        if (parsed && accept(parsed)) found = parsed;
       }
-      return undefined;
+      return found;
     } catch (e) {
       if (e instanceof StreamNotFoundError) return undefined;
       throw e;

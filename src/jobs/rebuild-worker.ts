@@ -31,13 +31,16 @@ export class RebuildWorker {
   private readonly cancelRedis;
   private readonly queue: Queue;
   private readonly worker: Worker;
+  /** BullMQ does not close a connection it was given: this one is ours to end. */
+  private readonly workerRedis;
 
   constructor(private readonly opts: RebuildWorkerOptions) {
     this.redis = openRedis(opts.redisUrl);
     this.cancelRedis = openRedis(opts.redisUrl);
     this.queue = new Queue(REBUILD_QUEUE, { connection: this.redis });
+    this.workerRedis = openRedis(opts.redisUrl);
     this.worker = new Worker(REBUILD_QUEUE, (job) => this.process(job), {
-      connection: openRedis(opts.redisUrl),
+      connection: this.workerRedis,
       // Different projections may rebuild side by side, and drops must not wait behind a rebuild.
       concurrency: opts.concurrency ?? 4,
       lockDuration: opts.lockMs,
@@ -80,6 +83,7 @@ export class RebuildWorker {
 
   async close(): Promise<void> {
     await this.worker.close();
+    this.workerRedis.disconnect();
     await this.queue.close();
     this.redis.disconnect();
     this.cancelRedis.disconnect();

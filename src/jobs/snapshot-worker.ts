@@ -25,14 +25,17 @@ export class SnapshotWorker {
   private readonly redis;
   private readonly queue: Queue;
   private readonly worker: Worker;
+  /** BullMQ does not close a connection it was given: this one is ours to end. */
+  private readonly workerRedis;
   private readonly jobs: SnapshotJobs;
 
   private constructor(private readonly opts: SnapshotWorkerOptions) {
     this.redis = openRedis(opts.redisUrl);
     this.queue = new Queue(SNAPSHOT_QUEUE, { connection: this.redis });
     this.jobs = new SnapshotJobs({ redisUrl: opts.redisUrl, every: opts.every });
+    this.workerRedis = openRedis(opts.redisUrl);
     this.worker = new Worker(SNAPSHOT_QUEUE, (job) => this.process(job), {
-      connection: openRedis(opts.redisUrl),
+      connection: this.workerRedis,
       concurrency: opts.concurrency ?? 4,
     });
     this.worker.on('error', (err) => opts.onError?.(err));
@@ -70,6 +73,7 @@ export class SnapshotWorker {
 
   async close(): Promise<void> {
     await this.worker.close();
+    this.workerRedis.disconnect();
     await this.jobs.close();
     await this.queue.close();
     this.redis.disconnect();

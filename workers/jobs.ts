@@ -1,0 +1,136 @@
+import { pathToFileURL } from 'node:url';
+import { MongoClient } from 'mongodb';
+import type { Logger } from 'pino';
+import { esdbConnectionString, loadConfig, type Config } from '../src/config.js';
+import { createLogger } from '../src/observability/index.js';
+import { connectEventStore } from '../src/eventstore/connection.js';
+import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
+import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.js';
+import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
+import { replayParkedAccountEvents, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
+import { takeSnapshot } from '../src/app/take-snapshot.js';
+import { SnapshotWorker } from '../src/jobs/snapshot-worker.js';
+import { RebuildWorker } from '../src/jobs/rebuild-worker.js';
+import { RebuildJobs } from '../src/jobs/rebuild-jobs.js';
+import { MongoReadModelStore } from '../src/readmodels/mongo-read-model-store.js';
+import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
+import { runRebuild } from '../src/readmodels/rebuild.js';
+import { mongoRebuildCollections } from '../src/readmodels/rebuild-collections.js';
+import { isRebuildableProjection, rebuildTargetFor, rebuildableProjections } from '../src/readmodels/rebuild-target.js';
+import { startAdminServer, type AdminServer } from '../src/grpc/admin-service-server.js';
+
+export type JobsParts = {
+  readonly config: Config;
+  readonly esdbUrl: string;
+  readonly mongoUrl: string;
+  readonly redisUrl: string;
+  readonly logger: Logger;
+};
+
+export type RunningJobs = { readonly admin: AdminServer; stop(): Promise<void> };
+
+/**
+ * The jobs process: SnapshotJob + sweep, RebuildJob + delayed drops, and the
+ * Admin gRPC API that enqueues rebuilds. Several may run against the same
+ * Redis; BullMQ hands each job to one of them.
+ */
+export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
+  const { config, logger } = parts;
+  const esdb = connectEventStore(parts.esdbUrl);
+  const mongo = await MongoClient.connect(parts.mongoUrl);
+  const db = mongo.db(config.MONGO_DB);
+  const registry = await ensureReadModel(db);
+  const store = new EsdbAccountEventStore(esdb.client);
+  const snapshots = new EsdbAccountSnapshots(esdb.client, { keep: 10, commandWindow: config.SNAPSHOT_EVERY });
+  const log = new AccountLogReader(esdb.client);
+  const readModel = new MongoReadModelStore(db);
+  const collections = mongoRebuildCollections(db);
+  const onError = (err: Error) => logger.warn({ err }, 'job queue error');
+
+  const snapshotWorker = await SnapshotWorker.start({
+    redisUrl: parts.redisUrl,
+    every: config.SNAPSHOT_EVERY,
+    sweepEveryMs: config.SNAPSHOT_SWEEP_MS,
+    takeSnapshot: (accountId) => takeSnapshot(store, snapshots, accountId),
+    log,
+    onError,
+  });
+  const rebuildWorker = new RebuildWorker({
+    redisUrl: parts.redisUrl,
+    graceMs: config.REBUILD_GRACE_MS,
+    lockMs: config.JOBS_LOCK_MS,
+    onError,
+    dropCollection: async (name) => {
+      logger.info({ collection: name }, 'dropping replaced read-model collection');
+      await collections.drop(name);
+    },
+    run: async (data, control) => {
+      if (!isRebuildableProjection(data.projection)) throw new Error(`unknown projection ${data.projection}`);
+      logger.info({ rebuild: data.rebuildId, projection: data.projection, resumedAt: control.recorded()?.position }, 'rebuild running');
+      const target = rebuildTargetFor(data.projection, data.targetCollection, readModel, log, collections);
+      const outcome = await runRebuild(log, target, {
+        activeCollection: (p) => registry.getActiveCollection(p),
+        setActiveCollection: (p, c) => registry.setActiveCollection(p, c),
+      }, control, { projection: data.projection, batchSize: config.REBUILD_BATCH_SIZE, settleMs: config.REBUILD_SETTLE_MS });
+      logger.info({ rebuild: data.rebuildId, phase: outcome.phase, events: outcome.progress.eventsDone }, 'rebuild finished');
+      return outcome;
+    },
+  });
+  const rebuilds = new RebuildJobs(parts.redisUrl);
+  const admin = await startAdminServer({
+    token: config.ADMIN_TOKEN,
+    rebuildable: rebuildableProjections,
+    defaultGroup: config.PROJECTOR_GROUP,
+    rebuilds,
+    listProjections: () => registry.list(),
+    replayParked: async (group) => {
+      const before = await subscriptionGroupStats(esdb.client, group);
+      if (!before) return undefined;
+      return (await replayParkedAccountEvents(esdb.client, group)) ? before.parkedCount : undefined;
+    },
+  }, config.ADMIN_HOST, config.ADMIN_PORT);
+  if (config.ADMIN_TOKEN === undefined) logger.warn('ADMIN_TOKEN is not set: the Admin API refuses every call');
+  logger.info({ host: config.ADMIN_HOST, port: admin.port }, 'Admin API listening');
+
+  return {
+    admin,
+    stop: async () => {
+      const step = async (name: string, f: () => Promise<void>) => {
+        const t = Date.now();
+        await f();
+        logger.debug({ step: name, ms: Date.now() - t }, 'jobs stop step');
+      };
+      await step('admin', () => admin.close());
+      await step('rebuilds', () => rebuilds.close());
+      await step('snapshot worker', () => snapshotWorker.close());
+      await step('rebuild worker', () => rebuildWorker.close());
+      await step('mongo', () => mongo.close());
+      await step('esdb', () => esdb.close());
+    },
+  };
+}
+
+/** Standalone entry: `tsx workers/jobs.ts` with ESDB_URL, MONGO_URL and REDIS_URL set. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ service: 'jobs', level: config.LOG_LEVEL });
+  const esdbUrl = esdbConnectionString(config) ?? config.ESDB_URL;
+  if (esdbUrl === undefined || config.MONGO_URL === undefined || config.REDIS_URL === undefined) {
+    throw new Error('the standalone jobs worker needs ESDB_URL, MONGO_URL and REDIS_URL (npm start runs it with embedded servers)');
+  }
+  const running = await startJobs({ config, esdbUrl, mongoUrl: config.MONGO_URL, redisUrl: config.REDIS_URL, logger });
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'jobs worker stopping');
+    await running.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
