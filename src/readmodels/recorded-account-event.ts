@@ -1,4 +1,4 @@
-import { decodeEvent, decodeMetadata, MalformedEvent } from '../domain/event-codec.js';
+import { decodeEvent, MalformedEvent } from '../domain/event-codec.js';
 import { ACCOUNT_STREAM_PREFIX, type AccountEvent } from '../domain/events.js';
 
 /**
@@ -47,9 +47,12 @@ export function toRecordedAccountEvent(stored: StoredEvent): RecordedAccountEven
 }
 
 function occurredAtOf(stored: StoredEvent): Date {
-  const metadata = decodeMetadata(stored.metadata);
-  if (metadata === undefined) return stored.created;
-  const at = new Date(metadata.occurredAt);
-  if (Number.isNaN(at.getTime())) throw new MalformedEvent(stored.type, `metadata.occurred_at: not a timestamp (${metadata.occurredAt})`);
+  // Only occurred_at matters here: read it directly rather than validating the
+  // whole metadata record per event (the hot path of the projector).
+  const m = stored.metadata;
+  const occurredAt = typeof m === 'object' && m !== null && 'occurred_at' in m ? m.occurred_at : undefined;
+  if (typeof occurredAt !== 'string') return stored.created;
+  const at = new Date(occurredAt);
+  if (Number.isNaN(at.getTime())) throw new MalformedEvent(stored.type, `metadata.occurred_at: not a timestamp (${occurredAt})`);
   return at;
 }
