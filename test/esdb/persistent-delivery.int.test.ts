@@ -1,4 +1,4 @@
-import { START, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings } from '@eventstore/db-client';
+import { END, START, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendNumbered, collect, eventually, numberOf, startServer, uniqueStream, type Delivery, type Running } from './persistent-fixture.test.js';
 
@@ -37,6 +37,27 @@ describe('delivery, acknowledgement and redelivery', () => {
     await appendNumbered(env.client, stream, 1, 'Numbered', 5);
     const live = await collect(sub, 1, (e) => sub.ack(e));
     expect(live.map(numberOf)).toEqual([5]);
+    await sub.unsubscribe();
+  });
+
+  it('a group starting from the end skips earlier events but keeps those appended before its first consumer', async () => {
+    const stream = uniqueStream('end');
+    await appendNumbered(env.client, stream, 2);
+    await env.client.createPersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: END }));
+    await appendNumbered(env.client, stream, 2, 'Numbered', 2);
+    const sub = env.client.subscribeToPersistentSubscriptionToStream(stream, 'g');
+    const seen = await collect(sub, 2, (e) => sub.ack(e));
+    expect(seen.map(numberOf)).toEqual([2, 3]);
+    await sub.unsubscribe();
+  });
+
+  it('a group starting from a revision begins there', async () => {
+    const stream = uniqueStream('rev');
+    await appendNumbered(env.client, stream, 5);
+    await env.client.createPersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: 3n }));
+    const sub = env.client.subscribeToPersistentSubscriptionToStream(stream, 'g');
+    const seen = await collect(sub, 2, (e) => sub.ack(e));
+    expect(seen.map(numberOf)).toEqual([3, 4]);
     await sub.unsubscribe();
   });
 
