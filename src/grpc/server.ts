@@ -39,9 +39,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': opts.maxMessageBytes,
   });
-  server.addService(grpcServiceDefinition(AccountCommands), accountCommandsService(opts.handler, opts));
+  server.addService(grpcServiceDefinition(AccountCommands, { malformedAsValue: true }), accountCommandsService(opts.handler, opts));
   server.addService(
-    grpcServiceDefinition(AccountQueries),
+    grpcServiceDefinition(AccountQueries, { malformedAsValue: true }),
     accountQueriesService(opts),
   );
   const health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'SERVING' as const])));

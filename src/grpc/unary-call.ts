@@ -1,10 +1,11 @@
 import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { LedgerError } from '../domain/index.js';
+import { InvalidCommand, LedgerError } from '../domain/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, type LedgerMetrics } from '../observability/index.js';
 import type { CommandOutcome as MetricOutcome } from '../observability/metrics.js';
 import type { CallContext } from './command-requests.js';
 import { toServiceError } from './error-status.js';
+import { MalformedRequest } from './service-definition.js';
 
 export type UnaryDeps = { readonly logger: Logger; readonly metrics?: LedgerMetrics };
 export type UnaryAnswer<Res> = { readonly response: Res; readonly trailer?: Record<string, string> };
@@ -22,7 +23,12 @@ export function unaryCall<Req, Res>(
     const started = process.hrtime.bigint();
     const ctx = callContext(call);
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    run(call.request, ctx).then(
+    const request: Req | MalformedRequest = call.request;
+    const answer =
+      request instanceof MalformedRequest
+        ? Promise.reject(new InvalidCommand([{ field: 'request', description: `not a valid ${request.typeName}: ${request.reason}` }]))
+        : run(request, ctx);
+    answer.then(
       ({ response, trailer }) => {
         deps.metrics?.commandHandled(name, 'ok', seconds());
         if (trailer === undefined || Object.keys(trailer).length === 0) return callback(null, response);
