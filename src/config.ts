@@ -182,3 +182,13 @@ export function grpcServerTlsFiles(c: Config): GrpcServerTlsFiles | undefined {
   if (c.GRPC_TLS_CLIENT_CA_FILE !== undefined) files.clientCaFile = c.GRPC_TLS_CLIENT_CA_FILE;
   return files;
 }
+
+/** REDIS_URL with REDIS_USERNAME/PASSWORD folded in (ioredis reads them from the URL) unless it has its own. */
+export function redisConnectionUrl(c: Config): string | undefined {
+  if (c.REDIS_URL === undefined || c.REDIS_PASSWORD === undefined) return c.REDIS_URL;
+  const url = new URL(c.REDIS_URL);
+  if (url.password !== '' || url.username !== '') return c.REDIS_URL;
+  url.username = c.REDIS_USERNAME ?? '';
+  url.password = c.REDIS_PASSWORD;
+  return url.toString();
+}

@@ -1,8 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { esdbConnectionString, loadConfig, type Config } from '../src/config.js';
-import { createLogger } from '../src/observability/index.js';
+import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, type Config } from '../src/config.js';
+import { Registry } from 'prom-client';
+import { createLogger, createMetrics, startMetricsServer, timeJob, type LedgerMetrics } from '../src/observability/index.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.js';
@@ -25,6 +26,7 @@ export type JobsParts = {
   readonly mongoUrl: string;
   readonly redisUrl: string;
   readonly logger: Logger;
+  readonly metrics?: LedgerMetrics;
 };
 
 export type RunningJobs = { readonly admin: AdminServer; stop(): Promise<void> };
@@ -37,7 +39,7 @@ export type RunningJobs = { readonly admin: AdminServer; stop(): Promise<void> }
 export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
   const { config, logger } = parts;
   const esdb = connectEventStore(parts.esdbUrl);
-  const mongo = await MongoClient.connect(parts.mongoUrl);
+  const mongo = await MongoClient.connect(parts.mongoUrl, mongoSecurityOptions(config));
   const db = mongo.db(config.MONGO_DB);
   const registry = await ensureReadModel(db);
   const store = new EsdbAccountEventStore(esdb.client);
@@ -46,12 +48,15 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
   const readModel = new MongoReadModelStore(db);
   const collections = mongoRebuildCollections(db);
   const onError = (err: Error) => logger.warn({ err }, 'job queue error');
+  // Job durations and failures (issue 7); without metrics the work runs as is.
+  const timed = <R>(queue: string, work: () => Promise<R>): Promise<R> =>
+    parts.metrics ? timeJob(parts.metrics, queue, queue, work) : work();
 
   const snapshotWorker = await SnapshotWorker.start({
     redisUrl: parts.redisUrl,
     every: config.SNAPSHOT_EVERY,
     sweepEveryMs: config.SNAPSHOT_SWEEP_MS,
-    takeSnapshot: (accountId) => takeSnapshot(store, snapshots, accountId),
+    takeSnapshot: (accountId) => timed('snapshot', () => takeSnapshot(store, snapshots, accountId)),
     log,
     onError,
   });
@@ -64,7 +69,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       logger.info({ collection: name }, 'dropping replaced read-model collection');
       await collections.drop(name);
     },
-    run: async (data, control) => {
+    run: (data, control) => timed('rebuild', async () => {
       if (!isRebuildableProjection(data.projection)) throw new Error(`unknown projection ${data.projection}`);
       logger.info({ rebuild: data.rebuildId, projection: data.projection, resumedAt: control.recorded()?.position }, 'rebuild running');
       const target = rebuildTargetFor(data.projection, data.targetCollection, readModel, log, collections);
@@ -74,7 +79,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       }, control, { projection: data.projection, batchSize: config.REBUILD_BATCH_SIZE, settleMs: config.REBUILD_SETTLE_MS });
       logger.info({ rebuild: data.rebuildId, phase: outcome.phase, events: outcome.progress.eventsDone }, 'rebuild finished');
       return outcome;
-    },
+    }),
   });
   const rebuilds = new RebuildJobs(parts.redisUrl);
   const admin = await startAdminServer({
@@ -118,10 +123,15 @@ async function main(): Promise<void> {
   if (esdbUrl === undefined || config.MONGO_URL === undefined || config.REDIS_URL === undefined) {
     throw new Error('the standalone jobs worker needs ESDB_URL, MONGO_URL and REDIS_URL (npm start runs it with embedded servers)');
   }
-  const running = await startJobs({ config, esdbUrl, mongoUrl: config.MONGO_URL, redisUrl: config.REDIS_URL, logger });
+  // Metrics and /healthz on METRICS_PORT; Redis credentials from the config (issue 7).
+  const metrics = createMetrics(new Registry(), { processMetrics: true });
+  const redisUrl = redisConnectionUrl(config) ?? config.REDIS_URL;
+  const running = await startJobs({ config, esdbUrl, mongoUrl: config.MONGO_URL, redisUrl, logger, metrics });
+  const metricsServer = await startMetricsServer({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT });
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'jobs worker stopping');
     await running.stop();
+    await metricsServer.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
-  ConfigError, esdbConnectionString, grpcServerTlsFiles, loadConfig, mongoSecurityOptions, redisSecurityOptions,
+  ConfigError, esdbConnectionString, grpcServerTlsFiles, loadConfig, mongoSecurityOptions, redisConnectionUrl, redisSecurityOptions,
 } from '../../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ledger-config-'));
@@ -70,5 +70,13 @@ describe('security settings pass through to the drivers', () => {
     expect(redis.password).toBe('rp');
     expect(redis.tls?.ca.toString()).toBe(`ca from ${pem}`);
     expect(mongoSecurityOptions(loadConfig({}))).toEqual({});
+  });
+
+  test('Redis credentials are folded into the URL unless it has its own', () => {
+    expect(redisConnectionUrl(loadConfig({ REDIS_URL: 'rediss://r:6380', REDIS_USERNAME: 'ledger', REDIS_PASSWORD: 'p w' })))
+      .toBe('rediss://ledger:p%20w@r:6380');
+    expect(redisConnectionUrl(loadConfig({ REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'only' }))).toBe('redis://:only@r:6379');
+    expect(redisConnectionUrl(loadConfig({ REDIS_URL: 'redis://:own@r:6379', REDIS_PASSWORD: 'other' }))).toBe('redis://:own@r:6379');
+    expect(redisConnectionUrl(loadConfig({ REDIS_URL: 'redis://r:6379' }))).toBe('redis://r:6379');
   });
 });
