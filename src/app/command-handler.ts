@@ -108,9 +108,10 @@ export class CommandHandler {
           results[p.index] = { ok: true, value: { ...outcome, retries: 0, duplicate: false } };
         }
       } catch (e) {
-        if (!(e instanceof RevisionConflict)) throw e;
         // Another writer got in first: each command goes the careful way (catch up, decide again).
-        alone.push(...plan.planned.map((p) => p.index));
+        if (e instanceof RevisionConflict) alone.push(...plan.planned.map((p) => p.index));
+        // Any other failure is the appended commands' answer; the others keep theirs.
+        else for (const p of plan.planned) results[p.index] = { ok: false, error: e };
       }
     }
     for (const index of alone.sort((a, b) => a - b)) {
