@@ -12,7 +12,7 @@ import {
   streamNameFilter,
 } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendNumbered, collect, failureOf, startServer, uniqueStream, type Running } from './persistent-fixture.test.js';
+import { appendNumbered, collect, eventually, failureOf, startServer, uniqueStream, type Running } from './persistent-fixture.test.js';
 
 let env: Running;
 beforeAll(async () => {
@@ -29,6 +29,20 @@ describe('persistent subscription administration through the client', () => {
     expect(info.settings.startFrom).toBe(START);
     expect(info.groupName).toBe('g');
     expect(info.eventSource).toBe(stream);
+  });
+
+  it('an idle group reads ahead into its buffer and reports itself live, as the real server does', async () => {
+    const stream = uniqueStream('idle');
+    await appendNumbered(env.client, stream, 3);
+    await env.client.createPersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: START }));
+    const info = await eventually(async () => {
+      const i = await env.client.getPersistentSubscriptionToStreamInfo(stream, 'g');
+      return i.status === 'Live' ? i : undefined;
+    });
+    expect(info.stats.readBufferCount).toBe(3);
+    expect(info.stats.lastKnownEventRevision).toBe(2n);
+    expect(info.stats.lastCheckpointedEventRevision).toBeUndefined();
+    expect(info.connections).toEqual([]);
   });
 
   it('updates the settings of a group and reports them in its info', async () => {

@@ -58,6 +58,7 @@ export class SubscriptionGroup {
     const start = startingPoint(log, definition, this.lastCheckpoint);
     this.cursor = start.cursor;
     this.tracker = new CheckpointTracker(start.before);
+    this.schedulePump();
   }
 
   get settings(): GroupDefinition['settings'] {
@@ -118,7 +119,7 @@ export class SubscriptionGroup {
 
   /** New records reached the log. */
   notifyCommitted(): void {
-    if (this.consumers.length > 0) this.schedulePump();
+    this.schedulePump();
   }
 
   /** Timer: redeliver timed-out messages; checkpoint on the time rule. */
@@ -163,7 +164,7 @@ export class SubscriptionGroup {
       readBuffer: this.buffer.length,
       retryBuffer: this.retries.length,
       inFlight: this.inFlight.size,
-      caughtUp: this.caughtUp && this.buffer.length === 0,
+      caughtUp: this.caughtUp,
       lastKnown: this.tracker.lastReadPosition,
     };
   }
@@ -230,15 +231,15 @@ export class SubscriptionGroup {
     return this.consumers.some((c) => c.availableSlots() > 0);
   }
 
-  /** Retries first, then buffered events, refilling the buffer from the log. */
+  /**
+   * Retries first, then buffered events; the buffer is kept filled from the
+   * log up to the read-ahead size even without consumers, as the real server
+   * does (so an idle, caught-up group reports itself live).
+   */
   private pump(): void {
     this.dispatch(this.retries);
-    while (this.hasFreeSlot()) {
-      if (this.buffer.length === 0 && !this.fill()) break;
-      const before = this.buffer.length;
-      this.dispatch(this.buffer);
-      if (this.buffer.length === before) break;
-    }
+    this.dispatch(this.buffer);
+    while (this.buffer.length < readAhead(this.settings) && this.fill()) this.dispatch(this.buffer);
   }
 
   private dispatch(queue: GroupMessage[]): void {
