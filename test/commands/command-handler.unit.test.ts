@@ -178,3 +178,29 @@ describe('commands that queue for one account go in one append', () => {
     expect(store.streams.get(stream())).toHaveLength(3);
   });
 });
+
+describe('store failures', () => {
+  test('an append that fails fails only the commands being appended', async () => {
+    const { store, handler } = setup();
+    await handler.handle(envelope(open));
+    await handler.handle(envelope(deposit(10n)));
+    const repeated = envelope(deposit(10n));
+    await handler.handle(repeated);
+    const original = store.appendToStream.bind(store);
+    let failing = true;
+    store.appendToStream = async (s, events, rev) => {
+      if (failing) throw new Error('store down');
+      return original(s, events, rev);
+    };
+    const [dup, refused, appended] = await Promise.allSettled([
+      handler.handle(repeated),
+      handler.handle(envelope(withdraw(1_000n))),
+      handler.handle(envelope(deposit(1n))),
+    ]);
+    expect(dup).toMatchObject({ status: 'fulfilled', value: { duplicate: true, balance: 20n } });
+    expect(refused.status === 'rejected' && refused.reason).toBeInstanceOf(InsufficientFunds);
+    expect(appended.status === 'rejected' && String(appended.reason)).toContain('store down');
+    failing = false;
+    expect(await handler.handle(envelope(deposit(1n)))).toMatchObject({ balance: 21n, revision: 3n });
+  });
+});
