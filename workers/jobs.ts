@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { startRedis, type EmbeddedRedis } from '../src/embedded/index.js';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, type Config } from '../src/config.js';
@@ -10,6 +13,9 @@ import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.j
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
 import { replayParkedAccountEvents, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
 import { takeSnapshot } from '../src/app/take-snapshot.js';
+import { snapshotPolicy, type AccountSnapshots } from '../src/app/account-snapshot.js';
+import type { LoadedAccount } from '../src/app/index.js';
+import { SnapshotJobs } from '../src/jobs/snapshot-jobs.js';
 import { SnapshotWorker } from '../src/jobs/snapshot-worker.js';
 import { RebuildWorker } from '../src/jobs/rebuild-worker.js';
 import { RebuildJobs } from '../src/jobs/rebuild-jobs.js';
@@ -111,6 +117,47 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       await step('rebuild worker', () => rebuildWorker.close());
       await step('mongo', () => mongo.close());
       await step('esdb', () => esdb.close());
+    },
+  };
+}
+
+/**
+ * The jobs part of `npm start`: REDIS_URL or an embedded redis-server (AOF
+ * under DATA_DIR/redis), then startJobs. Sets where Redis is, for the API's snapshot enqueues.
+ */
+export type JobsPart = RunningJobs & {
+  readonly redisUrl: string;
+  /** For the API's command handler: snapshot reads and the policy that enqueues SnapshotJobs. */
+  readonly snapshots: AccountSnapshots;
+  readonly afterAppend: (loaded: LoadedAccount, previousRevision: bigint) => void;
+};
+
+export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: string, logger: Logger): Promise<JobsPart> {
+  let embedded: EmbeddedRedis | undefined;
+  let redisUrl = config.REDIS_URL;
+  if (redisUrl === undefined) {
+    const dataDir = join(config.DATA_DIR, 'redis');
+    mkdirSync(dataDir, { recursive: true });
+    embedded = await startRedis({ dataDir });
+    redisUrl = embedded.url;
+    logger.info({ url: redisUrl }, 'embedded redis-server started for the job queues');
+  }
+  const running = await startJobs({ config, esdbUrl, mongoUrl, redisUrl, logger });
+  const esdb = connectEventStore(esdbUrl);
+  const requests = new SnapshotJobs({
+    redisUrl, every: config.SNAPSHOT_EVERY,
+    onError: (err) => logger.warn({ err: String(err) }, 'snapshot enqueue failed; the sweep will catch up'),
+  });
+  return {
+    admin: running.admin,
+    redisUrl,
+    snapshots: new EsdbAccountSnapshots(esdb.client, { keep: 10, commandWindow: config.SNAPSHOT_EVERY }),
+    afterAppend: snapshotPolicy(requests, config.SNAPSHOT_EVERY),
+    stop: async () => {
+      await requests.close();
+      await running.stop();
+      await esdb.close();
+      await embedded?.stop();
     },
   };
 }

@@ -4,6 +4,7 @@ import { startEsdbServer } from '../src/esdb-server/index.js';
 import { createLogger, type Logger } from '../src/observability/index.js';
 import { startApi } from './api.js';
 import { startReadSide } from './projector.js';
+import { startJobsPart, type JobsPart } from './jobs.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
 
 /**
@@ -12,7 +13,7 @@ import type { AccountReadModelQueries } from '../src/grpc/account-queries-servic
  * part by adding one entry to the list in main().
  */
 type Part = { readonly name: string; stop(): Promise<void> };
-type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string; readModel?: AccountReadModelQueries };
+type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string; readModel?: AccountReadModelQueries; mongoUrl?: string; snapshotting?: Pick<JobsPart, 'snapshots' | 'afterAppend'> };
 
 /** The event store: ESDB_URL, or the embedded server with its log under DATA_DIR/esdb. */
 async function eventStore(ctx: Context): Promise<Part> {
@@ -32,12 +33,24 @@ async function readSide(ctx: Context): Promise<Part> {
   if (ctx.esdbUrl === undefined) throw new Error('the projector needs the event store started first');
   const running = await startReadSide(ctx.config, ctx.esdbUrl, ctx.logger);
   if (running !== undefined) ctx.readModel = running.readModel;
+  if (running !== undefined) ctx.mongoUrl = running.mongoUrl;
   return { name: 'read side', stop: async () => running?.stop() };
+}
+
+/** Redis (REDIS_URL or embedded), snapshot and rebuild workers, the Admin API (issue 6). Needs the read model's Mongo. */
+async function jobs(ctx: Context): Promise<Part> {
+  if (ctx.esdbUrl === undefined || ctx.mongoUrl === undefined) {
+    ctx.logger.warn('no read model: the jobs worker (snapshots, rebuilds, Admin API) is not started');
+    return { name: 'jobs (off)', stop: async () => {} };
+  }
+  const running = await startJobsPart(ctx.config, ctx.esdbUrl, ctx.mongoUrl, ctx.logger.child({ part: 'jobs' }));
+  ctx.snapshotting = { snapshots: running.snapshots, afterAppend: running.afterAppend };
+  return { name: 'jobs', stop: () => running.stop() };
 }
 
 async function api(ctx: Context): Promise<Part> {
   if (ctx.esdbUrl === undefined) throw new Error('the API needs the event store started first');
-  const running = await startApi({ config: ctx.config, esdbUrl: ctx.esdbUrl, logger: ctx.logger.child({ part: 'api' }), ...(ctx.readModel ? { readModel: ctx.readModel } : {}) });
+  const running = await startApi({ config: ctx.config, esdbUrl: ctx.esdbUrl, logger: ctx.logger.child({ part: 'api' }), ...(ctx.readModel ? { readModel: ctx.readModel } : {}), ...(ctx.snapshotting ?? {}) });
   return { name: 'api', stop: () => running.stop() };
 }
 
@@ -53,7 +66,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
   process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
   try {
-    for (const start of [eventStore, readSide, api]) parts.push(await start(ctx));
+    for (const start of [eventStore, readSide, jobs, api]) parts.push(await start(ctx));
   } catch (err) {
     ctx.logger.fatal({ err }, 'start failed');
     await stopAll();

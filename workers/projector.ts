@@ -143,6 +143,8 @@ export async function startProjector(
 export type RunningReadSide = {
   /** What the API serves GetAccount, ListAccountsByOwner and ListTransactions from. */
   readonly readModel: AccountReadModelQueries;
+  /** The Mongo the read model lives in (MONGO_URL or the embedded FerretDB); the jobs worker rebuilds there. */
+  readonly mongoUrl: string;
   stop(): Promise<void>;
 };
 
@@ -173,6 +175,7 @@ export async function startReadSide(config: Config, esdbUrl: string, logger: Log
   const running = await startProjector(esdb.client, db, projectorSettings(config), logger.child({ part: 'projector' }));
   return {
     readModel: new ReadModelQueriesService(new AccountReadQueries(db, running.registry)),
+    mongoUrl: url,
     stop: async () => {
       await running.stop();
       await mongo.close();
