@@ -153,4 +153,21 @@ describe('projection rebuilds', () => {
     while ((await names()).includes(first.targetCollection) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(await names()).not.toContain(first.targetCollection);
   }, 300_000);
+
+  test('a cancelled rebuild leaves readers on their collection and drops what it built', async () => {
+    const before = await activeSummaries();
+    const started = (await admin.startRebuild('account_summaries')).rebuild!;
+    const cancelled = await admin.cancelRebuild(started.id);
+    expect(cancelled.rebuild?.id).toBe(started.id);
+    const done = await waitFor(started.id, 60_000);
+    expect(done.state).toBe(RebuildState.CANCELLED);
+    expect(await activeSummaries()).toBe(before);
+    const names = (await db.listCollections().toArray()).map((c) => c.name);
+    expect(names).not.toContain(started.targetCollection);
+    // Finished: the projection takes a new rebuild again.
+    const next = (await admin.startRebuild('account_summaries')).rebuild!;
+    expect(next.id).not.toBe(started.id);
+    await admin.cancelRebuild(next.id);
+    expect((await waitFor(next.id, 60_000)).state).toBe(RebuildState.CANCELLED);
+  }, 120_000);
 });
