@@ -128,10 +128,9 @@ export function definitionFromRequest(log: EventLog, options: OptionsView | unde
       return subscriptionFailed(streamId, group, 'Persistent subscriptions to $all are only supported over gRPC through gRPC clients');
     }
   }
-  const source_ = source.kind === 'all' ? allStream : source.streamId;
   if (group === '') return invalidArgument('Group name cannot be empty.');
   const problem = settingsProblem(settings) ?? (source.kind === 'all' ? allStartProblem(log, startFrom, prepare) : undefined);
-  if (problem) return subscriptionFailed(source_, group, problem);
+  if (problem) return subscriptionFailed(source.kind === 'all' ? allStream : source.streamId, group, problem);
   return { source, group, startFrom, settings };
 }
 
