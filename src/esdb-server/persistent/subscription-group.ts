@@ -38,6 +38,7 @@ export class SubscriptionGroup {
   private nextConsumerId = 1;
   private pumpScheduled = false;
   private closed = false;
+  private replaying = false;
   private sinceCheckpoint = 0;
   private lastCheckpointAt = Date.now();
   private writingCheckpoint: Promise<void> | undefined;
@@ -139,15 +140,22 @@ export class SubscriptionGroup {
 
   /** Moves parked messages [first, stopAt) back into the group, then marks them replayed. */
   async replayParked(stopAt: bigint | undefined): Promise<void> {
+    // One replay at a time, as the real server (ReplayingParkedMessages state): a second request is a no-op.
+    if (this.replaying) return;
     const { first, end } = this.storage.parkedRange();
     const to = stopAt !== undefined && stopAt < end ? stopAt : end;
     if (to <= first) return;
+    this.replaying = true;
     // Delivered as the real server does (OutstandingMessage.ForParkedEvent): the event resolved
     // through its parked-stream link, which is also the id the consumer acks.
     for (const parked of this.storage.readParked(first, to)) {
       this.retries.push({ event: parked, id: messageId(parked), retryCount: 0, seq: undefined });
     }
-    await this.storage.markReplayed(to);
+    try {
+      await this.storage.markReplayed(to);
+    } finally {
+      this.replaying = false;
+    }
     this.schedulePump();
   }
 
