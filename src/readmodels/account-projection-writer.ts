@@ -1,6 +1,6 @@
 import { MalformedEvent } from '../domain/event-codec.js';
 import type { AccountSummaryDocument } from './account-documents.js';
-import { appliedRevision, foldAccount, type EventOutcome } from './account-fold.js';
+import { appliedRevision, foldAccount, placeEvent, type EventOutcome } from './account-fold.js';
 import { toRecordedAccountEvent, type RecordedAccountEvent } from './recorded-account-event.js';
 import type { AccountHold, AccountStreamReader, GuardedSummary, ProjectionTargets, ReadModelStore } from './read-model-store.js';
 import type { AccountTransactionDocument } from './account-documents.js';
@@ -79,7 +79,7 @@ export class AccountProjectionWriter {
 
   private async plan(accountId: string, stored: AccountSummaryDocument | undefined, events: readonly RecordedAccountEvent[], hold: AccountHold | undefined): Promise<AccountPlan> {
     const from = appliedRevision(stored);
-    const fresh = events.filter((e) => e.revision > from);
+    const fresh = events.filter((e) => placeEvent(from, e.revision) !== 'duplicate');
     const last = fresh.at(-1);
     if (last === undefined) return { summary: undefined, transactions: [], outcome: 'duplicate', releaseHold: false };
     const contiguous = fresh.every((e, i) => e.revision === from + 1n + BigInt(i));
