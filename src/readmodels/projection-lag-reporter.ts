@@ -13,8 +13,8 @@ export interface EventLogProbe {
   parkedCount(): Promise<bigint | undefined>;
 }
 
-/** Counting past this many events would cost more than the number is worth. */
-const COUNT_CAP = 100_000;
+/** Counting past this many events would cost more than the number is worth: a figure of 10,000 means "at least". */
+const COUNT_CAP = 10_000;
 
 /**
  * Every interval: measures this process's lag, writes it to the registry for
