@@ -34,7 +34,7 @@ export interface LedgerProcess {
 }
 
 export async function ledgerProcess(name: 'api' | 'projector' | 'jobs', env: Record<string, string>): Promise<LedgerProcess> {
-  const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+  const [grpcPort, metricsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const readyPort = name === 'api' ? grpcPort : metricsPort;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -60,6 +60,8 @@ export async function ledgerProcess(name: 'api' | 'projector' | 'jobs', env: Rec
         GRPC_PORT: String(grpcPort),
         METRICS_HOST: '127.0.0.1',
         METRICS_PORT: String(metricsPort),
+        ADMIN_HOST: '127.0.0.1',
+        ADMIN_PORT: String(adminPort),
         LOG_LEVEL: 'warn',
         ...env,
       },
