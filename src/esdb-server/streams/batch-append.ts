@@ -2,13 +2,15 @@ import type * as grpc from '@grpc/grpc-js';
 import { anyPb, emptyPb, sharedPb, statusPb, streamsPb } from '../generated.js';
 import type { StreamStore } from '../store/stream-store.js';
 import type { ExpectedRevision, ProposedEvent } from '../store/types.js';
-import { MAX_APPEND_SIZE, decodeExpected, decodeProposed, decodeStreamName, decodeUuid, proposedSize } from './decode-request.js';
+import { MAX_APPEND_SIZE, proposedEvent, proposedSize, streamNameFromBytes, uuidFrom } from './decode-request.js';
+import { encodeBatchAppendSuccess, type WireBatchAppend } from './batch-append-codec.js';
 import { BadRequest, invalidArgument } from './rpc-errors.js';
 import { grpcUuid, streamIdentifier } from './to-grpc.js';
 import * as grpcStatus from './grpc-status.js';
 
-type BatchAppendReq = InstanceType<typeof streamsPb.BatchAppendReq>;
 type BatchAppendResp = InstanceType<typeof streamsPb.BatchAppendResp>;
+/** Success answers go out pre-encoded, errors as message objects. */
+export type BatchAppendResponse = BatchAppendResp | Buffer;
 type Status = InstanceType<typeof statusPb.Status>;
 const Empty = emptyPb.Empty;
 
@@ -71,7 +73,7 @@ const unknown = (message: string): Status =>
  */
 export const batchAppendHandler =
   (store: StreamStore) =>
-  (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void => {
+  (call: grpc.ServerDuplexStream<WireBatchAppend, BatchAppendResponse>): void => {
     const inFlight = new Map<string, PendingBatch>();
     let ended = false;
     let outstanding = 0;
@@ -107,13 +109,9 @@ export const batchAppendHandler =
         (result) => {
           outstanding--;
           if (result.ok) {
-            const s = new streamsPb.BatchAppendResp.Success();
-            if (result.nextRevision < 0n) s.setNoStream(new Empty());
-            else s.setCurrentRevision(result.nextRevision.toString());
-            s.setPosition(
-              new sharedPb.AllStreamPosition().setCommitPosition(result.position.toString()).setPreparePosition(result.position.toString()),
-            );
-            reply(correlation, batch, (r) => r.setSuccess(s));
+            if (!call.cancelled && !call.writableEnded) {
+              call.write(encodeBatchAppendSuccess(correlation, batch.streamName, batch.expected, result.nextRevision, result.position));
+            }
           } else if (result.reason === 'stream_deleted') {
             reply(correlation, batch, (r) => r.setError(streamDeleted(batch.streamName)));
           } else {
@@ -129,23 +127,22 @@ export const batchAppendHandler =
       );
     };
 
-    call.on('data', (req: BatchAppendReq) => {
+    call.on('data', (req: WireBatchAppend) => {
       let correlation: string;
       try {
-        correlation = decodeUuid(req.getCorrelationId());
+        correlation = uuidFrom(req.correlationId);
       } catch {
         return; // Without a correlation id there is nobody to answer.
       }
       let batch = inFlight.get(correlation);
       try {
         if (batch === undefined) {
-          const o = req.getOptions();
+          const o = req.options;
           if (o === undefined) throw new BadRequest(invalidArgument('The first chunk of an append must carry its options'));
-          const deadline = o.getDeadline();
           batch = {
-            streamName: decodeStreamName(o.getStreamIdentifier()),
-            expected: decodeExpected(o, () => (o.hasStreamPosition() ? o.getStreamPosition() : undefined)),
-            deadline: deadline === undefined ? undefined : deadline.toDate().getTime(),
+            streamName: streamNameFromBytes(o.streamName),
+            expected: o.expected,
+            deadline: o.deadlineMs,
             events: [],
             size: 0,
             error: undefined,
@@ -153,8 +150,8 @@ export const batchAppendHandler =
           inFlight.set(correlation, batch);
         }
         if (batch.error === undefined) {
-          for (const m of req.getProposedMessagesList()) {
-            const e = decodeProposed(m);
+          for (const m of req.proposed) {
+            const e = proposedEvent(() => uuidFrom(m.id), m.metadata, m.data, m.customMetadata);
             batch.size += proposedSize(e);
             batch.events.push(e);
           }
@@ -169,7 +166,7 @@ export const batchAppendHandler =
         batch.error = badRequest(message);
         batch.events = [];
       }
-      if (req.getIsFinal()) {
+      if (req.isFinal) {
         inFlight.delete(correlation);
         complete(correlation, batch);
       }

@@ -18,25 +18,32 @@ type GrpcStreamIdentifier = InstanceType<typeof sharedPb.StreamIdentifier>;
  */
 export const MAX_NAME_BYTES = 60_000;
 
-export const decodeStreamName = (id: GrpcStreamIdentifier | undefined): string => {
-  const raw = id?.getStreamName_asU8();
+export const decodeStreamName = (id: GrpcStreamIdentifier | undefined): string => streamNameFromBytes(id?.getStreamName_asU8());
+
+export const streamNameFromBytes = (raw: Uint8Array | undefined): string => {
   if (raw === undefined || raw.length === 0) throw new BadRequest(invalidArgument('Stream name must not be empty'));
   if (raw.length > MAX_NAME_BYTES) throw new BadRequest(invalidArgument('Stream name is too long'));
   return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
 };
 
-export const decodeUuid = (uuid: GrpcUuid | undefined): string => {
-  if (uuid?.hasStructured()) {
-    const s = uuid.getStructured();
+/** A UUID given as text, or as its two 64-bit halves ('structured'). */
+export const uuidFrom = (u: { string: string } | { most: bigint; least: bigint } | undefined): string => {
+  if (u !== undefined && 'most' in u) {
     const buf = Buffer.alloc(16);
-    buf.writeBigInt64BE(BigInt(s?.getMostSignificantBits() ?? '0'), 0);
-    buf.writeBigInt64BE(BigInt(s?.getLeastSignificantBits() ?? '0'), 8);
+    buf.writeBigInt64BE(BigInt.asIntN(64, u.most), 0);
+    buf.writeBigInt64BE(BigInt.asIntN(64, u.least), 8);
     const h = buf.toString('hex');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
-  const text = uuid?.getString() ?? '';
+  const text = u?.string ?? '';
   if (!UUID_RE.test(text)) throw new BadRequest(invalidArgument(`Invalid event id '${text}'`));
   return text.toLowerCase();
+};
+
+export const decodeUuid = (uuid: GrpcUuid | undefined): string => {
+  const s = uuid?.hasStructured() ? uuid.getStructured() : undefined;
+  if (s !== undefined) return uuidFrom({ most: BigInt(s.getMostSignificantBits()), least: BigInt(s.getLeastSignificantBits()) });
+  return uuidFrom({ string: uuid?.getString() ?? '' });
 };
 
 /** A revision sent as a decimal uint64 string. */
@@ -68,8 +75,16 @@ interface GrpcProposed {
   getCustomMetadata_asU8(): Uint8Array;
 }
 
-export const decodeProposed = (m: GrpcProposed): ProposedEvent => {
-  const meta = m.getMetadataMap();
+export const decodeProposed = (m: GrpcProposed): ProposedEvent =>
+  proposedEvent(() => decodeUuid(m.getId()), m.getMetadataMap(), m.getData_asU8(), m.getCustomMetadata_asU8());
+
+/** Validates one proposed event: its metadata map must name a type and a known content type. */
+export const proposedEvent = (
+  id: () => string,
+  meta: { get(key: string): string | undefined },
+  data: Uint8Array,
+  metadata: Uint8Array,
+): ProposedEvent => {
   const type = meta.get('type');
   if (type === undefined) throw new BadRequest(requiredMetadataPropertyMissing('type'));
   if (type.length === 0) throw new BadRequest(invalidArgument('Event type must not be empty'));
@@ -77,13 +92,7 @@ export const decodeProposed = (m: GrpcProposed): ProposedEvent => {
   const contentType = meta.get('content-type');
   if (contentType === undefined) throw new BadRequest(requiredMetadataPropertyMissing('content-type'));
   if (!CONTENT_TYPES.has(contentType)) throw new BadRequest(invalidArgument(`Unsupported content type '${contentType}'`));
-  return {
-    eventId: decodeUuid(m.getId()),
-    type,
-    contentType,
-    data: m.getData_asU8(),
-    metadata: m.getCustomMetadata_asU8(),
-  };
+  return { eventId: id(), type, contentType, data, metadata };
 };
 
 /** Size of an append as the server counts it against MaxAppendSize. */

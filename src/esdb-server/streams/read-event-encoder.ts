@@ -13,7 +13,7 @@ import type { RecordedEvent, ResolvedEvent } from '../store/types.js';
  *     custom_metadata = 7, data = 8
  *   UUID.string = 2, StreamIdentifier.stream_name = 3
  */
-class ProtoWriter {
+export class ProtoWriter {
   private buf = Buffer.allocUnsafe(256);
   len = 0;
 

@@ -2,7 +2,8 @@ import type * as grpc from '@grpc/grpc-js';
 import { streamsGrpc, streamsPb } from '../generated.js';
 import type { StreamStore } from '../store/stream-store.js';
 import { appendHandler } from './append.js';
-import { batchAppendHandler } from './batch-append.js';
+import { batchAppendHandler, type BatchAppendResponse } from './batch-append.js';
+import { decodeBatchAppendReq } from './batch-append-codec.js';
 import { softDeleteHandler, tombstoneHandler } from './delete.js';
 import { readOnce } from './read.js';
 import { decodeReadRequest } from './read-request.js';
@@ -30,6 +31,12 @@ export const createStreamsService = (store: StreamStore): { definition: grpc.Ser
     read: {
       ...base.read,
       responseSerialize: (v: ReadResponse): Buffer => (Buffer.isBuffer(v) ? v : base.read.responseSerialize(v)),
+    },
+    // BatchAppend requests are read, and its success answers written, without google-protobuf (batch-append-codec.ts).
+    batchAppend: {
+      ...base.batchAppend,
+      requestDeserialize: decodeBatchAppendReq,
+      responseSerialize: (v: BatchAppendResponse): Buffer => (Buffer.isBuffer(v) ? v : base.batchAppend.responseSerialize(v)),
     },
   };
   return {
