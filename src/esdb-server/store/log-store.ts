@@ -85,7 +85,7 @@ export class LogStore implements StreamStore {
   restored(): void {
     for (let i = Math.max(0, this.records.length - RECENT_IDS); i < this.records.length; i++) {
       const r = this.records[i] as RecordedEvent;
-      if (r.type !== TOMBSTONE_EVENT_TYPE) this.recent.remember(r.eventId, { streamId: r.streamId, revision: r.revision });
+      if (r.type !== TOMBSTONE_EVENT_TYPE && r.type !== LINK_EVENT_TYPE) this.recent.remember(r.eventId, { streamId: r.streamId, revision: r.revision });
     }
   }
 
@@ -123,7 +123,8 @@ export class LogStore implements StreamStore {
     }
     if (this.projections) {
       for (const r of written.slice(0, events.length)) {
-        for (const link of projectedLinks(r, randomUUID)) written.push(this.add(link.streamId, link.event, created));
+        // The projections' links are the server's own: no client retries them, so they stay out of the idempotency cache.
+        for (const link of projectedLinks(r, randomUUID)) written.push(this.add(link.streamId, link.event, created, false));
       }
     }
     await this.enqueue(written);
@@ -289,7 +290,7 @@ export class LogStore implements StreamStore {
     return this.add(metastreamOf(streamId), this.metadataEvent(withTruncateBefore(meta, recreateFrom)), created);
   }
 
-  private add(streamId: string, e: ProposedEvent, created: bigint): RecordedEvent {
+  private add(streamId: string, e: ProposedEvent, created: bigint, remember = true): RecordedEvent {
     const entry = this.index.entryOrCreate(streamId);
     const record: RecordedEvent = {
       streamId,
@@ -302,7 +303,7 @@ export class LogStore implements StreamStore {
       metadata: e.metadata,
       created,
     };
-    this.index_(record);
+    this.index_(record, remember);
     return record;
   }
 

@@ -15,8 +15,13 @@ const FORMAT = 1;
 const FIXED = 1 + 8 + 8 + 16 + 1 + 2 + 2 + 4 + 4;
 const CONTENT_TYPES = ['application/json', 'application/octet-stream'] as const;
 
+// Canonical text form 8-4-4-4-12: each group written as hex in place.
 const uuidBytes = (id: string, into: Buffer, at: number): void => {
-  into.write(id.replace(/-/g, ''), at, 16, 'hex');
+  into.write(id.substring(0, 8), at, 4, 'hex');
+  into.write(id.substring(9, 13), at + 4, 2, 'hex');
+  into.write(id.substring(14, 18), at + 6, 2, 'hex');
+  into.write(id.substring(19, 23), at + 8, 2, 'hex');
+  into.write(id.substring(24, 36), at + 10, 6, 'hex');
 };
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -31,15 +36,19 @@ const uuidText = (b: Buffer, at: number): string => {
 
 export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
   let size = 0;
-  const parts = records.map((r) => {
-    const stream = Buffer.from(r.streamId, 'utf8');
-    const type = Buffer.from(r.type, 'utf8');
-    size += FRAME_HEADER + FIXED + stream.length + type.length + r.data.length + r.metadata.length;
-    return { r, stream, type };
-  });
+  const lengths = new Array<number>(records.length * 2);
+  for (const [i, r] of records.entries()) {
+    const streamLen = Buffer.byteLength(r.streamId, 'utf8');
+    const typeLen = Buffer.byteLength(r.type, 'utf8');
+    lengths[2 * i] = streamLen;
+    lengths[2 * i + 1] = typeLen;
+    size += FRAME_HEADER + FIXED + streamLen + typeLen + r.data.length + r.metadata.length;
+  }
   const out = Buffer.allocUnsafe(size);
   let o = 0;
-  for (const { r, stream, type } of parts) {
+  for (const [i, r] of records.entries()) {
+    const streamLen = lengths[2 * i] as number;
+    const typeLen = lengths[2 * i + 1] as number;
     const start = o + FRAME_HEADER;
     let p = start;
     out.writeUInt8(FORMAT, p);
@@ -48,12 +57,12 @@ export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
     uuidBytes(r.eventId, out, p + 17);
     out.writeUInt8(r.contentType === CONTENT_TYPES[0] ? 0 : 1, p + 33);
     p += 34;
-    out.writeUInt16LE(stream.length, p);
-    stream.copy(out, p + 2);
-    p += 2 + stream.length;
-    out.writeUInt16LE(type.length, p);
-    type.copy(out, p + 2);
-    p += 2 + type.length;
+    out.writeUInt16LE(streamLen, p);
+    out.write(r.streamId, p + 2, streamLen, 'utf8');
+    p += 2 + streamLen;
+    out.writeUInt16LE(typeLen, p);
+    out.write(r.type, p + 2, typeLen, 'utf8');
+    p += 2 + typeLen;
     out.writeUInt32LE(r.data.length, p);
     out.set(r.data, p + 4);
     p += 4 + r.data.length;
