@@ -342,7 +342,10 @@ export class LogStore implements StreamStore {
       this.waiters.push({ resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
-        queueMicrotask(() => void this.flushLoop());
+        // After the I/O callbacks of this loop turn: every append that arrived
+        // in the same network read joins the first batch instead of waiting
+        // behind a batch of one.
+        setImmediate(() => void this.flushLoop());
       }
     });
   }
