@@ -1,5 +1,5 @@
 import { ProtoReader } from './proto-reader.js';
-import { ProtoWriter } from './read-event-encoder.js';
+import { ProtoWriter } from './proto-writer.js';
 
 /**
  * BatchAppend carries every append of the client, one message per append;

@@ -13,91 +13,122 @@ import type { RecordedEvent, ResolvedEvent } from '../store/types.js';
  *     custom_metadata = 7, data = 8
  *   UUID.string = 2, StreamIdentifier.stream_name = 3
  */
-export class ProtoWriter {
-  private buf = Buffer.allocUnsafe(256);
-  len = 0;
-
-  private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
+// Sizes first, then one buffer written front to back: no nested writers or
+// copies per event (this runs once per event read or delivered).
+const varintSize = (v: number | bigint): number => {
+  let n = 1;
+  let x = BigInt(v);
+  while (x > 0x7fn) {
+    x >>= 7n;
+    n++;
   }
+  return n;
+};
+const smallVarintSize = (v: number): number => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5);
+const fieldSize = (len: number): number => 1 + smallVarintSize(len) + len;
 
-  varint(v: number): void {
-    this.ensure(10);
-    while (v > 0x7f) {
-      this.buf[this.len++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
+interface RecordedLayout {
+  readonly e: RecordedEvent;
+  readonly stream: number;
+  readonly type: number;
+  readonly contentType: number;
+  readonly created: string;
+  readonly size: number;
+}
+
+const UUID_FIELD = fieldSize(fieldSize(36));
+const layout = (e: RecordedEvent): RecordedLayout => {
+  const stream = Buffer.byteLength(e.streamId, 'utf8');
+  const type = Buffer.byteLength(e.type, 'utf8');
+  const contentType = Buffer.byteLength(e.contentType, 'utf8');
+  const created = e.created.toString();
+  const entry = (k: number, v: number): number => fieldSize(fieldSize(k) + fieldSize(v));
+  let size = UUID_FIELD + fieldSize(fieldSize(stream));
+  if (e.revision !== 0n) size += 1 + varintSize(e.revision);
+  if (e.position !== 0n) size += 2 * (1 + varintSize(e.position));
+  size += entry(4, type) + entry(12, contentType) + entry(7, created.length);
+  if (e.metadata.length > 0) size += fieldSize(e.metadata.length);
+  if (e.data.length > 0) size += fieldSize(e.data.length);
+  return { e, stream, type, contentType, created, size };
+};
+
+class Out {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+  varint(v: number | bigint): void {
+    if (typeof v === 'number' && v < 0x80) {
+      this.buf[this.pos++] = v;
+      return;
     }
-    this.buf[this.len++] = v;
-  }
-
-  bigVarint(v: bigint): void {
-    if (v <= 0x1fffffffffffffn) return this.varint(Number(v));
-    this.ensure(10);
-    while (v > 0x7fn) {
-      this.buf[this.len++] = Number(v & 0x7fn) | 0x80;
-      v >>= 7n;
+    let x = BigInt(v);
+    while (x > 0x7fn) {
+      this.buf[this.pos++] = Number(x & 0x7fn) | 0x80;
+      x >>= 7n;
     }
-    this.buf[this.len++] = Number(v);
+    this.buf[this.pos++] = Number(x);
   }
-
+  str(field: number, s: string, len: number): void {
+    this.buf[this.pos++] = (field << 3) | 2;
+    this.varint(len);
+    this.pos += this.buf.write(s, this.pos, len, 'utf8');
+  }
   bytes(field: number, b: Uint8Array): void {
-    this.varint((field << 3) | 2);
+    this.buf[this.pos++] = (field << 3) | 2;
     this.varint(b.length);
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
-
-  string(field: number, s: string): void {
-    this.bytes(field, Buffer.from(s, 'utf8'));
-  }
-
-  uint64(field: number, v: bigint): void {
-    this.varint(field << 3);
-    this.bigVarint(v);
-  }
-
-  /** Writes a nested message built by `body` under `field`. */
-  message(field: number, body: (w: ProtoWriter) => void): void {
-    const inner = new ProtoWriter();
-    body(inner);
-    this.bytes(field, inner.buf.subarray(0, inner.len));
-  }
-
-  done(): Buffer {
-    return this.buf.subarray(0, this.len);
+  head(field: number, len: number): void {
+    this.buf[this.pos++] = (field << 3) | 2;
+    this.varint(len);
   }
 }
 
-const writeRecorded = (w: ProtoWriter, e: RecordedEvent): void => {
-  w.message(1, (u) => u.string(2, e.eventId));
-  w.message(2, (s) => s.string(3, e.streamId));
-  if (e.revision !== 0n) w.uint64(3, e.revision);
-  if (e.position !== 0n) {
-    w.uint64(4, e.position);
-    w.uint64(5, e.position);
+const writeRecorded = (o: Out, l: RecordedLayout): void => {
+  const e = l.e;
+  o.head(1, fieldSize(36));
+  o.str(2, e.eventId, 36);
+  o.head(2, fieldSize(l.stream));
+  o.str(3, e.streamId, l.stream);
+  if (e.revision !== 0n) {
+    o.buf[o.pos++] = 3 << 3;
+    o.varint(e.revision);
   }
-  const entry = (k: string, v: string): void =>
-    w.message(6, (m) => {
-      m.string(1, k);
-      m.string(2, v);
-    });
-  entry('type', e.type);
-  entry('content-type', e.contentType);
-  entry('created', e.created.toString());
-  if (e.metadata.length > 0) w.bytes(7, e.metadata);
-  if (e.data.length > 0) w.bytes(8, e.data);
+  if (e.position !== 0n) {
+    o.buf[o.pos++] = 4 << 3;
+    o.varint(e.position);
+    o.buf[o.pos++] = 5 << 3;
+    o.varint(e.position);
+  }
+  const entry = (k: string, v: string, vLen: number): void => {
+    o.head(6, fieldSize(k.length) + fieldSize(vLen));
+    o.str(1, k, k.length);
+    o.str(2, v, vLen);
+  };
+  entry('type', e.type, l.type);
+  entry('content-type', e.contentType, l.contentType);
+  entry('created', l.created, l.created.length);
+  if (e.metadata.length > 0) o.bytes(7, e.metadata);
+  if (e.data.length > 0) o.bytes(8, e.data);
 };
 
 export const encodeEventResponse = (e: ResolvedEvent): Buffer => {
-  const w = new ProtoWriter();
-  w.message(1, (re) => {
-    if (e.event !== undefined) re.message(1, (r) => writeRecorded(r, e.event as RecordedEvent));
-    if (e.link !== undefined) re.message(2, (r) => writeRecorded(r, e.link as RecordedEvent));
-    re.uint64(3, e.commitPosition);
-  });
-  return w.done();
+  const event = e.event === undefined ? undefined : layout(e.event);
+  const link = e.link === undefined ? undefined : layout(e.link);
+  const readEventSize =
+    (event === undefined ? 0 : fieldSize(event.size)) + (link === undefined ? 0 : fieldSize(link.size)) + 1 + varintSize(e.commitPosition);
+  const o = new Out(Buffer.allocUnsafe(fieldSize(readEventSize)));
+  o.head(1, readEventSize);
+  if (event !== undefined) {
+    o.head(1, event.size);
+    writeRecorded(o, event);
+  }
+  if (link !== undefined) {
+    o.head(2, link.size);
+    writeRecorded(o, link);
+  }
+  o.buf[o.pos++] = 3 << 3;
+  o.varint(e.commitPosition);
+  if (o.pos !== o.buf.length) throw new Error(`read event encoded to ${o.pos} bytes, ${o.buf.length} expected`);
+  return o.buf;
 };
