@@ -15,13 +15,28 @@ const FORMAT = 1;
 const FIXED = 1 + 8 + 8 + 16 + 1 + 2 + 2 + 4 + 4;
 const CONTENT_TYPES = ['application/json', 'application/octet-stream'] as const;
 
-// Canonical text form 8-4-4-4-12: each group written as hex in place.
+// Canonical text form 8-4-4-4-12 (lower-case hex), parsed in place.
+const NIBBLE = new Int8Array(128).fill(0);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  NIBBLE[97 + i] = 10 + i;
+  NIBBLE[65 + i] = 10 + i;
+}
 const uuidBytes = (id: string, into: Buffer, at: number): void => {
-  into.write(id.substring(0, 8), at, 4, 'hex');
-  into.write(id.substring(9, 13), at + 4, 2, 'hex');
-  into.write(id.substring(14, 18), at + 6, 2, 'hex');
-  into.write(id.substring(19, 23), at + 8, 2, 'hex');
-  into.write(id.substring(24, 36), at + 10, 6, 'hex');
+  let c = 0;
+  for (let b = 0; b < 16; b++) {
+    if (c === 8 || c === 13 || c === 18 || c === 23) c++;
+    into[at + b] = ((NIBBLE[id.charCodeAt(c)] ?? 0) << 4) | (NIBBLE[id.charCodeAt(c + 1)] ?? 0);
+    c += 2;
+  }
+};
+
+// Most revisions fit 32 bits; the BigInt writer is only needed beyond.
+const writeRevision = (out: Buffer, v: bigint, at: number): void => {
+  if (v < 0x100000000n) {
+    out.writeUInt32LE(Number(v), at);
+    out.writeUInt32LE(0, at + 4);
+  } else out.writeBigUInt64LE(v, at);
 };
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -37,7 +52,8 @@ const uuidText = (b: Buffer, at: number): string => {
 export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
   let size = 0;
   const lengths = new Array<number>(records.length * 2);
-  for (const [i, r] of records.entries()) {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as RecordedEvent;
     const streamLen = Buffer.byteLength(r.streamId, 'utf8');
     const typeLen = Buffer.byteLength(r.type, 'utf8');
     lengths[2 * i] = streamLen;
@@ -46,14 +62,22 @@ export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
   }
   const out = Buffer.allocUnsafe(size);
   let o = 0;
-  for (const [i, r] of records.entries()) {
+  // The records of one append share their created time: encode it once.
+  let created: bigint | undefined;
+  const createdBytes = Buffer.alloc(8);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as RecordedEvent;
     const streamLen = lengths[2 * i] as number;
     const typeLen = lengths[2 * i + 1] as number;
     const start = o + FRAME_HEADER;
     let p = start;
     out.writeUInt8(FORMAT, p);
-    out.writeBigUInt64LE(r.revision, p + 1);
-    out.writeBigInt64LE(r.created, p + 9);
+    writeRevision(out, r.revision, p + 1);
+    if (r.created !== created) {
+      created = r.created;
+      createdBytes.writeBigInt64LE(created, 0);
+    }
+    createdBytes.copy(out, p + 9);
     uuidBytes(r.eventId, out, p + 17);
     out.writeUInt8(r.contentType === CONTENT_TYPES[0] ? 0 : 1, p + 33);
     p += 34;
