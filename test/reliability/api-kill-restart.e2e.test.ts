@@ -85,5 +85,5 @@ describe('the api process killed and restarted under load', () => {
     expect(unexpected).toEqual([]);
     expect(stored).toHaveLength(COMMANDS);
     expect(balances).toEqual(expected);
-  });
+  }, 300_000);
 });

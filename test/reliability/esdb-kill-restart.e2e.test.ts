@@ -123,5 +123,5 @@ describe('the event store killed and restarted under load', () => {
         .toEqual({ balance: f?.balance, tx_count: BigInt(f?.txCount ?? -1), revision: f?.revision });
     }
     expect(transactions).toBe(COMMANDS);
-  });
+  }, 300_000);
 });
