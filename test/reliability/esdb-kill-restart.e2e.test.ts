@@ -10,6 +10,7 @@ import { freePort, spawnListening, type ChildServer } from '../../src/embedded/i
 import { connectEventStore } from '../../src/eventstore/connection.js';
 import { startTestBackends, type TestBackends } from '../support/backends.js';
 import { foldAccounts, readAccountEvents } from './account-events.js';
+import { asReadSide, readSideOf } from './read-side.js';
 import { ledgerProcess, type LedgerProcess } from './ledger-process.js';
 import { RetryingCommands, type LoadTally } from './retrying-commands.js';
 
@@ -96,18 +97,15 @@ describe('the event store killed and restarted under load', () => {
     const lostOrDoubled = deposits.filter((d) => tally.acknowledged.has(d.commandId) && perCommand.get(d.commandId) !== 1);
 
     // The projector reconnects by itself; give it a bounded time to catch up.
-    const summaries = mongo.db(database).collection<{ _id: string; balance: bigint; tx_count: bigint; revision: bigint }>('account_summaries');
-    const read = async () => new Map((await summaries.find({}, { useBigInt64: true }).toArray()).map((d) => [d._id, d]));
-    let documents = await read();
-    const caughtUp = () => accounts.every((a) => documents.get(a)?.revision === folded.get(a)?.revision);
-    for (const deadline = Date.now() + 120_000; !caughtUp() && Date.now() < deadline; documents = await read()) await sleep(250);
-    const transactions = await mongo.db(database).collection('account_transactions').countDocuments();
+    const readSide = await readSideOf(mongo.db(database), folded, 120_000);
+    const transactions = [...readSide.values()].reduce((n, a) => n + a.transactions, 0);
+    const caughtUp = [...folded].every(([id, f]) => readSide.get(id)?.revision === f.revision);
 
     console.log([
       `esdb crash: ${COMMANDS} deposits over ${ACCOUNTS} accounts from ${CLIENTS} clients; faults injected: ${kills} SIGKILL + restart of the event store`,
       `  requests tried ${tally.attempts} (${tally.attempts - COMMANDS} retries), acknowledged ${tally.acknowledged.size}, refused ${tally.refused.length}`,
       `  events checked: ${events.length} account events; acknowledged but not stored exactly once: ${lostOrDoubled.length}`,
-      `  read side: ${documents.size} summaries, ${transactions} transactions; caught up: ${caughtUp()}; api alive ${api.running()}, projector alive ${projector.running()}`,
+      `  read side: ${readSide.size} summaries, ${transactions} transactions; caught up: ${caughtUp}; api alive ${api.running()}, projector alive ${projector.running()}`,
       ...tally.refused.slice(0, 5).map((l) => `  ${l}`),
     ].join('\n'));
 
@@ -116,12 +114,7 @@ describe('the event store killed and restarted under load', () => {
     expect(tally.acknowledged.size).toBe(COMMANDS);
     expect(lostOrDoubled).toEqual([]);
     expect(api.running() && projector.running()).toBe(true);
-    for (const accountId of accounts) {
-      const f = folded.get(accountId);
-      const d = documents.get(accountId);
-      expect({ balance: d?.balance, tx_count: d?.tx_count, revision: d?.revision })
-        .toEqual({ balance: f?.balance, tx_count: BigInt(f?.txCount ?? -1), revision: f?.revision });
-    }
+    expect(readSide).toEqual(asReadSide(folded));
     expect(transactions).toBe(COMMANDS);
   }, 300_000);
 });
