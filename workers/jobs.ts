@@ -11,6 +11,7 @@ import { connectEventStore } from '../src/eventstore/connection.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.js';
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
+import { AccountLogSubscription } from '../src/eventstore/rebuild-subscription-source.js';
 import { replayParkedAccountEvents, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
 import { takeSnapshot } from '../src/app/take-snapshot.js';
 import { snapshotPolicy, type AccountSnapshots } from '../src/app/account-snapshot.js';
@@ -79,10 +80,13 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       if (!isRebuildableProjection(data.projection)) throw new Error(`unknown projection ${data.projection}`);
       logger.info({ rebuild: data.rebuildId, projection: data.projection, resumedAt: control.recorded()?.position }, 'rebuild running');
       const target = rebuildTargetFor(data.projection, data.targetCollection, readModel, log, collections);
-      const outcome = await runRebuild(log, target, {
+      // One filtered catch-up subscription per run: the server filters `account-`, events stream in while a batch is written.
+      const source = new AccountLogSubscription(esdb.client, () => log.head());
+      const outcome = await runRebuild(source, target, {
         activeCollection: (p) => registry.getActiveCollection(p),
         setActiveCollection: (p, c) => registry.setActiveCollection(p, c),
-      }, control, { projection: data.projection, batchSize: config.REBUILD_BATCH_SIZE, settleMs: config.REBUILD_SETTLE_MS });
+      }, control, { projection: data.projection, batchSize: config.REBUILD_BATCH_SIZE, settleMs: config.REBUILD_SETTLE_MS })
+        .finally(() => source.close());
       logger.info({ rebuild: data.rebuildId, phase: outcome.phase, events: outcome.progress.eventsDone }, 'rebuild finished');
       return outcome;
     }),
