@@ -20,14 +20,14 @@ export const SNAPSHOT_EVENT_TYPE = 'AccountSnapshotted';
  * the last folded event occurred (so an as-of-time query can pick it).
  */
 export type StoredSnapshot = {
-  readonly state: unknown;
+  readonly state: Readonly<Record<string, unknown>>;
   readonly revision: bigint;
   readonly schemaVersion: number;
   readonly occurredAt: string | undefined;
 };
 
 const storedSnapshotJson = z.object({
-  state: z.unknown(),
+  state: z.record(z.unknown()),
   revision: z.string().regex(/^[0-9]+$/),
   schema_version: z.number().int(),
   occurred_at: z.string().optional(),
@@ -49,7 +49,7 @@ export class SnapshotStore {
     const event = jsonEvent({
       type: SNAPSHOT_EVENT_TYPE,
       data: {
-        state: snapshot.state as never,
+        state: { ...snapshot.state },
         revision: snapshot.revision.toString(),
         schema_version: snapshot.schemaVersion,
         ...(snapshot.occurredAt === undefined ? {} : { occurred_at: snapshot.occurredAt }),
