@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { esdbConnectionString, loadConfig, type Config } from '../src/config.js';
 import { startEsdbServer } from '../src/esdb-server/index.js';
-import { createLogger, type Logger } from '../src/observability/index.js';
+import { Registry } from 'prom-client';
+import { createLogger, createMetrics, startMetricsServer, type LedgerMetrics, type Logger } from '../src/observability/index.js';
 import { startApi } from './api.js';
 import { startReadSide } from './projector.js';
 import { startJobsPart, type JobsPart } from './jobs.js';
@@ -13,7 +14,15 @@ import type { AccountReadModelQueries } from '../src/grpc/account-queries-servic
  * part by adding one entry to the list in main().
  */
 type Part = { readonly name: string; stop(): Promise<void> };
-type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string; readModel?: AccountReadModelQueries; mongoUrl?: string; snapshotting?: Pick<JobsPart, 'snapshots' | 'afterAppend'> };
+type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string; readModel?: AccountReadModelQueries; mongoUrl?: string; snapshotting?: Pick<JobsPart, 'snapshots' | 'afterAppend'>; metrics?: LedgerMetrics };
+
+/** Prometheus /metrics and /healthz on METRICS_PORT (issue 7); the API's commands are measured. */
+async function metricsEndpoint(ctx: Context): Promise<Part> {
+  const metrics = createMetrics(new Registry(), { processMetrics: true });
+  const server = await startMetricsServer({ registry: metrics.registry, host: ctx.config.METRICS_HOST, port: ctx.config.METRICS_PORT });
+  ctx.metrics = metrics;
+  return { name: 'metrics', stop: () => server.close() };
+}
 
 /** The event store: ESDB_URL, or the embedded server with its log under DATA_DIR/esdb. */
 async function eventStore(ctx: Context): Promise<Part> {
@@ -50,7 +59,7 @@ async function jobs(ctx: Context): Promise<Part> {
 
 async function api(ctx: Context): Promise<Part> {
   if (ctx.esdbUrl === undefined) throw new Error('the API needs the event store started first');
-  const running = await startApi({ config: ctx.config, esdbUrl: ctx.esdbUrl, logger: ctx.logger.child({ part: 'api' }), ...(ctx.readModel ? { readModel: ctx.readModel } : {}), ...(ctx.snapshotting ?? {}) });
+  const running = await startApi({ config: ctx.config, esdbUrl: ctx.esdbUrl, logger: ctx.logger.child({ part: 'api' }), ...(ctx.readModel ? { readModel: ctx.readModel } : {}), ...(ctx.snapshotting ?? {}), ...(ctx.metrics ? { metrics: ctx.metrics } : {}) });
   return { name: 'api', stop: () => running.stop() };
 }
 
@@ -66,7 +75,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
   process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
   try {
-    for (const start of [eventStore, readSide, jobs, api]) parts.push(await start(ctx));
+    for (const start of [metricsEndpoint, eventStore, readSide, jobs, api]) parts.push(await start(ctx));
   } catch (err) {
     ctx.logger.fatal({ err }, 'start failed');
     await stopAll();
