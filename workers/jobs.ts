@@ -136,7 +136,7 @@ export type JobsPart = RunningJobs & {
   readonly afterAppend: (loaded: LoadedAccount, previousRevision: bigint) => void;
 };
 
-export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: string, logger: Logger): Promise<JobsPart> {
+export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: string, logger: Logger, metrics?: LedgerMetrics): Promise<JobsPart> {
   let embedded: EmbeddedRedis | undefined;
   let redisUrl = config.REDIS_URL;
   if (redisUrl === undefined) {
@@ -146,7 +146,7 @@ export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: s
     redisUrl = embedded.url;
     logger.info({ url: redisUrl }, 'embedded redis-server started for the job queues');
   }
-  const running = await startJobs({ config, esdbUrl, mongoUrl, redisUrl, logger });
+  const running = await startJobs({ config, esdbUrl, mongoUrl, redisUrl, logger, ...(metrics ? { metrics } : {}) });
   const esdb = connectEventStore(esdbUrl);
   const requests = new SnapshotJobs({
     redisUrl, every: config.SNAPSHOT_EVERY,

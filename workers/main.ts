@@ -40,7 +40,7 @@ async function eventStore(ctx: Context): Promise<Part> {
 /** Mongo (MONGO_URL or embedded FerretDB), the projector and the read-model queries (issue 5). */
 async function readSide(ctx: Context): Promise<Part> {
   if (ctx.esdbUrl === undefined) throw new Error('the projector needs the event store started first');
-  const running = await startReadSide(ctx.config, ctx.esdbUrl, ctx.logger);
+  const running = await startReadSide(ctx.config, ctx.esdbUrl, ctx.logger, ctx.metrics);
   if (running !== undefined) ctx.readModel = running.readModel;
   if (running !== undefined) ctx.mongoUrl = running.mongoUrl;
   return { name: 'read side', stop: async () => running?.stop() };
@@ -52,7 +52,7 @@ async function jobs(ctx: Context): Promise<Part> {
     ctx.logger.warn('no read model: the jobs worker (snapshots, rebuilds, Admin API) is not started');
     return { name: 'jobs (off)', stop: async () => {} };
   }
-  const running = await startJobsPart(ctx.config, ctx.esdbUrl, ctx.mongoUrl, ctx.logger.child({ part: 'jobs' }));
+  const running = await startJobsPart(ctx.config, ctx.esdbUrl, ctx.mongoUrl, ctx.logger.child({ part: 'jobs' }), ctx.metrics);
   ctx.snapshotting = { snapshots: running.snapshots, afterAppend: running.afterAppend };
   return { name: 'jobs', stop: () => running.stop() };
 }

@@ -154,7 +154,7 @@ export type RunningReadSide = {
  * Undefined when no Mongo can be had: the API then answers those queries
  * UNIMPLEMENTED and says why in the log.
  */
-export async function startReadSide(config: Config, esdbUrl: string, logger: Logger): Promise<RunningReadSide | undefined> {
+export async function startReadSide(config: Config, esdbUrl: string, logger: Logger, metrics?: LedgerMetrics): Promise<RunningReadSide | undefined> {
   let embedded: EmbeddedMongo | undefined;
   let url = config.MONGO_URL;
   if (url === undefined) {
@@ -172,7 +172,7 @@ export async function startReadSide(config: Config, esdbUrl: string, logger: Log
   const mongo = await MongoClient.connect(url, config.MONGO_URL === undefined ? {} : mongoSecurityOptions(config));
   const esdb = connectEventStore(esdbUrl);
   const db = mongo.db(config.MONGO_DB);
-  const running = await startProjector(esdb.client, db, projectorSettings(config), logger.child({ part: 'projector' }));
+  const running = await startProjector(esdb.client, db, projectorSettings(config), logger.child({ part: 'projector' }), metrics);
   return {
     readModel: new ReadModelQueriesService(new AccountReadQueries(db, running.registry)),
     mongoUrl: url,
