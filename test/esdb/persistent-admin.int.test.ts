@@ -12,7 +12,7 @@ import {
   streamNameFilter,
 } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendNumbered, collect, eventually, failureOf, startServer, uniqueStream, type Running } from './persistent-fixture.test.js';
+import { appendNumbered, collect, eventually, failureOf, startServer, uniqueStream, type Running } from './persistent-fixture.js';
 
 let env: Running;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { START, eventTypeFilter, jsonEvent, persistentSubscriptionToAllSettingsFromDefaults as allSettings, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings, streamNameFilter } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, startServer, uniqueStream, type Delivery, type Running } from './persistent-fixture.test.js';
+import { collect, startServer, uniqueStream, type Delivery, type Running } from './persistent-fixture.js';
 
 let env: Running;
 beforeAll(async () => {

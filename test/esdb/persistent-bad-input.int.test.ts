@@ -9,7 +9,7 @@ import persistentPb from '@eventstore/db-client/generated/persistent_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import { persistentSubscriptionToStreamSettingsFromDefaults as streamSettings } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, uniqueStream, type Running } from './persistent-fixture.test.js';
+import { startServer, uniqueStream, type Running } from './persistent-fixture.js';
 
 let env: Running;
 let raw: InstanceType<typeof persistentGrpc.PersistentSubscriptionsClient>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { START, jsonEvent, persistentSubscriptionToAllSettingsFromDefaults as allSettings, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings, streamNameFilter } from '@eventstore/db-client';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendNumbered, collect, eventually, numberOf, startServer, uniqueStream, type Delivery, type Running } from './persistent-fixture.test.js';
+import { appendNumbered, collect, eventually, numberOf, startServer, uniqueStream, type Delivery, type Running } from './persistent-fixture.js';
 
 let env: Running;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
-import { END, START, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings } from '@eventstore/db-client';
+import { END, START, StreamNotFoundError, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendNumbered, collect, eventually, numberOf, startServer, uniqueStream, type Delivery, type Running } from './persistent-fixture.test.js';
+import { appendNumbered, collect, eventually, numberOf, startServer, uniqueStream, type Delivery, type Running } from './persistent-fixture.js';
 
 let env: Running;
 beforeAll(async () => {
@@ -14,11 +14,16 @@ const parkedStreamOf = (stream: string, group: string): string => `$persistentsu
 async function parked(stream: string, group: string): Promise<{ links: string[]; reasons: string[] }> {
   const links: string[] = [];
   const reasons: string[] = [];
-  for await (const e of env.client.readStream(parkedStreamOf(stream, group), { fromRevision: START })) {
-    if (!e.event) continue;
-    links.push(Buffer.from(e.event.data as Uint8Array).toString('utf8'));
-    // The client hands JSON metadata over parsed.
-    reasons.push((e.event.metadata as { reason?: string }).reason ?? '');
+  try {
+    for await (const e of env.client.readStream(parkedStreamOf(stream, group), { fromRevision: START })) {
+      if (!e.event) continue;
+      links.push(Buffer.from(e.event.data as Uint8Array).toString('utf8'));
+      // The client hands JSON metadata over parsed.
+      reasons.push((e.event.metadata as { reason?: string }).reason ?? '');
+    }
+  } catch (err) {
+    // Parking is written after the nack is answered: until the first park lands the stream does not exist.
+    if (!(err instanceof StreamNotFoundError)) throw err;
   }
   return { links, reasons };
 }

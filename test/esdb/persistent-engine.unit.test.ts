@@ -7,7 +7,7 @@ import type { GroupMessage } from '../../src/esdb-server/persistent/group-messag
 import type { GroupSettings } from '../../src/esdb-server/persistent/group-settings.js';
 import { SubscriptionGroup } from '../../src/esdb-server/persistent/subscription-group.js';
 import type { RecordedEvent } from '../../src/esdb-server/store/types.js';
-import { MemoryLog } from './persistent-memory-log.test.js';
+import { MemoryLog } from './persistent-memory-log.js';
 
 const settings: GroupSettings = {
   resolveLinkTos: false,
