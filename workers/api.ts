@@ -11,6 +11,14 @@ import { startApiServer, type ApiServer } from '../src/grpc/server.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
+import { MongoClient } from 'mongodb';
+import { mongoSecurityOptions, redisConnectionUrl } from '../src/config.js';
+import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
+import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
+import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
+import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.js';
+import { snapshotPolicy } from '../src/app/account-snapshot.js';
+import { SnapshotJobs } from '../src/jobs/snapshot-jobs.js';
 
 export type ApiParts = {
   readonly config: Config;
@@ -79,10 +87,35 @@ async function main(): Promise<void> {
   // Metrics (issue 7): one registry for this process, served on METRICS_PORT.
   const metrics = createMetrics(new Registry(), { processMetrics: true });
   const metricsServer = await startMetricsServer({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT });
-  const api = await startApi({ config, esdbUrl, logger, metrics });
+  // In a deployment the read model and the snapshot queue live elsewhere:
+  // with MONGO_URL the read-model queries are served (the projector process
+  // writes them), with REDIS_URL loads use snapshots and appends enqueue them.
+  const mongo = config.MONGO_URL === undefined ? undefined : await MongoClient.connect(config.MONGO_URL, mongoSecurityOptions(config));
+  const readModel = mongo === undefined ? undefined : await (async () => {
+    const db = mongo.db(config.MONGO_DB);
+    return new ReadModelQueriesService(new AccountReadQueries(db, await ensureReadModel(db)));
+  })();
+  const redisUrl = redisConnectionUrl(config) ?? config.REDIS_URL;
+  const snapshotEsdb = redisUrl === undefined ? undefined : connectEventStore(esdbUrl);
+  const requests = redisUrl === undefined ? undefined : new SnapshotJobs({
+    redisUrl, every: config.SNAPSHOT_EVERY,
+    onError: (err) => logger.warn({ err: String(err) }, 'snapshot enqueue failed; the sweep will catch up'),
+  });
+  const api = await startApi({
+    config, esdbUrl, logger, metrics,
+    ...(readModel ? { readModel } : {}),
+    ...(snapshotEsdb && requests ? {
+      snapshots: new EsdbAccountSnapshots(snapshotEsdb.client, { keep: 10, commandWindow: config.SNAPSHOT_EVERY }),
+      afterAppend: snapshotPolicy(requests, config.SNAPSHOT_EVERY),
+    } : {}),
+  });
+  logger.info({ readModel: readModel !== undefined, snapshots: requests !== undefined }, 'api started');
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'api stopping');
     await api.stop();
+    await requests?.close();
+    await snapshotEsdb?.close();
+    await mongo?.close();
     await metricsServer.close();
     process.exit(0);
   };
