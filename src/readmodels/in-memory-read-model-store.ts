@@ -1,5 +1,6 @@
 import type { AccountSummaryDocument, AccountTransactionDocument } from './account-documents.js';
 import type { AccountHold, ProjectionBatch, ProjectionTargets, ReadModelStore } from './read-model-store.js';
+import { InMemoryAccountHolds } from './in-memory-account-holds.js';
 
 /**
  * ReadModelStore in process memory, with the same guard semantics as Mongo.
@@ -9,7 +10,7 @@ import type { AccountHold, ProjectionBatch, ProjectionTargets, ReadModelStore } 
 export class InMemoryReadModelStore implements ReadModelStore {
   readonly summaries = new Map<string, Map<string, AccountSummaryDocument>>();
   readonly transactions = new Map<string, Map<string, AccountTransactionDocument>>();
-  readonly holds = new Map<string, AccountHold>();
+  readonly holds = new InMemoryAccountHolds();
   writeCalls = 0;
 
   async loadSummaries(targets: ProjectionTargets, accountIds: readonly string[]): Promise<Map<string, AccountSummaryDocument>> {
@@ -36,25 +37,20 @@ export class InMemoryReadModelStore implements ReadModelStore {
     return { conflicts };
   }
 
-  async loadHolds(accountIds: readonly string[]): Promise<Map<string, AccountHold>> {
-    const found = new Map<string, AccountHold>();
-    for (const id of accountIds) {
-      const hold = this.holds.get(id);
-      if (hold !== undefined) found.set(id, hold);
-    }
-    return found;
+  loadHolds(accountIds: readonly string[]): Promise<Map<string, AccountHold>> {
+    return this.holds.loadHolds(accountIds);
   }
 
-  async putHold(hold: AccountHold): Promise<void> {
-    if (!this.holds.has(hold.accountId)) this.holds.set(hold.accountId, hold);
+  putHold(hold: AccountHold): Promise<void> {
+    return this.holds.putHold(hold);
   }
 
-  async releaseHold(accountId: string): Promise<void> {
-    this.holds.delete(accountId);
+  releaseHold(accountId: string): Promise<void> {
+    return this.holds.releaseHold(accountId);
   }
 
-  async countHolds(): Promise<number> {
-    return this.holds.size;
+  countHolds(): Promise<number> {
+    return this.holds.countHolds();
   }
 
   private summaryCollection(name: string): Map<string, AccountSummaryDocument> {

@@ -1,5 +1,6 @@
 import type { AccountSummaryDocument } from './account-documents.js';
 import type { AccountHold, ProjectionBatch, ProjectionTargets, ReadModelStore } from './read-model-store.js';
+import { InMemoryAccountHolds } from './in-memory-account-holds.js';
 
 /**
  * The live store as a rebuild uses it. Holds stay inside the rebuild: the
@@ -8,7 +9,7 @@ import type { AccountHold, ProjectionBatch, ProjectionTargets, ReadModelStore } 
  * transaction documents the fold also produces are not written anywhere.
  */
 export class RebuildReadModelStore implements ReadModelStore {
-  private readonly holds = new Map<string, AccountHold>();
+  private readonly holds = new InMemoryAccountHolds();
 
   constructor(
     private readonly inner: ReadModelStore,
@@ -23,24 +24,19 @@ export class RebuildReadModelStore implements ReadModelStore {
     return this.inner.writeBatch(targets, this.keepTransactions ? batch : { ...batch, transactions: [] });
   }
 
-  async loadHolds(accountIds: readonly string[]): Promise<Map<string, AccountHold>> {
-    const found = new Map<string, AccountHold>();
-    for (const id of accountIds) {
-      const hold = this.holds.get(id);
-      if (hold !== undefined) found.set(id, hold);
-    }
-    return found;
+  loadHolds(accountIds: readonly string[]): Promise<Map<string, AccountHold>> {
+    return this.holds.loadHolds(accountIds);
   }
 
-  async putHold(hold: AccountHold): Promise<void> {
-    if (!this.holds.has(hold.accountId)) this.holds.set(hold.accountId, hold);
+  putHold(hold: AccountHold): Promise<void> {
+    return this.holds.putHold(hold);
   }
 
-  async releaseHold(accountId: string): Promise<void> {
-    this.holds.delete(accountId);
+  releaseHold(accountId: string): Promise<void> {
+    return this.holds.releaseHold(accountId);
   }
 
-  async countHolds(): Promise<number> {
-    return this.holds.size;
+  countHolds(): Promise<number> {
+    return this.holds.countHolds();
   }
 }
