@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CommandHandler, type CommandHandlerOptions } from '../src/app/index.js';
@@ -18,6 +17,7 @@ import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
 import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
 import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.js';
 import { snapshotPolicy } from '../src/app/account-snapshot.js';
+import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { SnapshotJobs } from '../src/jobs/snapshot-jobs.js';
 
 export type ApiParts = {
@@ -110,22 +110,7 @@ async function main(): Promise<void> {
     } : {}),
   });
   logger.info({ readModel: readModel !== undefined, snapshots: requests !== undefined }, 'api started');
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'api stopping');
-    await api.stop();
-    await requests?.close();
-    await snapshotEsdb?.close();
-    await mongo?.close();
-    await metricsServer.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  stopOnSignal(logger, 'api', [() => api.stop(), () => requests?.close(), () => snapshotEsdb?.close(), () => mongo?.close(), () => metricsServer.close()]);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runIfEntry(import.meta.url, main);

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { startRedis, type EmbeddedRedis } from '../src/embedded/index.js';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
@@ -25,6 +24,7 @@ import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
 import { runRebuild } from '../src/readmodels/rebuild.js';
 import { mongoRebuildCollections } from '../src/readmodels/rebuild-collections.js';
 import { isRebuildableProjection, rebuildTargetFor, rebuildableProjections } from '../src/readmodels/rebuild-target.js';
+import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { startAdminServer, type AdminServer } from '../src/grpc/admin-service-server.js';
 
 export type JobsParts = {
@@ -179,19 +179,7 @@ async function main(): Promise<void> {
   const redisUrl = redisConnectionUrl(config) ?? config.REDIS_URL;
   const running = await startJobs({ config, esdbUrl, mongoUrl: config.MONGO_URL, redisUrl, logger, metrics });
   const metricsServer = await startMetricsServer({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT });
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'jobs worker stopping');
-    await running.stop();
-    await metricsServer.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  stopOnSignal(logger, 'jobs worker', [() => running.stop(), () => metricsServer.close()]);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runIfEntry(import.meta.url, main);

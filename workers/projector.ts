@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { EventStoreDBClient } from '@eventstore/db-client';
@@ -25,6 +24,7 @@ import { decoderWith, type EventRepair } from '../src/readmodels/event-repairs.j
 import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
 import { startFerretDb, type EmbeddedMongo } from '../src/embedded/index.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
+import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
 
 export type ProjectorSettings = {
@@ -204,21 +204,7 @@ async function main(): Promise<void> {
     registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT,
     ready: () => !running.projector.progress.storeFailing,
   });
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'projector stopping');
-    await running.stop();
-    await metricsServer.close();
-    await mongo.close();
-    await esdb.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  stopOnSignal(logger, 'projector', [() => running.stop(), () => metricsServer.close(), () => mongo.close(), () => esdb.close()]);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runIfEntry(import.meta.url, main);

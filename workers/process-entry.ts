@@ -1,0 +1,25 @@
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+
+/** Runs `main` only when `moduleUrl` is the process's entry script, not when main.ts or a test imports it. */
+export function runIfEntry(moduleUrl: string, main: () => Promise<void>): void {
+  if (process.argv[1] === undefined || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
+
+/**
+ * On SIGTERM or SIGINT: log, run `stops` in order (each part finishes what it
+ * has in hand before closing), then exit 0.
+ */
+export function stopOnSignal(logger: Logger, what: string, stops: ReadonlyArray<() => Promise<unknown> | undefined>): void {
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, `${what} stopping`);
+    for (const stop of stops) await stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
