@@ -27,7 +27,7 @@ export const configSchema = z.object({
   COMMAND_MAX_RETRIES: z.coerce.number().int().min(0).max(100).default(10),
   SNAPSHOT_EVERY: z.coerce.number().int().min(1).default(100),
   PROJECTOR_GROUP: z.string().min(1).default('ledger-projector'),
-  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   PROJECTOR_BATCH_MS: z.coerce.number().int().min(1).default(50),
   PROJECTOR_MAX_RETRIES: z.coerce.number().int().min(0).default(5),
   PROJECTOR_CONSUMER_STRATEGY: z.enum(['Pinned', 'RoundRobin', 'DispatchToSingle']).default('Pinned'),
