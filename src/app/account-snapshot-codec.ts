@@ -2,13 +2,14 @@ import { z } from 'zod';
 import type { Account } from '../domain/index.js';
 import type { AccountSnapshot } from './account-snapshot.js';
 import type { CommandOutcome } from './loaded-account.js';
+import { CommandIdFilter } from './command-id-filter.js';
 
 /**
  * Version of the snapshot JSON below. Change it whenever Account,
  * LoadedAccount or this encoding changes: older snapshots are then ignored
  * (their accounts load from the stream) until new ones are taken.
  */
-export const ACCOUNT_SNAPSHOT_SCHEMA_VERSION = 1;
+export const ACCOUNT_SNAPSHOT_SCHEMA_VERSION = 2;
 
 const int = z.string().regex(/^-?[0-9]+$/).transform((s) => BigInt(s));
 const accountJson = z.discriminatedUnion('status', [
@@ -33,6 +34,8 @@ const snapshotJson = z.object({
   closed_at: z.string().optional(),
   /** [command_id, revision, position, balance] */
   commands: z.array(z.tuple([z.string(), int, int, int])),
+  /** Every command id up to this revision (v2): [capacity, count, base64 bits] per filter segment. */
+  command_filter: z.array(z.tuple([z.number().int().positive(), z.number().int().nonnegative(), z.string()])),
 });
 export type AccountSnapshotJson = z.input<typeof snapshotJson>;
 
@@ -41,11 +44,13 @@ const encodeAccount = (a: Account) =>
     ? { status: a.status }
     : { status: a.status, account_id: a.accountId, owner_id: a.ownerId, currency: a.currency, balance: a.balance.toString(), tx_count: a.txCount };
 
-/** Keeps the outcomes of commands in the last `commandWindow` revisions. */
+/** Keeps the outcomes of commands in the last `commandWindow` revisions, and every command id in a filter. */
 export function encodeAccountSnapshot(s: AccountSnapshot, commandWindow: number): AccountSnapshotJson {
   const oldest = s.loaded.revision - BigInt(commandWindow);
   const commands: [string, string, string, string][] = [];
+  const filter = s.loaded.olderCommands?.copy() ?? CommandIdFilter.empty();
   for (const [id, o] of s.loaded.commands) {
+    filter.add(id);
     if (o.revision > oldest) commands.push([id, o.revision.toString(), o.position.toString(), o.balance.toString()]);
   }
   return {
@@ -58,6 +63,7 @@ export function encodeAccountSnapshot(s: AccountSnapshot, commandWindow: number)
     ...(s.lastTxAt === undefined ? {} : { last_tx_at: s.lastTxAt }),
     ...(s.closedAt === undefined ? {} : { closed_at: s.closedAt }),
     commands,
+    command_filter: filter.toJson().map(([capacity, count, bits]) => [capacity, count, bits]),
   };
 }
 
@@ -71,7 +77,7 @@ export function decodeAccountSnapshot(json: unknown, revision: bigint): AccountS
     : { status: d.account.status, accountId: d.account.account_id, ownerId: d.account.owner_id, currency: d.account.currency, balance: d.account.balance, txCount: d.account.tx_count };
   const commands = new Map<string, CommandOutcome>(d.commands.map(([id, rev, pos, balance]) => [id, { revision: rev, position: pos, balance }]));
   return {
-    loaded: { accountId: d.account_id, stream: d.stream, state, revision, position: d.position, lastOccurredAt: d.last_occurred_at, commands },
+    loaded: { accountId: d.account_id, stream: d.stream, state, revision, position: d.position, lastOccurredAt: d.last_occurred_at, commands, olderCommands: CommandIdFilter.fromJson(d.command_filter) },
     openedAt: d.opened_at,
     lastTxAt: d.last_tx_at,
     closedAt: d.closed_at,

@@ -83,7 +83,7 @@ export class CommandHandler {
     if (envelopes.length === 1) return [await settle(this.handleOne(first))];
     const accountId = first.command.data.accountId;
     const cached = this.cache.get(accountStream(accountId));
-    const loaded = cached ?? (await loadAccount(this.options.store, accountId, undefined, this.options.snapshots));
+    const loaded = await this.knowingCommands(cached ?? (await loadAccount(this.options.store, accountId, undefined, this.options.snapshots)), envelopes);
     const plan = planBatch(loaded, cached === undefined, envelopes, Date.now());
     const results: Settled<HandledCommand>[] = [];
     for (const [index, answer] of plan.answered) {
@@ -121,11 +121,26 @@ export class CommandHandler {
     return results;
   }
 
+  /**
+   * An account loaded from a snapshot lists the outcomes of recent commands
+   * only; when one of these commands may be older (the snapshot's filter says
+   * maybe), fold the whole stream so its original answer is known. Costs
+   * time on a filter hit, never a second append.
+   */
+  private async knowingCommands(loaded: LoadedAccount, envelopes: readonly CommandEnvelope[]): Promise<LoadedAccount> {
+    const older = loaded.olderCommands;
+    if (older === undefined) return loaded;
+    if (!envelopes.some((e) => !loaded.commands.has(e.commandId) && older.mightContain(e.commandId))) return loaded;
+    const full = await loadAccount(this.options.store, loaded.accountId);
+    this.cache.set(full);
+    return full;
+  }
+
   private async handleOne(envelope: CommandEnvelope): Promise<HandledCommand> {
     const { store, maxRetries } = this.options;
     const accountId = envelope.command.data.accountId;
     const cached = this.cache.get(accountStream(accountId));
-    let loaded = cached ?? (await loadAccount(store, accountId, undefined, this.options.snapshots));
+    let loaded = await this.knowingCommands(cached ?? (await loadAccount(store, accountId, undefined, this.options.snapshots)), [envelope]);
     let fresh = cached === undefined; // read from the store during this call
     let retries = 0;
     for (;;) {

@@ -1,5 +1,6 @@
 import { accountStream, evolve, initialAccount, type Account, type AccountEvent } from '../domain/index.js';
 import type { StoredEvent } from './event-store.js';
+import type { CommandIdFilter } from './command-id-filter.js';
 
 /** Where a command's events landed and the balance right after them: the command's answer. */
 export type CommandOutcome = { readonly revision: bigint; readonly position: bigint; readonly balance: bigint };
@@ -26,6 +27,12 @@ export type LoadedAccount = {
    * the newest version is ever used (commands on one stream run one at a time).
    */
   readonly commands: Map<string, CommandOutcome>;
+  /**
+   * Set when loaded from a snapshot: every command id up to the snapshot's
+   * revision, as a filter (the snapshot lists outcomes only for its last
+   * events). An id it may hold that `commands` lacks calls for a full load.
+   */
+  readonly olderCommands?: CommandIdFilter;
 };
 
 export const emptyAccount = (accountId: string): LoadedAccount => ({

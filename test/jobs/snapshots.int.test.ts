@@ -175,6 +175,34 @@ describe('snapshots every N events', () => {
     expect(c.counts.events).toBeLessThanOrEqual(1);
   });
 
+  test('a retry of a command older than the snapshot window, in a new process, appends nothing and answers as the first call', async () => {
+    // Given an account whose snapshot (window 2) was taken after 12 commands,
+    const window = 2;
+    const narrow = new EsdbAccountSnapshots(conn.client, { keep: 5, commandWindow: window });
+    const accountId = randomUUID();
+    const first = new CommandHandler({ store, maxRetries: 3 });
+    await first.handle({ command: { type: 'OpenAccount', data: { accountId, ownerId: 'owner-old-retry', currency: 'EUR' } }, commandId: randomUUID() });
+    const oldCommandId = randomUUID();
+    const original = await first.handle({ command: { type: 'Deposit', data: { accountId, amount: 70n, currency: 'EUR' } }, commandId: oldCommandId });
+    for (let i = 0; i < 10; i++) await first.handle({ command: { type: 'Deposit', data: { accountId, amount: 1n, currency: 'EUR' } }, commandId: randomUUID() });
+    expect(await takeSnapshot(store, narrow, accountId)).toBe('taken');
+    const snapshot = await narrow.latest(accountId);
+    expect(snapshot?.loaded.commands.has(oldCommandId)).toBe(false);
+
+    // when a new handler (no cache: a restarted API) loading from snapshots gets the old command again,
+    const restarted = new CommandHandler({ store, maxRetries: 3, snapshots: narrow });
+    const retry = await restarted.handle({ command: { type: 'Deposit', data: { accountId, amount: 70n, currency: 'EUR' } }, commandId: oldCommandId });
+
+    // then it answers as the first call did and the stream holds no second deposit of it,
+    expect(retry).toMatchObject({ revision: original.revision, position: original.position, balance: original.balance, duplicate: true });
+    const stream = await store.readStream(accountStream(accountId), 0n);
+    expect(stream.filter((e) => e.metadata?.commandId === oldCommandId)).toHaveLength(1);
+    expect(stream).toHaveLength(12);
+    // and a new command after it is still decided from the snapshot's state.
+    const fresh = await restarted.handle({ command: { type: 'Deposit', data: { accountId, amount: 5n, currency: 'EUR' } }, commandId: randomUUID() });
+    expect(fresh).toMatchObject({ revision: 12n, balance: 85n, duplicate: false });
+  });
+
   test('a snapshot of an old schema version, or unreadable, is ignored', async () => {
     const accountId = randomUUID();
     await seedAccount(accountId, 249);

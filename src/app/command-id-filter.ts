@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The command ids a snapshot no longer lists one by one, as a scalable Bloom
+ * filter: "no" is certain, "maybe" is checked against the stream. Without it
+ * a handler that loaded an account from a snapshot could not recognise the
+ * retry of a command older than the snapshot's window, and would append it
+ * again. Segments double in capacity as ids arrive, so the false-positive
+ * rate stays near HASHES' design rate times log2 of the growth.
+ */
+const BITS_PER_ID = 16;
+const HASHES = 11; // optimal for 16 bits per id: ~0.05% false positives per segment
+const FIRST_CAPACITY = 256;
+
+type Segment = { readonly capacity: number; count: number; readonly bits: Uint8Array };
+export type CommandIdFilterJson = readonly (readonly [capacity: number, count: number, bits: string])[];
+
+const newSegment = (capacity: number): Segment => ({ capacity, count: 0, bits: new Uint8Array((capacity * BITS_PER_ID) / 8) });
+
+function* bitIndexes(id: string, sizeInBits: number): Generator<number> {
+  const digest = createHash('sha256').update(id).digest();
+  const h1 = digest.readUInt32LE(0);
+  const h2 = digest.readUInt32LE(4) | 1;
+  // Double hashing (Kirsch–Mitzenmacher): HASHES indexes from two 32-bit halves of one digest.
+  for (let i = 0; i < HASHES; i++) yield ((h1 + Math.imul(i, h2)) >>> 0) % sizeInBits;
+}
+
+const has = (s: Segment, id: string): boolean => {
+  for (const b of bitIndexes(id, s.bits.length * 8)) if (((s.bits[b >> 3] ?? 0) & (1 << (b & 7))) === 0) return false;
+  return true;
+};
+
+export class CommandIdFilter {
+  private constructor(private readonly segments: Segment[]) {}
+
+  static empty(): CommandIdFilter {
+    return new CommandIdFilter([]);
+  }
+
+  static fromJson(json: CommandIdFilterJson): CommandIdFilter {
+    return new CommandIdFilter(json.map(([capacity, count, bits]) => ({ capacity, count, bits: new Uint8Array(Buffer.from(bits, 'base64')) })));
+  }
+
+  toJson(): CommandIdFilterJson {
+    return this.segments.map((s) => [s.capacity, s.count, Buffer.from(s.bits).toString('base64')] as const);
+  }
+
+  copy(): CommandIdFilter {
+    return CommandIdFilter.fromJson(this.toJson());
+  }
+
+  mightContain(id: string): boolean {
+    return this.segments.some((s) => has(s, id));
+  }
+
+  add(id: string): void {
+    if (this.mightContain(id)) return;
+    let last = this.segments.at(-1);
+    if (last === undefined || last.count >= last.capacity) {
+      last = newSegment(last === undefined ? FIRST_CAPACITY : last.capacity * 2);
+      this.segments.push(last);
+    }
+    for (const b of bitIndexes(id, last.bits.length * 8)) last.bits[b >> 3] = (last.bits[b >> 3] ?? 0) | (1 << (b & 7));
+    last.count++;
+  }
+}
