@@ -7,9 +7,6 @@
  *
  *   npx tsx bench/esdb-persistent.ts [events=20000]
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   EventStoreDBClient,
   START,
@@ -17,33 +14,9 @@ import {
   persistentSubscriptionToStreamSettingsFromDefaults as streamSettings,
   type PersistentSubscriptionToStream,
 } from '@eventstore/db-client';
+import { startBenchServer } from './esdb-child.js';
 
-const CLI = fileURLToPath(new URL('../bin/ledger-esdb.js', import.meta.url));
 const total = Number(process.argv[2] ?? 20_000);
-
-async function startServer(): Promise<{ connectionString: string; cpuSeconds(): number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, '--port', '0', '--memory'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const connectionString = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('esdb://'));
-      if (line !== undefined) resolve(line.trim());
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  // utime + stime of the server process (fields 14 and 15 of /proc/pid/stat).
-  const stat = (): string[] => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return {
-    connectionString,
-    cpuSeconds: () => (Number(stat()[11]) + Number(stat()[12])) / 100,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 /** Drains `count` events through `consumers` subscribers of a fresh group; returns events/s. */
 async function run(client: EventStoreDBClient, stream: string, consumers: number, bufferSize: number): Promise<number> {
@@ -67,7 +40,7 @@ async function run(client: EventStoreDBClient, stream: string, consumers: number
   return rate;
 }
 
-const server = await startServer();
+const server = await startBenchServer(['--memory']);
 const client = EventStoreDBClient.connectionString(server.connectionString);
 const stream = `bench-persistent-${Date.now()}`;
 for (let i = 0; i < total; i += 500) {
