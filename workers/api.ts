@@ -3,7 +3,7 @@ import { ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CommandHandler, type CommandHandlerOptions } from '../src/app/index.js';
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
-import { esdbConnectionString, grpcServerTlsFiles, loadConfig, type Config } from '../src/config.js';
+import { esdbConnectionString, grpcServerTlsFiles, loadConfig, mongoSecurityOptions, redisConnectionUrl, type Config } from '../src/config.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
 import { startApiServer, type ApiServer } from '../src/grpc/server.js';
@@ -11,14 +11,11 @@ import type { AccountReadModelQueries } from '../src/grpc/account-queries-servic
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
 import { MongoClient } from 'mongodb';
-import { mongoSecurityOptions, redisConnectionUrl } from '../src/config.js';
 import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
 import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
 import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
-import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.js';
-import { snapshotPolicy } from '../src/app/account-snapshot.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
-import { SnapshotJobs } from '../src/jobs/snapshot-jobs.js';
+import { commandSnapshots } from './command-snapshots.js';
 
 export type ApiParts = {
   readonly config: Config;
@@ -96,21 +93,14 @@ async function main(): Promise<void> {
     return new ReadModelQueriesService(new AccountReadQueries(db, await ensureReadModel(db)));
   })();
   const redisUrl = redisConnectionUrl(config) ?? config.REDIS_URL;
-  const snapshotEsdb = redisUrl === undefined ? undefined : connectEventStore(esdbUrl);
-  const requests = redisUrl === undefined ? undefined : new SnapshotJobs({
-    redisUrl, every: config.SNAPSHOT_EVERY,
-    onError: (err) => logger.warn({ err: String(err) }, 'snapshot enqueue failed; the sweep will catch up'),
-  });
+  const snapshotting = redisUrl === undefined ? undefined : commandSnapshots(config, esdbUrl, redisUrl, logger);
   const api = await startApi({
     config, esdbUrl, logger, metrics,
     ...(readModel ? { readModel } : {}),
-    ...(snapshotEsdb && requests ? {
-      snapshots: new EsdbAccountSnapshots(snapshotEsdb.client, { keep: 10, commandWindow: config.SNAPSHOT_EVERY }),
-      afterAppend: snapshotPolicy(requests, config.SNAPSHOT_EVERY),
-    } : {}),
+    ...(snapshotting ? { snapshots: snapshotting.snapshots, afterAppend: snapshotting.afterAppend } : {}),
   });
-  logger.info({ readModel: readModel !== undefined, snapshots: requests !== undefined }, 'api started');
-  stopOnSignal(logger, 'api', [() => api.stop(), () => requests?.close(), () => snapshotEsdb?.close(), () => mongo?.close(), () => metricsServer.close()]);
+  logger.info({ readModel: readModel !== undefined, snapshots: snapshotting !== undefined }, 'api started');
+  stopOnSignal(logger, 'api', [() => api.stop(), () => snapshotting?.close(), () => mongo?.close(), () => metricsServer.close()]);
 }
 
 runIfEntry(import.meta.url, main);

@@ -13,9 +13,8 @@ import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
 import { AccountLogSubscription } from '../src/eventstore/rebuild-subscription-source.js';
 import { replayParkedAccountEvents, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
 import { takeSnapshot } from '../src/app/take-snapshot.js';
-import { snapshotPolicy, type AccountSnapshots } from '../src/app/account-snapshot.js';
+import type { AccountSnapshots } from '../src/app/account-snapshot.js';
 import type { LoadedAccount } from '../src/app/index.js';
-import { SnapshotJobs } from '../src/jobs/snapshot-jobs.js';
 import { SnapshotWorker } from '../src/jobs/snapshot-worker.js';
 import { RebuildWorker } from '../src/jobs/rebuild-worker.js';
 import { RebuildJobs } from '../src/jobs/rebuild-jobs.js';
@@ -25,6 +24,7 @@ import { runRebuild } from '../src/readmodels/rebuild.js';
 import { mongoRebuildCollections } from '../src/readmodels/rebuild-collections.js';
 import { isRebuildableProjection, rebuildTargetFor, rebuildableProjections } from '../src/readmodels/rebuild-target.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
+import { commandSnapshots } from './command-snapshots.js';
 import { startAdminServer, type AdminServer } from '../src/grpc/admin-service-server.js';
 
 export type JobsParts = {
@@ -147,20 +147,15 @@ export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: s
     logger.info({ url: redisUrl }, 'embedded redis-server started for the job queues');
   }
   const running = await startJobs({ config, esdbUrl, mongoUrl, redisUrl, logger, ...(metrics ? { metrics } : {}) });
-  const esdb = connectEventStore(esdbUrl);
-  const requests = new SnapshotJobs({
-    redisUrl, every: config.SNAPSHOT_EVERY,
-    onError: (err) => logger.warn({ err: String(err) }, 'snapshot enqueue failed; the sweep will catch up'),
-  });
+  const snapshotting = commandSnapshots(config, esdbUrl, redisUrl, logger);
   return {
     admin: running.admin,
     redisUrl,
-    snapshots: new EsdbAccountSnapshots(esdb.client, { keep: 10, commandWindow: config.SNAPSHOT_EVERY }),
-    afterAppend: snapshotPolicy(requests, config.SNAPSHOT_EVERY),
+    snapshots: snapshotting.snapshots,
+    afterAppend: snapshotting.afterAppend,
     stop: async () => {
-      await requests.close();
+      await snapshotting.close();
       await running.stop();
-      await esdb.close();
       await embedded?.stop();
     },
   };
