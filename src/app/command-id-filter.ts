@@ -17,16 +17,20 @@ export type CommandIdFilterJson = readonly (readonly [capacity: number, count: n
 
 const newSegment = (capacity: number): Segment => ({ capacity, count: 0, bits: new Uint8Array((capacity * BITS_PER_ID) / 8) });
 
-function* bitIndexes(id: string, sizeInBits: number): Generator<number> {
+/** Two 32-bit hashes of an id, computed once and used for every segment. */
+type IdHash = { readonly h1: number; readonly h2: number };
+const hashOf = (id: string): IdHash => {
   const digest = createHash('sha256').update(id).digest();
-  const h1 = digest.readUInt32LE(0);
-  const h2 = digest.readUInt32LE(4) | 1;
-  // Double hashing (Kirsch–Mitzenmacher): HASHES indexes from two 32-bit halves of one digest.
+  return { h1: digest.readUInt32LE(0), h2: digest.readUInt32LE(4) | 1 };
+};
+
+// Double hashing (Kirsch–Mitzenmacher): HASHES bit indexes from the two halves.
+function* bitIndexes({ h1, h2 }: IdHash, sizeInBits: number): Generator<number> {
   for (let i = 0; i < HASHES; i++) yield ((h1 + Math.imul(i, h2)) >>> 0) % sizeInBits;
 }
 
-const has = (s: Segment, id: string): boolean => {
-  for (const b of bitIndexes(id, s.bits.length * 8)) if (((s.bits[b >> 3] ?? 0) & (1 << (b & 7))) === 0) return false;
+const has = (s: Segment, h: IdHash): boolean => {
+  for (const b of bitIndexes(h, s.bits.length * 8)) if (((s.bits[b >> 3] ?? 0) & (1 << (b & 7))) === 0) return false;
   return true;
 };
 
@@ -46,21 +50,23 @@ export class CommandIdFilter {
   }
 
   copy(): CommandIdFilter {
-    return CommandIdFilter.fromJson(this.toJson());
+    return new CommandIdFilter(this.segments.map((s) => ({ ...s, bits: s.bits.slice() })));
   }
 
   mightContain(id: string): boolean {
-    return this.segments.some((s) => has(s, id));
+    const h = hashOf(id);
+    return this.segments.some((s) => has(s, h));
   }
 
   add(id: string): void {
-    if (this.mightContain(id)) return;
+    const h = hashOf(id);
+    if (this.segments.some((s) => has(s, h))) return;
     let last = this.segments.at(-1);
     if (last === undefined || last.count >= last.capacity) {
       last = newSegment(last === undefined ? FIRST_CAPACITY : last.capacity * 2);
       this.segments.push(last);
     }
-    for (const b of bitIndexes(id, last.bits.length * 8)) last.bits[b >> 3] = (last.bits[b >> 3] ?? 0) | (1 << (b & 7));
+    for (const b of bitIndexes(h, last.bits.length * 8)) last.bits[b >> 3] = (last.bits[b >> 3] ?? 0) | (1 << (b & 7));
     last.count++;
   }
 }
