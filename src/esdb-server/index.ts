@@ -39,7 +39,7 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
     unlock = lockDataDir(opts.dataDir);
     // Recover (and cut a torn tail) before the journal opens the file for appending.
     const records: RecordedEvent[] = [];
-    recovered = recoverLog(opts.dataDir, (r) => records.push(r));
+    recovered = recoverLog(opts.dataDir, (r) => records.push(r), (p) => records[p - 1]);
     store = new LogStore({ journal: await openFileJournal(opts.dataDir, opts.fsync ?? true) });
     for (const r of records) store.restore(r);
     store.restored();

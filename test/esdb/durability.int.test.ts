@@ -58,8 +58,12 @@ describe('restart with the same data directory', () => {
       expect(liveBefore).toHaveLength(3);
       await expect(collect(client.readStream(soft))).rejects.toBeInstanceOf(StreamNotFoundError);
       await expect(collect(client.readStream(hard))).rejects.toBeInstanceOf(StreamDeletedError);
+      // The system projections' links come back pointing at their events, and new links continue their streams.
+      const byCategory = async () => (await collect(client.readStream('$ce-account', { resolveLinkTos: true }))).filter((e) => e.event?.streamId === live);
+      expect((await byCategory()).map((e) => [e.event!.revision, e.link!.revision])).toEqual([[1n, 1n], [2n, 2n], [3n, 3n]]);
       const next = await client.appendToStream(live, deposits(1), { expectedRevision: 3n });
       expect(next.nextExpectedRevision).toBe(4n);
+      expect((await byCategory()).map((e) => [e.event!.revision, e.link!.revision, e.link!.type])).toContainEqual([4n, 4n, '$>']);
       expect(next.position!.commit).toBeGreaterThan(before[before.length - 1]!.position!.commit);
       // The soft delete survived too: the stream is recreated with revisions continuing.
       const again = await client.appendToStream(soft, deposits(1), { expectedRevision: 1n });

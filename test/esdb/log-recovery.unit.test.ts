@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { LOG_FILE, openFileJournal, recoverLog } from '../../src/esdb-server/store/file-journal.js';
+import { ProjectedLink } from '../../src/esdb-server/store/system-projections.js';
 import type { RecordedEvent } from '../../src/esdb-server/store/types.js';
 
 let dir: string;
@@ -20,10 +21,20 @@ const record = (i: number): RecordedEvent => ({
   created: 638_000_000_000_000_000n + BigInt(i),
 });
 
+// Every fourth record is a `$ce-` link to the event before it, as the system projections write them.
+const withLinks = (n: number): RecordedEvent[] => {
+  const records: RecordedEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const target = records[i - 1];
+    records.push(i % 4 === 3 && target !== undefined ? new ProjectedLink('$ce-account', i, i + 1, 638_000_000_000_000_000n, target) : record(i));
+  }
+  return records;
+};
+
 const written = async (n: number): Promise<RecordedEvent[]> => {
   dir = mkdtempSync(join(tmpdir(), 'esdb-unit-'));
   const journal = await openFileJournal(dir, true);
-  const records = Array.from({ length: n }, (_, i) => record(i));
+  const records = withLinks(n);
   await journal.write(records.slice(0, 5));
   await journal.write(records.slice(5));
   await journal.close();
@@ -32,7 +43,7 @@ const written = async (n: number): Promise<RecordedEvent[]> => {
 
 const recovered = (): { records: RecordedEvent[]; truncatedBytes: number } => {
   const records: RecordedEvent[] = [];
-  const r = recoverLog(dir, (e) => records.push(e));
+  const r = recoverLog(dir, (e) => records.push(e), (p) => records[p - 1]);
   return { records, truncatedBytes: r.truncatedBytes };
 };
 

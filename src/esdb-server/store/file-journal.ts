@@ -19,7 +19,11 @@ export interface Recovery {
  * torn or corrupt tail (an append cut short by a crash was never
  * acknowledged, so dropping it loses nothing that was promised).
  */
-export const recoverLog = (dataDir: string, onRecord: (r: RecordedEvent) => void): Recovery => {
+export const recoverLog = (
+  dataDir: string,
+  onRecord: (r: RecordedEvent) => void,
+  recordAt: (position: number) => RecordedEvent | undefined,
+): Recovery => {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, LOG_FILE);
   const fd = openSync(path, 'a+');
@@ -40,7 +44,7 @@ export const recoverLog = (dataDir: string, onRecord: (r: RecordedEvent) => void
       const buf = chunk.subarray(0, carry.length + n);
       let at = 0;
       for (;;) {
-        const r = decodeRecord(buf, at, position + 1n, names);
+        const r = decodeRecord(buf, at, position + 1n, recordAt, names);
         if (r.kind === 'incomplete') break;
         if (r.kind === 'corrupt') {
           corrupt = true;

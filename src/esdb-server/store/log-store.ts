@@ -25,7 +25,7 @@ import {
   withTruncateBefore,
   type StreamMetadata,
 } from './stream-metadata.js';
-import { LINK_EVENT_TYPE, parseLink, projectedLinks } from './system-projections.js';
+import { LINK_EVENT_TYPE, LinkStreams, ProjectedLink, parseLink } from './system-projections.js';
 
 export interface LogStoreOptions {
   /** Durable sink; omitted for a memory-only store. */
@@ -67,6 +67,7 @@ export class LogStore implements StreamStore {
   private closed = false;
   private readonly journal: Journal | undefined;
   private readonly projections: boolean;
+  private readonly linkStreams = new LinkStreams();
   private readonly now: () => bigint;
 
   constructor(opts: LogStoreOptions = {}) {
@@ -121,10 +122,13 @@ export class LogStore implements StreamStore {
         written.push(this.softUndelete(original, this.view(original, this.records.length).lastRevision + 1n, created));
       }
     }
-    if (this.projections) {
-      for (const r of written.slice(0, events.length)) {
-        // The projections' links are the server's own: no client retries them, so they stay out of the idempotency cache.
-        for (const link of projectedLinks(r, randomUUID)) written.push(this.add(link.streamId, link.event, created, false));
+    if (this.projections && !streamId.startsWith('$')) {
+      // The projections' links are the server's own: no client retries them, so they stay out of the idempotency cache.
+      const category = this.linkStreams.category(streamId);
+      for (let i = 0; i < events.length; i++) {
+        const target = written[i] as RecordedEvent;
+        if (category !== undefined) written.push(this.addLink(category, target, created));
+        written.push(this.addLink(this.linkStreams.eventType(target.type), target, created));
       }
     }
     await this.enqueue(written);
@@ -274,7 +278,7 @@ export class LogStore implements StreamStore {
 
   resolve(r: RecordedEvent, resolveLinks: boolean): ResolvedEvent {
     if (!resolveLinks || r.type !== LINK_EVENT_TYPE) return { event: r, link: undefined, commitPosition: r.position };
-    const target = parseLink(r.data);
+    const target = r instanceof ProjectedLink ? r.target : parseLink(r.data);
     if (target === undefined) return { event: r, link: undefined, commitPosition: r.position };
     const read = this.readStream(target.streamId, { direction: 'forwards', from: target.revision, maxCount: 1n, resolveLinks: false });
     const event = read.kind === 'ok' && read.events[0]?.event?.revision === target.revision ? read.events[0].event : undefined;
@@ -304,6 +308,13 @@ export class LogStore implements StreamStore {
       created,
     };
     this.index_(record, remember);
+    return record;
+  }
+
+  private addLink(streamId: string, target: RecordedEvent, created: bigint): RecordedEvent {
+    const entry = this.index.entryOrCreate(streamId);
+    const record = new ProjectedLink(streamId, entry.indices.length, this.records.length + 1, created, target);
+    this.index_(record, false);
     return record;
   }
 

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { ProjectedLink } from './system-projections.js';
 import type { RecordedEvent } from './types.js';
 
 /**
@@ -8,11 +9,17 @@ import type { RecordedEvent } from './types.js';
  *   u8 format(1) | u64 revision | i64 created | 16 B event id | u8 content type
  *   | u16 stream length, stream | u16 type length, type
  *   | u32 data length, data | u32 metadata length, metadata
+ * or, for a `$ce-`/`$et-` link of the system projections (ProjectedLink):
+ *   u8 format(2) | u64 revision | i64 created | u64 target position
+ *   | u16 stream length, stream
+ * (its id, type, data and metadata follow from its position and target).
  * The position is not stored: it is the record's place in the log.
  */
 export const FRAME_HEADER = 8;
 const FORMAT = 1;
+const LINK_FORMAT = 2;
 const FIXED = 1 + 8 + 8 + 16 + 1 + 2 + 2 + 4 + 4;
+const LINK_FIXED = 1 + 8 + 8 + 8 + 2;
 const CONTENT_TYPES = ['application/json', 'application/octet-stream'] as const;
 
 // Canonical text form 8-4-4-4-12 (lower-case hex), parsed in place.
@@ -55,8 +62,12 @@ export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as RecordedEvent;
     const streamLen = Buffer.byteLength(r.streamId, 'utf8');
-    const typeLen = Buffer.byteLength(r.type, 'utf8');
     lengths[2 * i] = streamLen;
+    if (r instanceof ProjectedLink) {
+      size += FRAME_HEADER + LINK_FIXED + streamLen;
+      continue;
+    }
+    const typeLen = Buffer.byteLength(r.type, 'utf8');
     lengths[2 * i + 1] = typeLen;
     size += FRAME_HEADER + FIXED + streamLen + typeLen + r.data.length + r.metadata.length;
   }
@@ -71,13 +82,24 @@ export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
     const typeLen = lengths[2 * i + 1] as number;
     const start = o + FRAME_HEADER;
     let p = start;
-    out.writeUInt8(FORMAT, p);
     writeRevision(out, r.revision, p + 1);
     if (r.created !== created) {
       created = r.created;
       createdBytes.writeBigInt64LE(created, 0);
     }
     createdBytes.copy(out, p + 9);
+    if (r instanceof ProjectedLink) {
+      out.writeUInt8(LINK_FORMAT, p);
+      writeRevision(out, r.target.position, p + 17);
+      out.writeUInt16LE(streamLen, p + 25);
+      out.write(r.streamId, p + 27, streamLen, 'utf8');
+      p += LINK_FIXED + streamLen;
+      out.writeUInt32LE(p - start, o);
+      out.writeUInt32LE(crc32(out.subarray(start, p)), o + 4);
+      o = p;
+      continue;
+    }
+    out.writeUInt8(FORMAT, p);
     uuidBytes(r.eventId, out, p + 17);
     out.writeUInt8(r.contentType === CONTENT_TYPES[0] ? 0 : 1, p + 33);
     p += 34;
@@ -160,14 +182,39 @@ export class Interner {
   }
 }
 
-/** Decodes the frame at `at`; the record reads its fields from `b` lazily. */
-export const decodeRecord = (b: Buffer, at: number, position: bigint, names?: Interner): DecodeResult => {
+/**
+ * Decodes the frame at `at`; the record reads its fields from `b` lazily.
+ * A link's target is an earlier record, found with `recordAt`.
+ */
+export const decodeRecord = (
+  b: Buffer,
+  at: number,
+  position: bigint,
+  recordAt: (position: number) => RecordedEvent | undefined,
+  names?: Interner,
+): DecodeResult => {
   if (b.length - at < FRAME_HEADER) return { kind: 'incomplete' };
   const len = b.readUInt32LE(at);
-  if (len < FIXED || len > 512 * 1024 * 1024) return { kind: 'corrupt' };
+  if (len < LINK_FIXED || len > 512 * 1024 * 1024) return { kind: 'corrupt' };
   if (b.length - at - FRAME_HEADER < len) return { kind: 'incomplete' };
   const start = at + FRAME_HEADER;
-  if (crc32(b.subarray(start, start + len)) !== b.readUInt32LE(at + 4) || b.readUInt8(start) !== FORMAT) return { kind: 'corrupt' };
+  if (crc32(b.subarray(start, start + len)) !== b.readUInt32LE(at + 4)) return { kind: 'corrupt' };
+  const format = b.readUInt8(start);
+  if (format === LINK_FORMAT) {
+    const streamLen = b.readUInt16LE(start + 25);
+    const target = recordAt(Number(b.readBigUInt64LE(start + 17)));
+    if (target === undefined || LINK_FIXED + streamLen !== len) return { kind: 'corrupt' };
+    const streamId = b.toString('utf8', start + 27, start + 27 + streamLen);
+    const record = new ProjectedLink(
+      names === undefined ? streamId : names.intern(streamId),
+      Number(b.readBigUInt64LE(start + 1)),
+      Number(position),
+      b.readBigInt64LE(start + 9),
+      target,
+    );
+    return { kind: 'record', record, size: FRAME_HEADER + len };
+  }
+  if (format !== FORMAT || len < FIXED) return { kind: 'corrupt' };
   let p = start + 34;
   const streamLen = b.readUInt16LE(p);
   const streamId = b.toString('utf8', p + 2, p + 2 + streamLen);

@@ -1,4 +1,4 @@
-import type { ProposedEvent, RecordedEvent } from './types.js';
+import type { RecordedEvent } from './types.js';
 
 /**
  * The real server's standard projections `$by_category` and `$by_event_type`
@@ -7,15 +7,10 @@ import type { ProposedEvent, RecordedEvent } from './types.js';
  * is the part of the stream name before the first `-`, as the default
  * `$by_category` configuration does.
  */
-export interface LinkToWrite {
-  readonly streamId: string;
-  readonly event: ProposedEvent;
-}
-
 export const LINK_EVENT_TYPE = '$>';
+const OCTET_STREAM = 'application/octet-stream';
 
-export const linkData = (target: RecordedEvent): Uint8Array =>
-  new Uint8Array(Buffer.from(`${target.revision.toString()}@${target.streamId}`, 'utf8'));
+export const linkData = (target: RecordedEvent): Uint8Array => Buffer.from(`${target.revision.toString()}@${target.streamId}`, 'utf8');
 
 /** Parses `<revision>@<stream>`; undefined when it is not a link body. */
 export const parseLink = (data: Uint8Array): { streamId: string; revision: bigint } | undefined => {
@@ -36,24 +31,75 @@ const linkMetadata = (target: RecordedEvent): Uint8Array => {
   return Buffer.from(text, 'utf8');
 };
 
-export const projectedLinks = (
-  event: RecordedEvent,
-  newEventId: () => string,
-): LinkToWrite[] => {
-  if (event.streamId.startsWith('$')) return [];
-  const links: LinkToWrite[] = [];
-  const link = (streamId: string): LinkToWrite => ({
-    streamId,
-    event: {
-      eventId: newEventId(),
-      type: LINK_EVENT_TYPE,
-      contentType: 'application/octet-stream',
-      data: linkData(event),
-      metadata: linkMetadata(event),
-    },
-  });
-  const dash = event.streamId.indexOf('-');
-  if (dash > 0) links.push(link(`$ce-${event.streamId.slice(0, dash)}`));
-  links.push(link(`$et-${event.type}`));
-  return links;
-};
+// Link ids are derived from the link's position (unique within the log)
+// rather than drawn at random: nothing reads meaning into them, and a link
+// then costs no id to generate, keep or store. Version 4 / variant 10 shape.
+const LINK_ID_PREFIX = '5f1d8c3a-2b7e-4d90-9c41-';
+export const linkEventId = (position: number): string => LINK_ID_PREFIX + position.toString(16).padStart(12, '0');
+
+/**
+ * A projected link as the store keeps it: its target and where it sits.
+ * Its data and metadata are derived from the target when read, so a link
+ * costs the write path one small object (links are two of every three
+ * records in the log).
+ */
+export class ProjectedLink implements RecordedEvent {
+  constructor(
+    readonly streamId: string,
+    private readonly rev: number,
+    private readonly pos: number,
+    readonly created: bigint,
+    readonly target: RecordedEvent,
+  ) {}
+
+  get revision(): bigint {
+    return BigInt(this.rev);
+  }
+  get position(): bigint {
+    return BigInt(this.pos);
+  }
+  get eventId(): string {
+    return linkEventId(this.pos);
+  }
+  get type(): string {
+    return LINK_EVENT_TYPE;
+  }
+  get contentType(): string {
+    return OCTET_STREAM;
+  }
+  get data(): Uint8Array {
+    return linkData(this.target);
+  }
+  get metadata(): Uint8Array {
+    return linkMetadata(this.target);
+  }
+}
+
+/**
+ * The link streams an event is projected into (none for system streams).
+ * Names are kept per stream and type, so every link of a stream shares one
+ * string and none is built per event.
+ */
+export class LinkStreams {
+  private readonly byStream = new Map<string, string | null>();
+  private readonly byType = new Map<string, string>();
+
+  category(streamId: string): string | undefined {
+    let name = this.byStream.get(streamId);
+    if (name === undefined) {
+      const dash = streamId.indexOf('-');
+      name = dash > 0 ? `$ce-${streamId.slice(0, dash)}` : null;
+      this.byStream.set(streamId, name);
+    }
+    return name ?? undefined;
+  }
+
+  eventType(type: string): string {
+    let name = this.byType.get(type);
+    if (name === undefined) {
+      name = `$et-${type}`;
+      this.byType.set(type, name);
+    }
+    return name;
+  }
+}
