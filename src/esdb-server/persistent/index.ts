@@ -3,7 +3,7 @@ import type { EventLog } from '../store/types.js';
 import { adminCalls } from './admin-calls.js';
 import { GroupRegistry } from './group-registry.js';
 import { persistentServiceDefinition } from './proto.js';
-import { readCall } from './read-call.js';
+import { decodeReadRequest, encodeReadResponse, readCall } from './read-call.js';
 
 /**
  * The persistent subscriptions gRPC service (event_store.client.persistent_subscriptions).
@@ -20,8 +20,14 @@ export interface PersistentSubscriptionsService {
 
 export function createPersistentSubscriptionsService(log: EventLog): PersistentSubscriptionsService {
   const registry = new GroupRegistry(log);
+  const base = persistentServiceDefinition;
+  // Read: acks and nacks are decoded, and deliveries encoded, without google-protobuf (read-call.ts).
+  const definition: grpc.ServiceDefinition = {
+    ...base,
+    read: { ...base.read, requestDeserialize: decodeReadRequest(base.read.requestDeserialize), responseSerialize: encodeReadResponse(base.read.responseSerialize) },
+  };
   return {
-    definition: persistentServiceDefinition,
+    definition,
     implementation: { ...adminCalls(log, registry), read: readCall(registry) },
     start: () => registry.start(),
     close: () => registry.close(),

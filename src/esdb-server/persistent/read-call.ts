@@ -1,11 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
+import { FRAME_HEADER, encodeDelivery } from './delivery-encoder.js';
 import { allStream } from './event-source.js';
 import type { GroupConsumer } from './group-consumer.js';
 import type { GroupRegistry } from './group-registry.js';
 import type { NackAction, SubscriptionGroup } from './subscription-group.js';
 import { pb, streamName, type ReadReq, type ReadResp } from './proto.js';
-import { readEvent, uuidText } from './read-event.js';
+import { uuidText } from './read-event.js';
 import { invalidArgument, maximumSubscribersReached, subscriptionDoesNotExist, subscriptionDropped, type RpcError } from './rpc-errors.js';
+import { decodeSettle, type Settle } from './settle-decoder.js';
 
 const Action = pb.ReadReq.Nack.Action;
 
@@ -24,16 +26,28 @@ function nackAction(action: number): NackAction {
   }
 }
 
+/** What the Read call receives: acks and nacks decoded by hand (settle-decoder.ts), anything else by the generated class. */
+export type ReadRequest = ReadReq | Settle;
+/** What it sends: a delivery already encoded (its bytes after the frame header), or a generated message. */
+export type ReadResponse = ReadResp | Buffer;
+
+const isSettle = (req: ReadRequest): req is Settle => !(req instanceof pb.ReadReq);
+
+export const decodeReadRequest = (base: (b: Buffer) => ReadReq) => (buf: Buffer): ReadRequest => decodeSettle(buf) ?? base(buf);
+export const encodeReadResponse = (base: (v: ReadResp) => Buffer) => (v: ReadResponse): Buffer => (Buffer.isBuffer(v) ? v : base(v));
+
 /**
  * The Read call: the first message names the group, then the client acks
  * and nacks while the server streams events. Ends with the status the real
  * server sends: does-not-exist, maximum-subscribers-reached or dropped.
  */
-export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<ReadReq, ReadResp> {
+export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<ReadRequest, ReadResponse> {
   return (call) => {
     let group: SubscriptionGroup | undefined;
     let consumer: GroupConsumer | undefined;
     let ended = false;
+    /** Deliveries of the current round, framed, written on flush. */
+    const pending: Buffer[] = [];
 
     const fail = (error: RpcError): void => {
       if (ended) return;
@@ -60,7 +74,11 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
       consumer = found.connect(
         {
           deliver: (message) => {
-            if (!ended) call.write(new pb.ReadResp().setEvent(readEvent(message, structured)));
+            if (!ended) pending.push(encodeDelivery(message, structured));
+          },
+          flush: () => {
+            if (!ended) for (const frame of pending) call.write(frame.subarray(FRAME_HEADER));
+            pending.length = 0;
           },
           drop: (reason) => fail(reason === 'group_deleted' ? subscriptionDoesNotExist(source, name) : subscriptionDropped(source, name)),
         },
@@ -70,14 +88,23 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
       if (!ended) call.write(new pb.ReadResp().setSubscriptionConfirmation(new pb.ReadResp.SubscriptionConfirmation().setSubscriptionId(found.key)));
     };
 
-    call.on('data', (req: ReadReq) => {
+    const settle = (req: ReadRequest): void => {
+      if (!group) return;
+      if (isSettle(req)) {
+        if (req.kind === 'ack') return group.ack(req.ids);
+        return group.nack(req.ids, nackAction(req.action), req.reason);
+      }
+      const ack = req.getAck();
+      if (ack) return group.ack(ack.getIdsList().flatMap((id) => uuidText(id) ?? []));
+      const nack = req.getNack();
+      if (nack) return group.nack(nack.getIdsList().flatMap((id) => uuidText(id) ?? []), nackAction(nack.getAction()), nack.getReason());
+    };
+
+    call.on('data', (req: ReadRequest) => {
       try {
         if (ended) return;
-        if (!group) return open(req);
-        const ack = req.getAck();
-        if (ack) return group.ack(ack.getIdsList().flatMap((id) => uuidText(id) ?? []));
-        const nack = req.getNack();
-        if (nack) return group.nack(nack.getIdsList().flatMap((id) => uuidText(id) ?? []), nackAction(nack.getAction()), nack.getReason());
+        if (!group) return open(isSettle(req) ? new pb.ReadReq() : req);
+        settle(req);
       } catch {
         fail(invalidArgument('Malformed request.'));
       }

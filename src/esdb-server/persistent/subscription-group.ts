@@ -189,7 +189,8 @@ export class SubscriptionGroup {
     if (message.seq === undefined) return;
     this.tracker.finish(message.seq);
     this.sinceCheckpoint++;
-    if (this.sinceCheckpoint >= Math.max(1, this.settings.maxCheckPointCount)) void this.checkpoint();
+    // While a checkpoint is being written, checkpoint() would return at once: skip the call.
+    if (this.sinceCheckpoint >= Math.max(1, this.settings.maxCheckPointCount) && !this.writingCheckpoint) void this.checkpoint();
   }
 
   /** Redelivers later, or parks once the retry budget is spent (RetryMessage in the real server). */
@@ -235,37 +236,52 @@ export class SubscriptionGroup {
     });
   }
 
-  private hasFreeSlot(): boolean {
-    return this.consumers.some((c) => c.availableSlots() > 0);
+  /** Messages the consumers can still take, all together. */
+  private freeSlots(): number {
+    let free = 0;
+    for (const c of this.consumers) free += c.availableSlots();
+    return free;
   }
 
   /**
    * Retries first, then buffered events; the buffer is kept filled from the
    * log up to the read-ahead size even without consumers, as the real server
-   * does (so an idle, caught-up group reports itself live).
+   * does (so an idle, caught-up group reports itself live). Each consumer's
+   * deliveries of the round are flushed together at the end.
    */
   private pump(): void {
     this.dispatch(this.retries);
     this.dispatch(this.buffer);
     while (this.buffer.length < readAhead(this.settings) && this.fill()) this.dispatch(this.buffer);
+    for (const c of this.consumers) c.link.flush?.();
   }
 
+  /**
+   * Hands out queued messages in order while any consumer has a free slot;
+   * a message the strategy cannot place yet (its Pinned owner is full, or
+   * it is still in flight) keeps its place. Placed messages leave the queue
+   * in one splice at the end rather than one each.
+   */
   private dispatch(queue: GroupMessage[]): void {
+    let free = queue.length === 0 ? 0 : this.freeSlots();
+    if (free === 0) return;
+    const timeout = this.settings.messageTimeoutMs;
+    const deadline = timeout > 0 ? Date.now() + timeout : Infinity;
+    let kept = 0;
     let i = 0;
-    while (i < queue.length && this.hasFreeSlot()) {
-      const message = queue[i];
-      if (!message) break;
+    for (; i < queue.length && free > 0; i++) {
+      const message = queue[i] as GroupMessage;
       const consumer = this.inFlight.has(message.id) ? undefined : this.strategy.pick(this.consumers, message);
       if (!consumer) {
-        i++;
+        queue[kept++] = message;
         continue;
       }
-      queue.splice(i, 1);
-      const timeout = this.settings.messageTimeoutMs;
-      this.inFlight.set(message.id, { message, consumer, deadline: timeout > 0 ? Date.now() + timeout : Infinity });
+      this.inFlight.set(message.id, { message, consumer, deadline });
       this.totalItems++;
       consumer.send(message);
+      free--;
     }
+    if (i > kept) queue.splice(kept, i - kept);
   }
 
   /** Reads the next batch into the buffer; false when the source has nothing new. */
