@@ -12,21 +12,31 @@ import { fmt, startBenchServer } from './esdb-child.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 
-const run = async (label: string, args: string[], inFlight: number, batch: number): Promise<number> => {
+const clientCpu = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+const run = async (label: string, args: string[], inFlight: number, batch: number, opts: { null?: boolean } = {}): Promise<number> => {
   const dir = mkdtempSync(join(tmpdir(), 'esdb-bench-'));
-  const server = await startBenchServer(['--data', dir, ...args]);
+  const server = await startBenchServer(opts.null === true ? [] : ['--data', dir, ...args], opts);
   const client = EventStoreDBClient.connectionString(server.connectionString);
   // Warm the connection and the server's JIT.
   await client.appendToStream('warmup', jsonEvent({ type: 'Warm', data: {} }));
   let events = 0;
+  const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   const cpu0 = server.cpuSeconds();
+  const ccpu0 = clientCpu();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async (_, w) => {
       for (let i = 0; performance.now() < deadline; i++) {
         const evs = Array.from({ length: batch }, (_, k) => jsonEvent({ type: 'MoneyDeposited', data: { amount: i * batch + k + 1, w } }));
+        const a0 = performance.now();
         await client.appendToStream(`account-${w}`, evs);
+        latencies.push(performance.now() - a0);
         events += batch;
       }
     }),
@@ -34,14 +44,23 @@ const run = async (label: string, args: string[], inFlight: number, batch: numbe
   const elapsed = (performance.now() - t0) / 1000;
   const rate = events / elapsed;
   const serverCpu = server.cpuSeconds() - cpu0;
-  console.log(`${label}: ${fmt(rate)} events/s (${fmt(events)} events in ${elapsed.toFixed(1)} s, server CPU ${(serverCpu / elapsed * 100).toFixed(0)}% of a core)`);
+  const ownCpu = clientCpu() - ccpu0;
+  latencies.sort((a, b) => a - b);
+  console.log(
+    `${label}: ${fmt(rate)} events/s (${fmt(events)} events in ${elapsed.toFixed(1)} s; append p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${percentile(latencies, 0.99).toFixed(1)} ms; ` +
+      `CPU server ${((serverCpu / elapsed) * 100).toFixed(0)}%, client ${((ownCpu / elapsed) * 100).toFixed(0)}% of a core; server RSS ${fmt(server.rssMiB())} MiB)`,
+  );
   await client.dispose();
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
   return rate;
 };
 
-const on = await run('64 in flight, 1 event, fsync on ', [], 64, 1);
-const off = await run('64 in flight, 1 event, fsync off', ['--no-fsync'], 64, 1);
-console.log(`fsync on / off: ${((on / off) * 100).toFixed(0)}%`);
-await run('4 in flight, 100-event batches, fsync on', [], 4, 100);
+// The same client against a server that does nothing: the ceiling of this client on this machine.
+const ceiling1 = await run('null server, 64 in flight, 1 event  ', [], 64, 1, { null: true });
+const on = await run('64 in flight, 1 event, fsync on      ', [], 64, 1);
+const off = await run('64 in flight, 1 event, fsync off     ', ['--no-fsync'], 64, 1);
+console.log(`fsync on / off: ${((on / off) * 100).toFixed(0)}%; fsync on / null server: ${((on / ceiling1) * 100).toFixed(0)}%`);
+const ceiling100 = await run('null server, 4 in flight, 100 events', [], 4, 100, { null: true });
+const batches = await run('4 in flight, 100 events, fsync on    ', [], 4, 100);
+console.log(`100-event batches / null server: ${((batches / ceiling100) * 100).toFixed(0)}%`);

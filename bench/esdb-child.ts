@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../bin/ledger-esdb.js', import.meta.url));
+const NULL_SERVER = fileURLToPath(new URL('./null-esdb-server.ts', import.meta.url));
 
 export interface BenchServer {
   readonly connectionString: string;
@@ -14,10 +15,15 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** The server under test runs in its own process, as a user would run it. */
-export const startBenchServer = async (args: readonly string[]): Promise<BenchServer> => {
+/**
+ * The server under test runs in its own process, as a user would run it;
+ * `null: true` starts the do-nothing server (null-esdb-server.ts) instead,
+ * to measure the client's own ceiling.
+ */
+export const startBenchServer = async (args: readonly string[], opts: { null?: boolean } = {}): Promise<BenchServer> => {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const argv = opts.null === true ? ['--import', 'tsx', NULL_SERVER, ...args] : [CLI, '--port', '0', ...args];
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   const connectionString = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {

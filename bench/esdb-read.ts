@@ -2,6 +2,8 @@
  * Read rates against a `ledger-esdb` child process through
  * @eventstore/db-client: a full `$all` read, and a catch-up subscription to
  * `$all` from the start until it reports caught up.
+ * Then the same read from bench/null-esdb-server.ts, which does no work:
+ * the client's own ceiling on this machine, to compare with.
  *   npx tsx bench/esdb-read.ts [events, default 20000]
  */
 import { EventStoreDBClient, START, jsonEvent } from '@eventstore/db-client';
@@ -50,3 +52,16 @@ console.log(`catch-up subscription to $all: ${fmt(seen / s)} records/s (${fmt(se
 
 await client.dispose();
 await server.stop();
+
+// The same client reading as many records from a server that does no work: this client's ceiling here.
+const nullServer = await startBenchServer(['--events', String(read)], { null: true });
+const nullClient = EventStoreDBClient.connectionString(nullServer.connectionString);
+t0 = performance.now();
+cpu0 = nullServer.cpuSeconds();
+ccpu0 = clientCpu();
+let nullRead = 0;
+for await (const _ of nullClient.readAll()) nullRead++;
+s = (performance.now() - t0) / 1000;
+console.log(`$all read from the null server (client ceiling): ${fmt(nullRead / s)} records/s (${fmt(nullRead)} records in ${s.toFixed(1)} s, server CPU ${(((nullServer.cpuSeconds() - cpu0) / s) * 100).toFixed(0)}%, client CPU ${(((clientCpu() - ccpu0) / s) * 100).toFixed(0)}% of a core)`);
+await nullClient.dispose();
+await nullServer.stop();

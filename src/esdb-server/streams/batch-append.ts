@@ -5,6 +5,7 @@ import type { ExpectedRevision, ProposedEvent } from '../store/types.js';
 import { MAX_APPEND_SIZE, proposedEvent, proposedSize, streamNameFromBytes, uuidFrom } from './decode-request.js';
 import { encodeBatchAppendSuccess, type WireBatchAppend } from './batch-append-codec.js';
 import { BadRequest, invalidArgument } from './rpc-errors.js';
+import { ResponseFrames } from '../grpc-frames.js';
 import { grpcUuid, streamIdentifier } from './to-grpc.js';
 import * as grpcStatus from './grpc-status.js';
 
@@ -74,11 +75,12 @@ const unknown = (message: string): Status =>
 export const batchAppendHandler =
   (store: StreamStore) =>
   (call: grpc.ServerDuplexStream<WireBatchAppend, BatchAppendResponse>): void => {
+    const out = ResponseFrames.of(call);
     const inFlight = new Map<string, PendingBatch>();
     let ended = false;
     let outstanding = 0;
     const finishIfDone = (): void => {
-      if (ended && outstanding === 0) call.end();
+      if (ended && outstanding === 0) out.end();
     };
     const reply = (correlation: string, batch: PendingBatch | undefined, fill: (r: BatchAppendResp) => void): void => {
       const r = new streamsPb.BatchAppendResp().setCorrelationId(grpcUuid(correlation));
@@ -93,7 +95,7 @@ export const batchAppendHandler =
         r.setStreamIdentifier(streamIdentifier(''));
       }
       fill(r);
-      if (!call.cancelled && !call.writableEnded) call.write(r);
+      out.send(r);
     };
 
     const complete = (correlation: string, batch: PendingBatch): void => {
@@ -109,9 +111,7 @@ export const batchAppendHandler =
         (result) => {
           outstanding--;
           if (result.ok) {
-            if (!call.cancelled && !call.writableEnded) {
-              call.write(encodeBatchAppendSuccess(correlation, batch.streamName, batch.expected, result.nextRevision, result.position));
-            }
+            out.send(encodeBatchAppendSuccess(correlation, batch.streamName, batch.expected, result.nextRevision, result.position));
           } else if (result.reason === 'stream_deleted') {
             reply(correlation, batch, (r) => r.setError(streamDeleted(batch.streamName)));
           } else {

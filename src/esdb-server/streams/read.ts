@@ -5,13 +5,13 @@ import type { ResolvedEvent } from '../store/types.js';
 import type { ReadRequest } from './read-request.js';
 import { streamDeleted } from './rpc-errors.js';
 import { type ReadResponse, eventResponse, streamIdentifier } from './to-grpc.js';
-import { writeOrWait } from './response-writer.js';
+import { ResponseFrames } from '../grpc-frames.js';
 
 const PAGE = 512;
 
-const writeAll = async (call: grpc.ServerWritableStream<unknown, ReadResponse>, events: readonly ResolvedEvent[]): Promise<void> => {
+const writeAll = async (out: ResponseFrames, events: readonly ResolvedEvent[]): Promise<void> => {
   for (const e of events) {
-    const wait = writeOrWait(call, eventResponse(e));
+    const wait = out.send(eventResponse(e));
     if (wait !== undefined) await wait;
   }
 };
@@ -24,6 +24,7 @@ export const readOnce = async (
   call: grpc.ServerWritableStream<unknown, ReadResponse>,
 ): Promise<void> => {
   let left = count;
+  const out = ResponseFrames.of(call);
   if (req.source.kind === 'stream') {
     const streamId = req.source.streamId;
     let from = req.source.from;
@@ -32,20 +33,20 @@ export const readOnce = async (
       const r = store.readStream(streamId, { direction: req.direction, from, maxCount: page, resolveLinks: req.resolveLinks });
       if (r.kind === 'deleted') {
         if (from === req.source.from) {
-          call.emit('error', streamDeleted(streamId));
+          out.fail(streamDeleted(streamId));
           return;
         }
         break;
       }
       if (r.kind === 'not_found') {
         if (from === req.source.from) {
-          call.write(
+          out.send(
             new streamsPb.ReadResp().setStreamNotFound(new streamsPb.ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(streamId))),
           );
         }
         break;
       }
-      await writeAll(call, r.events);
+      await writeAll(out, r.events);
       left -= BigInt(r.events.length);
       const last = r.events[r.events.length - 1];
       if (left <= 0n || last === undefined || BigInt(r.events.length) < page || call.cancelled) break;
@@ -55,16 +56,16 @@ export const readOnce = async (
       else if (rev === 0n) break;
       else from = rev - 1n;
     }
-    return void call.end();
+    return out.end();
   }
   let from: bigint | 'start' | 'end' = req.source.from;
   for (;;) {
     const page = left < BigInt(PAGE) ? Number(left) : PAGE;
     const r = store.readAll({ direction: req.direction, from, maxCount: page, resolveLinks: req.resolveLinks, filter: req.filter });
-    await writeAll(call, r.events);
+    await writeAll(out, r.events);
     left -= BigInt(r.events.length);
     if (left <= 0n || r.endOfLog || call.cancelled) break;
     from = r.nextPosition;
   }
-  call.end();
+  out.end();
 };

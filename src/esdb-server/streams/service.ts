@@ -5,6 +5,7 @@ import { appendHandler } from './append.js';
 import { batchAppendHandler, type BatchAppendResponse } from './batch-append.js';
 import { decodeBatchAppendReq } from './batch-append-codec.js';
 import { softDeleteHandler, tombstoneHandler } from './delete.js';
+import { ResponseFrames } from '../grpc-frames.js';
 import { readOnce } from './read.js';
 import { decodeReadRequest } from './read-request.js';
 import { BadRequest, internal, invalidArgument } from './rpc-errors.js';
@@ -19,7 +20,7 @@ export const createStreamsService = (store: StreamStore): { definition: grpc.Ser
     try {
       const req = decodeReadRequest(call.request.getOptions());
       if (req.count === undefined) return new CatchUpSubscription(store, req, call).start();
-      readOnce(store, req, req.count, call).catch(() => call.emit('error', internal()));
+      readOnce(store, req, req.count, call).catch(() => ResponseFrames.of(call).fail(internal()));
     } catch (err) {
       call.emit('error', err instanceof BadRequest ? err.rpc : invalidArgument('Malformed read request'));
     }

@@ -7,7 +7,7 @@ import { DELETED_STREAM } from '../store/stream-metadata.js';
 import type { ReadRequest } from './read-request.js';
 import { streamDeleted } from './rpc-errors.js';
 import { type ReadResponse, eventResponse } from './to-grpc.js';
-import { writeOrWait } from './response-writer.js';
+import { ResponseFrames } from '../grpc-frames.js';
 
 const PAGE = 512;
 /** Live events buffered for a slow client before it is sent back to catch-up reads. */
@@ -27,12 +27,14 @@ export class CatchUpSubscription {
   private cursor: bigint | undefined;
   private sinceCheckpoint = 0;
   private readonly unlisten: () => void;
+  private readonly out: ResponseFrames;
 
   constructor(
     private readonly store: StreamStore,
     private readonly req: ReadRequest,
     private readonly call: grpc.ServerWritableStream<unknown, ReadResponse>,
   ) {
+    this.out = ResponseFrames.of(call);
     this.unlisten = store.onCommitted((records) => this.onCommitted(records));
     call.on('cancelled', () => this.close());
     call.on('close', () => this.close());
@@ -46,7 +48,7 @@ export class CatchUpSubscription {
 
   start(): void {
     const confirmation = new streamsPb.ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID());
-    this.call.write(new streamsPb.ReadResp().setConfirmation(confirmation));
+    this.out.send(new streamsPb.ReadResp().setConfirmation(confirmation));
     void this.catchUp();
   }
 
@@ -59,18 +61,18 @@ export class CatchUpSubscription {
 
   private fail(err: grpc.ServiceError): void {
     this.close();
-    this.call.emit('error', err);
+    this.out.fail(err);
   }
 
   /** Only returns a promise when the transport asks us to wait (no await per event otherwise). */
   private send(e: ResolvedEvent): Promise<void> | undefined {
-    return writeOrWait(this.call, eventResponse(e));
+    return this.out.send(eventResponse(e));
   }
 
   private checkpoint(position: bigint): Promise<void> | undefined {
     this.sinceCheckpoint = 0;
     const cp = new streamsPb.ReadResp.Checkpoint().setCommitPosition(position.toString()).setPreparePosition(position.toString());
-    return writeOrWait(this.call, new streamsPb.ReadResp().setCheckpoint(cp));
+    return this.out.send(new streamsPb.ReadResp().setCheckpoint(cp));
   }
 
   /**
@@ -93,7 +95,7 @@ export class CatchUpSubscription {
         this.mode = 'live';
         // A filtered $all subscription learns how far the search went, even when nothing matched.
         if (this.req.source.kind === 'all' && this.req.filter !== undefined && this.cursor !== undefined) void this.checkpoint(this.cursor);
-        this.call.write(new streamsPb.ReadResp().setCaughtUp(new streamsPb.ReadResp.CaughtUp()));
+        this.out.send(new streamsPb.ReadResp().setCaughtUp(new streamsPb.ReadResp.CaughtUp()));
         return;
       }
     }
@@ -147,7 +149,7 @@ export class CatchUpSubscription {
     if (this.live.length > MAX_LIVE_BUFFER) {
       this.live = [];
       this.mode = 'catching_up';
-      this.call.write(new streamsPb.ReadResp().setFellBehind(new streamsPb.ReadResp.FellBehind()));
+      this.out.send(new streamsPb.ReadResp().setFellBehind(new streamsPb.ReadResp.FellBehind()));
       void this.catchUp();
       return;
     }
