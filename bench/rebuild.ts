@@ -127,12 +127,21 @@ const registry = { activeCollection: async () => active, setActiveCollection: as
 const rebuild = (source: () => RebuildSource & { close?(): Promise<void> }, readModel: () => ReadModelStore, collections: RebuildCollections) =>
   measure(async () => {
     const src = source();
-    const target = rebuildTargetFor('account_summaries', `account_summaries_bench_${randomUUID().slice(0, 8)}`, readModel(), log, collections);
+    const store = readModel();
+    const collection = `account_summaries_bench_${randomUUID().slice(0, 8)}`;
+    const target = rebuildTargetFor('account_summaries', collection, store, log, collections);
     const batchMs: number[] = [];
     const out = await runRebuild(src, target, registry, memoryControl(batchMs), { projection: 'account_summaries', batchSize: BATCH, settleMs: 0 });
     await src.close?.();
+    if (store instanceof InMemoryReadModelStore) checkRebuilt(store.summaries.get(collection));
     return { events: out.progress.eventsDone, batchMs };
   });
+
+/** A fast rebuild that folds wrongly is no result: every account must stand at its last revision. */
+function checkRebuilt(summaries: ReadonlyMap<string, { revision: bigint }> | undefined): void {
+  const wrong = ids.filter((id) => summaries?.get(id)?.revision !== revisions.get(id));
+  if (wrong.length > 0) throw new Error(`rebuild left ${wrong.length} of ${ids.length} accounts wrong, e.g. ${wrong[0]}`);
+}
 
 // 1. The client alone: a bare filtered $all catch-up subscription, events counted until caught up.
 const clientOnly = await measure(async () => {
