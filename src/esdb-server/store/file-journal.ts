@@ -66,20 +66,31 @@ export const recoverLog = (
   }
 };
 
-/** The append-only log file; one write and (optionally) one fdatasync per group commit. */
+/**
+ * The append-only log file; one write and (optionally) one fdatasync per
+ * group commit. Writes go to the file strictly one after another (a later
+ * group never lands before an earlier one, and after a failed write none
+ * follows it); the fdatasyncs of different groups may overlap.
+ */
 export const openFileJournal = async (dataDir: string, fsync: boolean): Promise<Journal> => {
   const fh: FileHandle = await open(join(dataDir, LOG_FILE), 'a');
+  let lastWrite: Promise<void> = Promise.resolve();
+  const writeAll = async (buf: Buffer): Promise<void> => {
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+      off += bytesWritten;
+    }
+  };
   return {
-    async write(records) {
+    write(records) {
       const buf = encodeRecords(records);
-      let off = 0;
-      while (off < buf.length) {
-        const { bytesWritten } = await fh.write(buf, off, buf.length - off);
-        off += bytesWritten;
-      }
-      if (fsync) await fh.datasync();
+      const written = lastWrite.then(() => writeAll(buf));
+      lastWrite = written;
+      return fsync ? written.then(() => fh.datasync()) : written;
     },
     async close() {
+      await lastWrite.catch(() => undefined);
       await fh.close();
     },
   };

@@ -49,6 +49,15 @@ interface Waiter {
   reject(e: Error): void;
 }
 
+/** One group commit: its records, who waits for them, and whether they are on disk yet. */
+interface Group {
+  readonly batch: RecordedEvent[];
+  readonly waiters: Waiter[];
+  durable: boolean;
+}
+
+const MAX_GROUPS_IN_FLIGHT = 3;
+
 /**
  * The storage engine: one log of records (position = log index + 1), a
  * per-stream index over it, and group commit through an optional journal.
@@ -62,7 +71,8 @@ export class LogStore implements StreamStore {
   private readonly listeners = new Set<(records: readonly RecordedEvent[]) => void>();
   private pending: RecordedEvent[] = [];
   private waiters: Waiter[] = [];
-  private flushing = false;
+  private flushQueued = false;
+  private inFlight: Group[] = [];
   private failure: Error | undefined;
   private closed = false;
   private readonly journal: Journal | undefined;
@@ -351,14 +361,16 @@ export class LogStore implements StreamStore {
     this.pending.push(...records);
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // After the I/O callbacks of this loop turn: every append that arrived
-        // in the same network read joins the first batch instead of waiting
-        // behind a batch of one.
-        setImmediate(() => void this.flushLoop());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // After the I/O callbacks of this loop turn: every append that arrived
+    // in the same network read joins the batch instead of going alone.
+    setImmediate(() => this.flush());
   }
 
   /** Waits until the log index `upTo` (exclusive) is committed. */
@@ -378,27 +390,49 @@ export class LogStore implements StreamStore {
     }
   }
 
-  // Group commit: every append that arrives while a write+fsync is in flight
-  // joins the next batch, so concurrent appends share one fsync.
-  private async flushLoop(): Promise<void> {
-    while (this.pending.length > 0 || this.waiters.length > 0) {
-      const batch = this.pending;
-      const waiters = this.waiters;
-      this.pending = [];
-      this.waiters = [];
-      try {
-        if (this.journal !== undefined && batch.length > 0) await this.journal.write(batch);
-      } catch (e) {
-        this.failure = e instanceof Error ? e : new Error(String(e));
-        for (const w of [...waiters, ...this.waiters]) w.reject(this.failure);
-        this.waiters = [];
-        break;
-      }
+  // Group commit: the appends of a loop turn share one write and one fsync,
+  // and up to MAX_GROUPS_IN_FLIGHT groups are on their way to disk at once
+  // (the journal keeps their writes in order; their fsyncs overlap), so an
+  // append waits for about one fsync rather than for the one in flight and
+  // then its own. Groups commit (become readable, are acknowledged) in log order.
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.pending.length === 0 && this.waiters.length === 0) return;
+    if (this.failure !== undefined) return this.rejectAll(this.failure);
+    if (this.inFlight.length >= MAX_GROUPS_IN_FLIGHT) return; // the next group to finish flushes again
+    const group: Group = { batch: this.pending, waiters: this.waiters, durable: false };
+    this.pending = [];
+    this.waiters = [];
+    this.inFlight.push(group);
+    const written = this.journal !== undefined && group.batch.length > 0 ? this.journal.write(group.batch) : Promise.resolve();
+    written.then(
+      () => {
+        group.durable = true;
+        this.commitDurable();
+        if (this.pending.length > 0 || this.waiters.length > 0) this.scheduleFlush();
+      },
+      (e: unknown) => {
+        this.failure ??= e instanceof Error ? e : new Error(String(e));
+        this.rejectAll(this.failure);
+      },
+    );
+  }
+
+  private commitDurable(): void {
+    while (this.inFlight[0]?.durable === true) {
+      const { batch, waiters } = this.inFlight.shift() as Group;
       const last = batch[batch.length - 1];
       if (last !== undefined) this.committed = Number(last.position);
       if (batch.length > 0) this.notify(batch);
       for (const w of waiters) w.resolve();
     }
-    this.flushing = false;
+  }
+
+  /** After a failed write nothing later may be acknowledged: the log may have a hole. */
+  private rejectAll(failure: Error): void {
+    const groups = this.inFlight.splice(0);
+    for (const w of [...groups.flatMap((g) => g.waiters), ...this.waiters]) w.reject(failure);
+    this.waiters = [];
+    this.pending = [];
   }
 }
