@@ -1,7 +1,7 @@
 import { startEsdbServer } from './index.js';
 
 /**
- * `ledger-esdb [--port 2113] [--data <dir> | --memory] [--host 127.0.0.1] [--no-fsync]`
+ * `ledger-esdb [--port 2113] [--data <dir> | --memory] [--host 127.0.0.1] [--no-fsync] [--no-system-projections]`
  * Prints the connection string once the server listens; stops cleanly on
  * SIGTERM / SIGINT (in-flight appends finish, the log is closed).
  */
@@ -11,12 +11,13 @@ interface CliOptions {
   dataDir: string | undefined;
   memory: boolean;
   fsync: boolean;
+  systemProjections: boolean;
 }
 
-const USAGE = 'usage: ledger-esdb [--port <n>] (--data <dir> | --memory) [--host <addr>] [--no-fsync]';
+const USAGE = 'usage: ledger-esdb [--port <n>] (--data <dir> | --memory) [--host <addr>] [--no-fsync] [--no-system-projections]';
 
 export const parseArgs = (argv: readonly string[]): CliOptions => {
-  const o: CliOptions = { port: 2113, host: '127.0.0.1', dataDir: undefined, memory: false, fsync: true };
+  const o: CliOptions = { port: 2113, host: '127.0.0.1', dataDir: undefined, memory: false, fsync: true, systemProjections: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -31,6 +32,7 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
     else if (a === '--memory') o.memory = true;
     else if (a === '--host') o.host = value();
     else if (a === '--no-fsync') o.fsync = false;
+    else if (a === '--no-system-projections') o.systemProjections = false;
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
@@ -53,6 +55,7 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     memory: opts.memory,
     dataDir: opts.memory ? undefined : opts.dataDir,
     fsync: opts.fsync,
+    systemProjections: opts.systemProjections,
   });
   process.stderr.write(
     `ledger-esdb: ${opts.memory ? 'memory only' : `data ${opts.dataDir}`}, ${server.recovered.records} records recovered` +

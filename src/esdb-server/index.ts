@@ -15,6 +15,13 @@ export interface EsdbServerOptions {
   readonly fsync?: boolean;
   /** Interface to bind (default 127.0.0.1). */
   readonly host?: string;
+  /**
+   * Run the standard system projections `$by_category` and `$by_event_type`
+   * (the `$ce-` and `$et-` link streams). Default true; the real server
+   * runs them when started with `--run-projections=System|All` and
+   * `--start-standard-projections`.
+   */
+  readonly systemProjections?: boolean;
 }
 
 export interface EsdbServer {
@@ -34,13 +41,13 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
   let unlock = (): void => undefined;
   if (opts.memory === true || opts.dataDir === undefined) {
     if (opts.memory !== true) throw new Error('startEsdbServer: give a dataDir, or memory: true');
-    store = new LogStore();
+    store = new LogStore({ systemProjections: opts.systemProjections ?? true });
   } else {
     unlock = lockDataDir(opts.dataDir);
     // Recover (and cut a torn tail) before the journal opens the file for appending.
     const records: RecordedEvent[] = [];
     recovered = recoverLog(opts.dataDir, (r) => records.push(r), (p) => records[p - 1]);
-    store = new LogStore({ journal: await openFileJournal(opts.dataDir, opts.fsync ?? true) });
+    store = new LogStore({ journal: await openFileJournal(opts.dataDir, opts.fsync ?? true), systemProjections: opts.systemProjections ?? true });
     for (const r of records) store.restore(r);
     store.restored();
   }

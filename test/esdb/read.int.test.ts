@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BACKWARDS, END, START, StreamDeletedError, StreamNotFoundError, jsonEvent } from '@eventstore/db-client';
+import { BACKWARDS, END, EventStoreDBClient, START, StreamDeletedError, StreamNotFoundError, jsonEvent } from '@eventstore/db-client';
+import { startEsdbServer } from '../../src/esdb-server/index.js';
 import { collect, deposits, startFixture, uniqueStream, type EsdbFixture } from './esdb-fixture.js';
 
 let f: EsdbFixture;
@@ -101,5 +102,18 @@ describe('system projections', () => {
     const raw = await collect(f.client.readStream('$et-ShopClosed'));
     expect(raw[0]!.event!.type).toBe('$>');
     expect(Buffer.from(raw[0]!.event!.data as Uint8Array).toString()).toBe(`1@${a}`);
+  });
+
+  test('a server started without system projections writes no links: $all holds only the events', async () => {
+    const server = await startEsdbServer({ port: 0, memory: true, systemProjections: false });
+    const client = EventStoreDBClient.connectionString(server.connectionString);
+    try {
+      await client.appendToStream('shop-1', [jsonEvent({ type: 'ShopOpened', data: { i: 0 } })]);
+      expect((await collect(client.readAll())).map((e) => e.event!.streamId)).toEqual(['shop-1']);
+      await expect(collect(client.readStream('$ce-shop'))).rejects.toBeInstanceOf(StreamNotFoundError);
+    } finally {
+      await client.dispose();
+      await server.stop();
+    }
   });
 });
