@@ -37,6 +37,16 @@ export interface LogStoreOptions {
 }
 
 const TICKS_PER_MS = 10_000n;
+
+/**
+ * `created` in 100 ns ticks, as precise as the real server's: the wall clock
+ * read once, advanced by the monotonic clock (so it never runs backwards
+ * within a process either).
+ */
+const tickClock = (): (() => bigint) => {
+  const base = BigInt(Date.now()) * TICKS_PER_MS - process.hrtime.bigint() / 100n;
+  return () => base + process.hrtime.bigint() / 100n;
+};
 const RECENT_IDS = 100_000;
 const TICKS_PER_SECOND = 10_000_000n;
 const METADATA_EVENT_TYPE = '$metadata';
@@ -83,7 +93,7 @@ export class LogStore implements StreamStore {
   constructor(opts: LogStoreOptions = {}) {
     this.journal = opts.journal;
     this.projections = opts.systemProjections ?? true;
-    this.now = opts.now ?? (() => BigInt(Date.now()) * TICKS_PER_MS);
+    this.now = opts.now ?? tickClock();
   }
 
   /** Adds a record read back from the journal at start-up (already durable). */
