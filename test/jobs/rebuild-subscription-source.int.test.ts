@@ -76,17 +76,28 @@ describe('AccountLogSubscription', () => {
     expect(live.map((e) => e.revision)).toEqual([0n, 1n, 2n]);
   });
 
-  test('a page larger than the buffering bound still fills', async () => {
+  test('past the buffering bound it pauses and resumes without losing or repeating an event; a page larger than the bound still fills', async () => {
     const server = await startEsdbServer({ port: 0, memory: true });
     const c = connectEventStore(server.connectionString);
     try {
       for (let i = 0; i < 13; i++) await c.client.appendToStream(`account-big${i}`, Array.from({ length: 500 }, (_, k) => deposit(k)));
-      const source = new AccountLogSubscription(c.client, async () => 0n);
-      const first = await source.page(undefined, 6_000);
-      const rest = await drain(source, 6_000, first.last);
-      await source.close();
-      expect(first.events).toHaveLength(6_000);
-      expect(first.events.length + rest.events.length).toBe(6_500);
+      const expected = (await drain(new AccountLogReader(c.client), 1_000)).events.map((e) => e.eventId);
+      expect(expected).toHaveLength(6_500);
+
+      // Small pages taken slowly: the subscription runs ahead to its bound (5,000) and waits there.
+      const slow = new AccountLogSubscription(c.client, async () => 0n);
+      const first = await slow.page(undefined, 100);
+      await new Promise((r) => setTimeout(r, 500));
+      const rest = await drain(slow, 100, first.last);
+      await slow.close();
+      expect([...first.events, ...rest.events].map((e) => e.eventId)).toEqual(expected);
+
+      const big = new AccountLogSubscription(c.client, async () => 0n);
+      const whole = await big.page(undefined, 6_000);
+      const tail = await drain(big, 6_000, whole.last);
+      await big.close();
+      expect(whole.events).toHaveLength(6_000);
+      expect([...whole.events, ...tail.events].map((e) => e.eventId)).toEqual(expected);
     } finally {
       await c.close();
       await server.stop();
