@@ -2,7 +2,6 @@ import { LogStore } from './store/log-store.js';
 import { openFileJournal, recoverLog } from './store/file-journal.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { startGrpcServer } from './server.js';
-import type { RecordedEvent } from './store/types.js';
 
 export interface EsdbServerOptions {
   /** 0 picks a free port. */
@@ -45,10 +44,9 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
   } else {
     unlock = lockDataDir(opts.dataDir);
     // Recover (and cut a torn tail) before the journal opens the file for appending.
-    const records: RecordedEvent[] = [];
-    recovered = recoverLog(opts.dataDir, (r) => records.push(r), (p) => records[p - 1]);
-    store = new LogStore({ journal: await openFileJournal(opts.dataDir, opts.fsync ?? true), systemProjections: opts.systemProjections ?? true });
-    for (const r of records) store.restore(r);
+    const recovering = new LogStore({ systemProjections: opts.systemProjections ?? true });
+    recovered = recoverLog(opts.dataDir, (r) => recovering.restore(r), (p) => recovering.restoredAt(p));
+    store = recovering.withJournal(await openFileJournal(opts.dataDir, opts.fsync ?? true));
     store.restored();
   }
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;

@@ -1,9 +1,12 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, test } from 'vitest';
 import { LOG_FILE, openFileJournal, recoverLog } from '../../src/esdb-server/store/file-journal.js';
-import { ProjectedLink } from '../../src/esdb-server/store/system-projections.js';
+import { checksum } from '../../src/esdb-server/store/record-codec.js';
+import { BY_CATEGORY, ProjectedLink } from '../../src/esdb-server/store/system-projections.js';
 import type { RecordedEvent } from '../../src/esdb-server/store/types.js';
 
 let dir: string;
@@ -26,7 +29,7 @@ const withLinks = (n: number): RecordedEvent[] => {
   const records: RecordedEvent[] = [];
   for (let i = 0; i < n; i++) {
     const target = records[i - 1];
-    records.push(i % 4 === 3 && target !== undefined ? new ProjectedLink('$ce-account', i, i + 1, 638_000_000_000_000_000n, target) : record(i));
+    records.push(i % 4 === 3 && target !== undefined ? new ProjectedLink('$ce-account', BY_CATEGORY, i, i + 1, target) : record(i));
   }
   return records;
 };
@@ -90,5 +93,27 @@ describe('recovering the log', () => {
     const back = recovered();
     expect(back.records).toHaveLength(8);
     expect(back.truncatedBytes).toBeGreaterThan(0);
+  });
+
+  test('a link record whose checksum does not match ends the log there too', async () => {
+    const records = await written(8);
+    expect(records[7]).toBeInstanceOf(ProjectedLink);
+    const path = join(dir, LOG_FILE);
+    const bytes = readFileSync(path);
+    // The last frame is the link's: flip a byte of its target position.
+    bytes[bytes.length - 5] = (bytes[bytes.length - 5] ?? 0) ^ 0x01;
+    writeFileSync(path, bytes);
+    const back = recovered();
+    expect(back.records).toHaveLength(7);
+    expect(back.truncatedBytes).toBe(8 + 18);
+  });
+});
+
+describe('record checksums', () => {
+  test('short frames summed in JS agree with zlib crc32 at every length', () => {
+    const bytes = randomBytes(300);
+    for (let len = 0; len <= 200; len++) {
+      expect(checksum(bytes, 7, 7 + len)).toBe(crc32(bytes.subarray(7, 7 + len)));
+    }
   });
 });

@@ -5,9 +5,8 @@ import type { GroupMessage } from './group-message.js';
  * Hand-written protobuf encoding of the persistent `ReadResp{event}`, the
  * message sent once per delivery. Building it with google-protobuf's object
  * model and serializing it was the server's largest CPU cost per event, so
- * it is written straight to bytes, sizes first, into one buffer that also
- * holds the 5-byte gRPC frame header (so deliveries can be written as they
- * are, one or many at a time). The bytes are those the generated classes
+ * it is written straight to bytes, sizes first, into one exactly-sized
+ * buffer. The bytes are those the generated classes
  * produce for the same message (`readEvent` in read-event.ts, compared in
  * test/esdb/persistent-codecs.unit.test.ts). Field numbers (persistent.proto,
  * shared.proto):
@@ -133,6 +132,13 @@ class Out {
   }
 }
 
+/** A `metadata` map entry (keys are ASCII). */
+function writeEntry(o: Out, k: string, v: string, vLen: number): void {
+  o.head(6, fieldSize(k.length) + fieldSize(vLen));
+  o.str(1, k, k.length);
+  o.str(2, v, vLen);
+}
+
 function writeRecorded(o: Out, l: Layout): void {
   const e = l.e;
   o.head(1, l.idBody);
@@ -166,25 +172,16 @@ function writeRecorded(o: Out, l: Layout): void {
     o.buf[o.pos++] = 5 << 3;
     o.bigVarint(e.position);
   }
-  const entry = (k: string, v: string, vLen: number): void => {
-    o.head(6, fieldSize(k.length) + fieldSize(vLen));
-    o.str(1, k, k.length);
-    o.str(2, v, vLen);
-  };
-  entry(CONTENT_TYPE_KEY, e.contentType, l.contentType);
-  entry(CREATED_KEY, l.created, l.created.length);
-  entry(TYPE_KEY, e.type, l.type);
+  writeEntry(o, CONTENT_TYPE_KEY, e.contentType, l.contentType);
+  writeEntry(o, CREATED_KEY, l.created, l.created.length);
+  writeEntry(o, TYPE_KEY, e.type, l.type);
   if (e.metadata.length > 0) o.bytes(7, e.metadata);
   if (e.data.length > 0) o.bytes(8, e.data);
 }
 
-/** Bytes of the gRPC frame header (compressed flag + big-endian length) before each message. */
-export const FRAME_HEADER = 5;
-
 /**
- * One delivery as a complete gRPC message: the 5-byte frame header, then
- * `ReadResp{event}` with the message's retry count. `structuredIds` is the
- * subscriber's `uuid_option`.
+ * One delivery: `ReadResp{event}` with the message's retry count.
+ * `structuredIds` is the subscriber's `uuid_option`.
  */
 export function encodeDelivery(message: GroupMessage, structuredIds: boolean): Buffer {
   const { event: ev, link: lk, commitPosition } = message.event;
@@ -200,10 +197,7 @@ export function encodeDelivery(message: GroupMessage, structuredIds: boolean): B
     1 +
     (typeof retry === 'number' ? numberVarintSize(retry) : varintSize(retry));
   const total = fieldSize(readEventSize);
-  const o = new Out(Buffer.allocUnsafe(FRAME_HEADER + total));
-  o.buf[0] = 0;
-  o.buf.writeUInt32BE(total, 1);
-  o.pos = FRAME_HEADER;
+  const o = new Out(Buffer.allocUnsafe(total));
   o.head(1, readEventSize);
   if (event !== undefined) {
     o.head(1, event.size);

@@ -7,11 +7,6 @@ export type DropReason = 'group_deleted' | 'group_dropped';
 /** The transport side of a consumer: the gRPC Read call implements it. */
 export interface ConsumerLink {
   deliver(message: GroupMessage): void;
-  /**
-   * Called after each round of deliveries (one pump of the group): a link
-   * may hold what `deliver` gave it until then and send it all at once.
-   */
-  flush?(): void;
   drop(reason: DropReason): void;
 }
 

@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { FRAME_HEADER, encodeDelivery } from './delivery-encoder.js';
+import { ResponseFrames } from '../grpc-frames.js';
+import { encodeDelivery } from './delivery-encoder.js';
 import { allStream } from './event-source.js';
 import type { GroupConsumer } from './group-consumer.js';
 import type { GroupRegistry } from './group-registry.js';
@@ -28,7 +29,7 @@ function nackAction(action: number): NackAction {
 
 /** What the Read call receives: acks and nacks decoded by hand (settle-decoder.ts), anything else by the generated class. */
 export type ReadRequest = ReadReq | Settle;
-/** What it sends: a delivery already encoded (its bytes after the frame header), or a generated message. */
+/** What it sends: a delivery already encoded, or a generated message. */
 export type ReadResponse = ReadResp | Buffer;
 
 const isSettle = (req: ReadRequest): req is Settle => !(req instanceof pb.ReadReq);
@@ -40,20 +41,53 @@ export const encodeReadResponse = (base: (v: ReadResp) => Buffer) => (v: ReadRes
  * The Read call: the first message names the group, then the client acks
  * and nacks while the server streams events. Ends with the status the real
  * server sends: does-not-exist, maximum-subscribers-reached or dropped.
+ * Responses go through ResponseFrames: what a turn of the event loop sends
+ * (typically one pump of the group) leaves as one HTTP/2 write.
  */
 export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<ReadRequest, ReadResponse> {
   return (call) => {
     let group: SubscriptionGroup | undefined;
     let consumer: GroupConsumer | undefined;
     let ended = false;
-    /** Deliveries of the current round, framed, written on flush. */
-    const pending: Buffer[] = [];
+    const frames = ResponseFrames.of(call);
+    /**
+     * Deliveries held back while the transport asks to wait (its buffer is
+     * full): sent, in order, once it drains. The consumer's buffer size
+     * already bounds them; holding them here keeps one drain wait per call
+     * instead of one per delivery.
+     */
+    let held: Buffer[] | undefined;
+    const release = (): void => {
+      const queue = held ?? [];
+      held = undefined;
+      for (let i = 0; i < queue.length && !ended; i++) {
+        const wait = frames.send(queue[i] as Buffer);
+        if (wait) {
+          held = queue.slice(i + 1);
+          void wait.then(release);
+          return;
+        }
+      }
+    };
+    const send = (delivery: Buffer): void => {
+      if (held) {
+        held.push(delivery);
+        return;
+      }
+      const wait = frames.send(delivery);
+      if (wait) {
+        held = [];
+        void wait.then(release);
+      }
+    };
 
     const fail = (error: RpcError): void => {
       if (ended) return;
       ended = true;
+      // Held deliveries are not sent: leaving, the consumer's in-flight messages go back to the group as retries.
+      held = undefined;
       leave();
-      call.emit('error', error);
+      frames.fail(error);
     };
     const leave = (): void => {
       if (group && consumer) group.disconnect(consumer);
@@ -74,18 +108,14 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
       consumer = found.connect(
         {
           deliver: (message) => {
-            if (!ended) pending.push(encodeDelivery(message, structured));
-          },
-          flush: () => {
-            if (!ended) for (const frame of pending) call.write(frame.subarray(FRAME_HEADER));
-            pending.length = 0;
+            if (!ended) send(encodeDelivery(message, structured));
           },
           drop: (reason) => fail(reason === 'group_deleted' ? subscriptionDoesNotExist(source, name) : subscriptionDropped(source, name)),
         },
         o.getBufferSize(),
         { from: call.getPeer(), connectionName: typeof connectionName === 'string' ? connectionName : '<unknown>', username: '' },
       );
-      if (!ended) call.write(new pb.ReadResp().setSubscriptionConfirmation(new pb.ReadResp.SubscriptionConfirmation().setSubscriptionId(found.key)));
+      if (!ended) void frames.send(new pb.ReadResp().setSubscriptionConfirmation(new pb.ReadResp.SubscriptionConfirmation().setSubscriptionId(found.key)));
     };
 
     const settle = (req: ReadRequest): void => {

@@ -246,14 +246,12 @@ export class SubscriptionGroup {
   /**
    * Retries first, then buffered events; the buffer is kept filled from the
    * log up to the read-ahead size even without consumers, as the real server
-   * does (so an idle, caught-up group reports itself live). Each consumer's
-   * deliveries of the round are flushed together at the end.
+   * does (so an idle, caught-up group reports itself live).
    */
   private pump(): void {
     this.dispatch(this.retries);
     this.dispatch(this.buffer);
     while (this.buffer.length < readAhead(this.settings) && this.fill()) this.dispatch(this.buffer);
-    for (const c of this.consumers) c.link.flush?.();
   }
 
   /**

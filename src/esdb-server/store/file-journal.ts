@@ -3,7 +3,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Journal } from './stream-store.js';
 import type { RecordedEvent } from './types.js';
-import { Interner, decodeRecord, encodeRecords } from './record-codec.js';
+import { CORRUPT, INCOMPLETE, Interner, decodeRecord, encodeRecords, frameSize, type DecodeContext } from './record-codec.js';
+import { LinkStreams } from './system-projections.js';
 
 export const LOG_FILE = 'events.log';
 const CHUNK = 32 * 1024 * 1024;
@@ -31,10 +32,10 @@ export const recoverLog = (
     const size = fstatSync(fd).size;
     let fileOffset = 0;
     let carry = Buffer.alloc(0);
-    let position = 0n;
+    let position = 0;
     let good = 0;
     let corrupt = false;
-    const names = new Interner();
+    const ctx: DecodeContext = { recordAt, names: new Interner(), links: new LinkStreams() };
     while (fileOffset < size && !corrupt) {
       const chunk = Buffer.allocUnsafe(Math.max(CHUNK, carry.length * 2));
       carry.copy(chunk, 0);
@@ -44,23 +45,24 @@ export const recoverLog = (
       const buf = chunk.subarray(0, carry.length + n);
       let at = 0;
       for (;;) {
-        const r = decodeRecord(buf, at, position + 1n, recordAt, names);
-        if (r.kind === 'incomplete') break;
-        if (r.kind === 'corrupt') {
+        const r = decodeRecord(buf, at, position + 1, ctx);
+        if (r === INCOMPLETE) break;
+        if (r === CORRUPT) {
           corrupt = true;
           break;
         }
-        position += 1n;
-        at += r.size;
-        good += r.size;
-        onRecord(r.record);
+        const size = frameSize(buf, at);
+        position += 1;
+        at += size;
+        good += size;
+        onRecord(r);
       }
       // Records of the next chunk start here; keep the partial frame.
       carry = Buffer.from(buf.subarray(at));
     }
     const truncatedBytes = size - good;
     if (truncatedBytes > 0) ftruncateSync(fd, good);
-    return { records: Number(position), truncatedBytes };
+    return { records: position, truncatedBytes };
   } finally {
     closeSync(fd);
   }

@@ -25,7 +25,7 @@ import {
   withTruncateBefore,
   type StreamMetadata,
 } from './stream-metadata.js';
-import { LINK_EVENT_TYPE, LinkStreams, ProjectedLink, parseLink } from './system-projections.js';
+import { BY_CATEGORY, BY_EVENT_TYPE, LINK_EVENT_TYPE, LinkStreams, ProjectedLink, parseLink, type LinkKind } from './system-projections.js';
 
 export interface LogStoreOptions {
   /** Durable sink; omitted for a memory-only store. */
@@ -85,7 +85,7 @@ export class LogStore implements StreamStore {
   private inFlight: Group[] = [];
   private failure: Error | undefined;
   private closed = false;
-  private readonly journal: Journal | undefined;
+  private journal: Journal | undefined;
   private readonly projections: boolean;
   private readonly linkStreams = new LinkStreams();
   private readonly now: () => bigint;
@@ -100,6 +100,17 @@ export class LogStore implements StreamStore {
   restore(record: RecordedEvent): void {
     this.index_(record, false);
     this.committed = this.records.length;
+  }
+
+  /** A record restored so far, by position (a recovered link's target). */
+  restoredAt(position: number): RecordedEvent | undefined {
+    return position >= 1 && position <= this.records.length ? this.records[position - 1] : undefined;
+  }
+
+  /** The journal for appends from now on: set once after recovery, before the first append. */
+  withJournal(journal: Journal): this {
+    this.journal = journal;
+    return this;
   }
 
   /** After the last restore: the newest event ids go into the idempotency cache. */
@@ -147,8 +158,8 @@ export class LogStore implements StreamStore {
       const category = this.linkStreams.category(streamId);
       for (let i = 0; i < events.length; i++) {
         const target = written[i] as RecordedEvent;
-        if (category !== undefined) written.push(this.addLink(category, target, created));
-        written.push(this.addLink(this.linkStreams.eventType(target.type), target, created));
+        if (category !== undefined) written.push(this.addLink(category, BY_CATEGORY, target));
+        written.push(this.addLink(this.linkStreams.eventType(target.type), BY_EVENT_TYPE, target));
       }
     }
     await this.enqueue(written);
@@ -331,9 +342,9 @@ export class LogStore implements StreamStore {
     return record;
   }
 
-  private addLink(streamId: string, target: RecordedEvent, created: bigint): RecordedEvent {
+  private addLink(streamId: string, kind: LinkKind, target: RecordedEvent): RecordedEvent {
     const entry = this.index.entryOrCreate(streamId);
-    const record = new ProjectedLink(streamId, entry.indices.length, this.records.length + 1, created, target);
+    const record = new ProjectedLink(streamId, kind, entry.indices.length, this.records.length + 1, target);
     this.index_(record, false);
     return record;
   }

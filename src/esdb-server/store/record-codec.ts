@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { ProjectedLink } from './system-projections.js';
+import { BY_CATEGORY, BY_EVENT_TYPE, ProjectedLink, type LinkStreams } from './system-projections.js';
 import type { RecordedEvent } from './types.js';
 
 /**
@@ -10,16 +10,16 @@ import type { RecordedEvent } from './types.js';
  *   | u16 stream length, stream | u16 type length, type
  *   | u32 data length, data | u32 metadata length, metadata
  * or, for a `$ce-`/`$et-` link of the system projections (ProjectedLink):
- *   u8 format(2) | u64 revision | i64 created | u64 target position
- *   | u16 stream length, stream
- * (its id, type, data and metadata follow from its position and target).
+ *   u8 format(2) | u64 revision | u64 target position | u8 kind (0 $ce-, 1 $et-)
+ * (its stream, id, type, data, metadata and created time follow from its
+ * kind, position and target).
  * The position is not stored: it is the record's place in the log.
  */
 export const FRAME_HEADER = 8;
 const FORMAT = 1;
 const LINK_FORMAT = 2;
 const FIXED = 1 + 8 + 8 + 16 + 1 + 2 + 2 + 4 + 4;
-const LINK_FIXED = 1 + 8 + 8 + 8 + 2;
+const LINK_SIZE = 1 + 8 + 8 + 1;
 const CONTENT_TYPES = ['application/json', 'application/octet-stream'] as const;
 
 // Canonical text form 8-4-4-4-12 (lower-case hex), parsed in place.
@@ -37,6 +37,9 @@ const uuidBytes = (id: string, into: Buffer, at: number): void => {
     c += 2;
   }
 };
+
+// A u64 that fits a double exactly (positions and link revisions), read without a BigInt.
+const readSafeInteger = (b: Buffer, at: number): number => b.readUInt32LE(at) + b.readUInt32LE(at + 4) * 0x100000000;
 
 // Most revisions fit 32 bits; the BigInt writer is only needed beyond.
 const writeRevision = (out: Buffer, v: bigint, at: number): void => {
@@ -61,12 +64,12 @@ export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
   const lengths = new Array<number>(records.length * 2);
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as RecordedEvent;
-    const streamLen = Buffer.byteLength(r.streamId, 'utf8');
-    lengths[2 * i] = streamLen;
     if (r instanceof ProjectedLink) {
-      size += FRAME_HEADER + LINK_FIXED + streamLen;
+      size += FRAME_HEADER + LINK_SIZE;
       continue;
     }
+    const streamLen = Buffer.byteLength(r.streamId, 'utf8');
+    lengths[2 * i] = streamLen;
     const typeLen = Buffer.byteLength(r.type, 'utf8');
     lengths[2 * i + 1] = typeLen;
     size += FRAME_HEADER + FIXED + streamLen + typeLen + r.data.length + r.metadata.length;
@@ -83,22 +86,21 @@ export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
     const start = o + FRAME_HEADER;
     let p = start;
     writeRevision(out, r.revision, p + 1);
+    if (r instanceof ProjectedLink) {
+      out[p] = LINK_FORMAT;
+      writeRevision(out, r.target.position, p + 9);
+      out[p + 17] = r.kind;
+      p += LINK_SIZE;
+      out.writeUInt32LE(LINK_SIZE, o);
+      out.writeUInt32LE(checksum(out, start, p), o + 4);
+      o = p;
+      continue;
+    }
     if (r.created !== created) {
       created = r.created;
       createdBytes.writeBigInt64LE(created, 0);
     }
     createdBytes.copy(out, p + 9);
-    if (r instanceof ProjectedLink) {
-      out.writeUInt8(LINK_FORMAT, p);
-      writeRevision(out, r.target.position, p + 17);
-      out.writeUInt16LE(streamLen, p + 25);
-      out.write(r.streamId, p + 27, streamLen, 'utf8');
-      p += LINK_FIXED + streamLen;
-      out.writeUInt32LE(p - start, o);
-      out.writeUInt32LE(crc32(out.subarray(start, p)), o + 4);
-      o = p;
-      continue;
-    }
     out.writeUInt8(FORMAT, p);
     uuidBytes(r.eventId, out, p + 17);
     out.writeUInt8(r.contentType === CONTENT_TYPES[0] ? 0 : 1, p + 33);
@@ -116,17 +118,38 @@ export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
     out.set(r.metadata, p + 4);
     p += 4 + r.metadata.length;
     out.writeUInt32LE(p - start, o);
-    out.writeUInt32LE(crc32(out.subarray(start, p)), o + 4);
+    out.writeUInt32LE(checksum(out, start, p), o + 4);
     o = p;
   }
   return out;
 };
 
-export type DecodeResult =
-  | { readonly kind: 'record'; readonly record: RecordedEvent; readonly size: number }
-  /** Not enough bytes for a whole frame (a torn tail, or the next chunk is needed). */
-  | { readonly kind: 'incomplete' }
-  | { readonly kind: 'corrupt' };
+/** Not enough bytes for a whole frame (a torn tail, or the next chunk is needed). */
+export const INCOMPLETE = 0;
+/** A frame whose length, checksum or contents are wrong. */
+export const CORRUPT = 1;
+export type DecodeResult = RecordedEvent | typeof INCOMPLETE | typeof CORRUPT;
+
+/** Bytes taken by the frame at `at` (header included), once decodeRecord accepted it. */
+export const frameSize = (b: Buffer, at: number): number => FRAME_HEADER + b.readUInt32LE(at);
+
+// zlib's crc32 (IEEE, reflected 0xEDB88320) costs ~250 ns per call here
+// whatever the length, most of it the call and the view it needs; link
+// frames are 18 bytes and two of every three records, so short frames are
+// summed in JS with the same table-driven algorithm (tested against zlib).
+const CRC_TABLE = new Int32Array(256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  CRC_TABLE[n] = c;
+}
+const SHORT_FRAME = 64;
+export const checksum = (b: Buffer, start: number, end: number): number => {
+  if (end - start > SHORT_FRAME) return crc32(b.subarray(start, end));
+  let c = -1;
+  for (let i = start; i < end; i++) c = (CRC_TABLE[(c ^ (b[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+};
 
 /**
  * A record recovered from disk. Only the names and the position live on the
@@ -182,39 +205,31 @@ export class Interner {
   }
 }
 
-/**
- * Decodes the frame at `at`; the record reads its fields from `b` lazily.
- * A link's target is an earlier record, found with `recordAt`.
- */
-export const decodeRecord = (
-  b: Buffer,
-  at: number,
-  position: bigint,
-  recordAt: (position: number) => RecordedEvent | undefined,
-  names?: Interner,
-): DecodeResult => {
-  if (b.length - at < FRAME_HEADER) return { kind: 'incomplete' };
+/** What decoding needs besides the bytes: earlier records (a link's target) and shared names. */
+export interface DecodeContext {
+  recordAt(position: number): RecordedEvent | undefined;
+  readonly names: Interner;
+  readonly links: LinkStreams;
+}
+
+/** Decodes the frame at `at`; the record reads its fields from `b` lazily. */
+export const decodeRecord = (b: Buffer, at: number, position: number, ctx: DecodeContext): DecodeResult => {
+  if (b.length - at < FRAME_HEADER) return INCOMPLETE;
   const len = b.readUInt32LE(at);
-  if (len < LINK_FIXED || len > 512 * 1024 * 1024) return { kind: 'corrupt' };
-  if (b.length - at - FRAME_HEADER < len) return { kind: 'incomplete' };
+  if (len < LINK_SIZE || len > 512 * 1024 * 1024) return CORRUPT;
+  if (b.length - at - FRAME_HEADER < len) return INCOMPLETE;
   const start = at + FRAME_HEADER;
-  if (crc32(b.subarray(start, start + len)) !== b.readUInt32LE(at + 4)) return { kind: 'corrupt' };
-  const format = b.readUInt8(start);
+  if (checksum(b, start, start + len) !== b.readUInt32LE(at + 4)) return CORRUPT;
+  const format = b[start];
   if (format === LINK_FORMAT) {
-    const streamLen = b.readUInt16LE(start + 25);
-    const target = recordAt(Number(b.readBigUInt64LE(start + 17)));
-    if (target === undefined || LINK_FIXED + streamLen !== len) return { kind: 'corrupt' };
-    const streamId = b.toString('utf8', start + 27, start + 27 + streamLen);
-    const record = new ProjectedLink(
-      names === undefined ? streamId : names.intern(streamId),
-      Number(b.readBigUInt64LE(start + 1)),
-      Number(position),
-      b.readBigInt64LE(start + 9),
-      target,
-    );
-    return { kind: 'record', record, size: FRAME_HEADER + len };
+    const target = ctx.recordAt(readSafeInteger(b, start + 9));
+    const kind = b[start + 17];
+    if (len !== LINK_SIZE || target === undefined || (kind !== BY_CATEGORY && kind !== BY_EVENT_TYPE)) return CORRUPT;
+    const streamId = ctx.links.of(kind, target);
+    if (streamId === undefined) return CORRUPT;
+    return new ProjectedLink(streamId, kind, readSafeInteger(b, start + 1), position, target);
   }
-  if (format !== FORMAT || len < FIXED) return { kind: 'corrupt' };
+  if (format !== FORMAT || len < FIXED) return CORRUPT;
   let p = start + 34;
   const streamLen = b.readUInt16LE(p);
   const streamId = b.toString('utf8', p + 2, p + 2 + streamLen);
@@ -222,13 +237,5 @@ export const decodeRecord = (
   const typeLen = b.readUInt16LE(p);
   const type = b.toString('utf8', p + 2, p + 2 + typeLen);
   p += 2 + typeLen;
-  const record = new StoredRecord(
-    b,
-    start,
-    names === undefined ? streamId : names.intern(streamId),
-    names === undefined ? type : names.intern(type),
-    Number(position),
-    p - start,
-  );
-  return { kind: 'record', record, size: FRAME_HEADER + len };
+  return new StoredRecord(b, start, ctx.names.intern(streamId), ctx.names.intern(type), position, p - start);
 };

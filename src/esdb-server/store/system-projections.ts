@@ -37,18 +37,23 @@ const linkMetadata = (target: RecordedEvent): Uint8Array => {
 const LINK_ID_PREFIX = '5f1d8c3a-2b7e-4d90-9c41-';
 export const linkEventId = (position: number): string => LINK_ID_PREFIX + position.toString(16).padStart(12, '0');
 
+/** Which standard projection wrote a link: `$by_category` or `$by_event_type`. */
+export const BY_CATEGORY = 0;
+export const BY_EVENT_TYPE = 1;
+export type LinkKind = typeof BY_CATEGORY | typeof BY_EVENT_TYPE;
+
 /**
  * A projected link as the store keeps it: its target and where it sits.
- * Its data and metadata are derived from the target when read, so a link
- * costs the write path one small object (links are two of every three
- * records in the log).
+ * Its data, metadata, id and created time are derived from the target and
+ * its position when read, so a link costs the write path and the heap one
+ * small object (links are two of every three records in the log).
  */
 export class ProjectedLink implements RecordedEvent {
   constructor(
     readonly streamId: string,
+    readonly kind: LinkKind,
     private readonly rev: number,
     private readonly pos: number,
-    readonly created: bigint,
     readonly target: RecordedEvent,
   ) {}
 
@@ -57,6 +62,10 @@ export class ProjectedLink implements RecordedEvent {
   }
   get position(): bigint {
     return BigInt(this.pos);
+  }
+  /** Written in the same commit as its target. */
+  get created(): bigint {
+    return this.target.created;
   }
   get eventId(): string {
     return linkEventId(this.pos);
@@ -101,5 +110,10 @@ export class LinkStreams {
       this.byType.set(type, name);
     }
     return name;
+  }
+
+  /** The stream a link of this kind to `target` belongs to. */
+  of(kind: LinkKind, target: RecordedEvent): string | undefined {
+    return kind === BY_CATEGORY ? this.category(target.streamId) : this.eventType(target.type);
   }
 }
