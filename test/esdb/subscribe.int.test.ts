@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  BACKWARDS,
   END,
   START,
   eventTypeFilter,
@@ -9,7 +10,7 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { deposits, startFixture, uniqueStream, type EsdbFixture } from './esdb-fixture.js';
+import { collect, deposits, startFixture, uniqueStream, type EsdbFixture } from './esdb-fixture.js';
 
 let f: EsdbFixture;
 beforeAll(async () => {
@@ -118,7 +119,7 @@ describe('subscribing to $all', () => {
     expect(noSystem.length).toBeGreaterThanOrEqual(4);
   });
 
-  test('a filtered subscription reports checkpoints every window x multiplier matching events', async () => {
+  test('a filtered subscription reports a checkpoint every window x multiplier records it looked at, matching or not', async () => {
     const stream = uniqueStream('chk');
     const start = await f.client.appendToStream(stream, deposits(1));
     const checkpoints: Position[] = [];
@@ -144,11 +145,33 @@ describe('subscribing to $all', () => {
     await new Promise((r) => setTimeout(r, 100));
     await sub.unsubscribe();
     expect(seen).toHaveLength(256);
-    // 256 / (32 x 2) = 4 interval checkpoints, plus possibly one on catching up.
-    expect(checkpoints.length).toBeGreaterThanOrEqual(4);
-    expect(checkpoints.length).toBeLessThanOrEqual(5);
+    // Every record of $all after the start counts (the events' $ce-/$et-
+    // links too): one checkpoint per 32 x 2 of them, plus possibly one on
+    // catching up. Nothing else writes meanwhile.
+    const examined = (await collect(f.client.readAll({ fromPosition: start.position! }))).filter(
+      (e) => e.event!.position!.commit > start.position!.commit,
+    ).length;
+    expect(checkpoints.length).toBeGreaterThanOrEqual(Math.floor(examined / 64));
+    expect(checkpoints.length).toBeLessThanOrEqual(Math.floor(examined / 64) + 1);
     const sorted = [...checkpoints].sort((a, b) => (a.commit < b.commit ? -1 : 1));
     expect(sorted).toEqual(checkpoints);
+    expect(checkpoints.every((p) => p.commit > start.position!.commit)).toBe(true);
+  });
+
+  test('a filter that matches nothing still sends checkpoints while it skips history', async () => {
+    await f.client.appendToStream(uniqueStream('skipped'), deposits(100));
+    const checkpoints: Position[] = [];
+    const sub = f.client.subscribeToAll({
+      fromPosition: START,
+      filter: streamNameFilter({ prefixes: [uniqueStream('nothing')], checkpointInterval: 1, checkpointReached: (_s, p) => void checkpoints.push(p) }),
+    });
+    await new Promise<void>((resolve) => sub.on('caughtUp', () => resolve()));
+    await sub.unsubscribe();
+    const head = (await collect(f.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })))[0]!.event!.position!.commit;
+    // At least one per 32 records skipped, all in order and none beyond the head.
+    expect(checkpoints.length).toBeGreaterThanOrEqual(300 / 32 - 1);
+    expect(checkpoints.every((p, i) => i === 0 || p.commit > checkpoints[i - 1]!.commit)).toBe(true);
+    expect(checkpoints.every((p) => p.commit <= head)).toBe(true);
   });
 
   test('64 concurrent writers while subscribed from the start: every event exactly once, in $all order', async () => {

@@ -76,11 +76,13 @@ export class CatchUpSubscription {
   }
 
   /**
-   * Counts an event delivered by a filtered $all subscription; every
-   * `checkpointInterval` of them (window x multiplier, as the real server and
-   * the client's own tests count) a checkpoint goes out.
+   * Counts a record a filtered $all subscription looked at, matching or
+   * not; every `checkpointInterval` of them (window x multiplier) a
+   * checkpoint goes out, so a consumer whose filter skips long stretches
+   * still learns how far the search went (the real server counts the same
+   * way: its checkpoints follow the records it skipped).
    */
-  private delivered(): Promise<void> | undefined {
+  private examined(): Promise<void> | undefined {
     if (this.req.filter === undefined) return undefined;
     this.sinceCheckpoint++;
     return this.sinceCheckpoint >= this.req.checkpointInterval ? this.checkpoint(this.cursor ?? 0n) : undefined;
@@ -130,12 +132,10 @@ export class CatchUpSubscription {
       if (this.mode !== 'catching_up') return false;
       const record = rec.event as RecordedEvent;
       this.cursor = record.position;
-      if (this.req.filter === undefined || this.req.filter(record)) {
-        const sent = this.send(this.store.resolve(record, this.req.resolveLinks));
-        const checkpointed = this.delivered();
-        if (sent !== undefined) await sent;
-        if (checkpointed !== undefined) await checkpointed;
-      }
+      const sent = this.req.filter === undefined || this.req.filter(record) ? this.send(this.store.resolve(record, this.req.resolveLinks)) : undefined;
+      const checkpointed = this.examined();
+      if (sent !== undefined) await sent;
+      if (checkpointed !== undefined) await checkpointed;
     }
     return r.endOfLog;
   }
@@ -169,12 +169,10 @@ export class CatchUpSubscription {
       } else {
         if ((this.cursor ?? 0n) >= r.position) continue;
         this.cursor = r.position;
-        if (this.req.filter === undefined || this.req.filter(r)) {
-          const sent = this.send(this.store.resolve(r, this.req.resolveLinks));
-          const checkpointed = this.delivered();
-          if (sent !== undefined) await sent;
-          if (checkpointed !== undefined) await checkpointed;
-        }
+        const sent = this.req.filter === undefined || this.req.filter(r) ? this.send(this.store.resolve(r, this.req.resolveLinks)) : undefined;
+        const checkpointed = this.examined();
+        if (sent !== undefined) await sent;
+        if (checkpointed !== undefined) await checkpointed;
       }
     }
     this.draining = false;
