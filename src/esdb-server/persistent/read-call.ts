@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { ResponseFrames } from '../grpc-frames.js';
 import { encodeDelivery } from './delivery-encoder.js';
+import { DeliveryWriter } from './delivery-writer.js';
 import { allStream } from './event-source.js';
 import type { GroupConsumer } from './group-consumer.js';
 import type { GroupRegistry } from './group-registry.js';
@@ -41,53 +41,21 @@ export const encodeReadResponse = (base: (v: ReadResp) => Buffer) => (v: ReadRes
  * The Read call: the first message names the group, then the client acks
  * and nacks while the server streams events. Ends with the status the real
  * server sends: does-not-exist, maximum-subscribers-reached or dropped.
- * Responses go through ResponseFrames: what a turn of the event loop sends
- * (typically one pump of the group) leaves as one HTTP/2 write.
+ * Responses go through a DeliveryWriter: what a turn of the event loop
+ * sends (typically one pump of the group) leaves as one HTTP/2 write.
  */
 export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<ReadRequest, ReadResponse> {
   return (call) => {
     let group: SubscriptionGroup | undefined;
     let consumer: GroupConsumer | undefined;
     let ended = false;
-    const frames = ResponseFrames.of(call);
-    /**
-     * Deliveries held back while the transport asks to wait (its buffer is
-     * full): sent, in order, once it drains. The consumer's buffer size
-     * already bounds them; holding them here keeps one drain wait per call
-     * instead of one per delivery.
-     */
-    let held: Buffer[] | undefined;
-    const release = (): void => {
-      const queue = held ?? [];
-      held = undefined;
-      for (let i = 0; i < queue.length && !ended; i++) {
-        const wait = frames.send(queue[i] as Buffer);
-        if (wait) {
-          held = queue.slice(i + 1);
-          void wait.then(release);
-          return;
-        }
-      }
-    };
-    const send = (delivery: Buffer): void => {
-      if (held) {
-        held.push(delivery);
-        return;
-      }
-      const wait = frames.send(delivery);
-      if (wait) {
-        held = [];
-        void wait.then(release);
-      }
-    };
+    const writer = new DeliveryWriter(call);
 
     const fail = (error: RpcError): void => {
       if (ended) return;
       ended = true;
-      // Held deliveries are not sent: leaving, the consumer's in-flight messages go back to the group as retries.
-      held = undefined;
       leave();
-      frames.fail(error);
+      writer.fail(error);
     };
     const leave = (): void => {
       if (group && consumer) group.disconnect(consumer);
@@ -108,14 +76,14 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
       consumer = found.connect(
         {
           deliver: (message) => {
-            if (!ended) send(encodeDelivery(message, structured));
+            if (!ended) writer.send(encodeDelivery(message, structured));
           },
           drop: (reason) => fail(reason === 'group_deleted' ? subscriptionDoesNotExist(source, name) : subscriptionDropped(source, name)),
         },
         o.getBufferSize(),
         { from: call.getPeer(), connectionName: typeof connectionName === 'string' ? connectionName : '<unknown>', username: '' },
       );
-      if (!ended) void frames.send(new pb.ReadResp().setSubscriptionConfirmation(new pb.ReadResp.SubscriptionConfirmation().setSubscriptionId(found.key)));
+      if (!ended) writer.send(Buffer.from(new pb.ReadResp().setSubscriptionConfirmation(new pb.ReadResp.SubscriptionConfirmation().setSubscriptionId(found.key)).serializeBinary()));
     };
 
     const settle = (req: ReadRequest): void => {
