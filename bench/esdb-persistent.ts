@@ -3,7 +3,10 @@
  * group delivers and gets acked, server in its own process (`ledger-esdb
  * --memory`), client here. Runs one consumer and two consumers (RoundRobin),
  * acking each event as it arrives, with the client's default buffer size
- * and a larger one.
+ * and a larger one; then one consumer with bufferSize 1,000 acking every
+ * 100 events in one Ack (as a batching consumer such as the projector does).
+ * CPU per event is given for the server process and for this process (the
+ * client: decoding deliveries, encoding acks).
  *
  *   npx tsx bench/esdb-persistent.ts [events=20000]
  */
@@ -13,14 +16,15 @@ import {
   jsonEvent,
   persistentSubscriptionToStreamSettingsFromDefaults as streamSettings,
   type PersistentSubscriptionToStream,
+  type PersistentSubscriptionToStreamResolvedEvent,
 } from '@eventstore/db-client';
 import { startBenchServer } from './esdb-child.js';
 
 const total = Number(process.argv[2] ?? 20_000);
 
 /** Drains `count` events through `consumers` subscribers of a fresh group; returns events/s. */
-async function run(client: EventStoreDBClient, stream: string, consumers: number, bufferSize: number): Promise<number> {
-  const group = `bench-${consumers}-${bufferSize}`;
+async function run(client: EventStoreDBClient, stream: string, consumers: number, bufferSize: number, ackEvery: number): Promise<number> {
+  const group = `bench-${consumers}-${bufferSize}-${ackEvery}`;
   await client.createPersistentSubscriptionToStream(stream, group, streamSettings({ startFrom: START, consumerStrategyName: 'RoundRobin' }));
   const subs: PersistentSubscriptionToStream[] = [];
   const t0 = performance.now();
@@ -29,9 +33,18 @@ async function run(client: EventStoreDBClient, stream: string, consumers: number
     for (let i = 0; i < consumers; i++) {
       const sub = client.subscribeToPersistentSubscriptionToStream(stream, group, { bufferSize });
       subs.push(sub);
-      sub.on('data', (e) => {
-        void sub.ack(e);
-        if (++seen === total) resolve();
+      let unacked: PersistentSubscriptionToStreamResolvedEvent[] = [];
+      sub.on('data', (e: PersistentSubscriptionToStreamResolvedEvent) => {
+        seen++;
+        if (ackEvery === 1) void sub.ack(e);
+        else {
+          unacked.push(e);
+          if (unacked.length >= ackEvery || seen === total) {
+            void sub.ack(...unacked);
+            unacked = [];
+          }
+        }
+        if (seen === total) resolve();
       });
     }
   });
@@ -47,17 +60,22 @@ for (let i = 0; i < total; i += 500) {
   const n = Math.min(500, total - i);
   await client.appendToStream(stream, Array.from({ length: n }, (_, k) => jsonEvent({ type: 'Bench', data: { n: i + k } })));
 }
-console.log(`persistent subscription, ${total} events from history, ack per event:`);
-for (const [consumers, bufferSize] of [
-  [1, 10],
-  [1, 100],
-  [2, 100],
+console.log(`persistent subscription, ${total} events from history:`);
+for (const [consumers, bufferSize, ackEvery] of [
+  [1, 10, 1],
+  [1, 100, 1],
+  [2, 100, 1],
+  [1, 1000, 100],
 ] as const) {
   const cpu0 = server.cpuSeconds();
-  const rate = await run(client, stream, consumers, bufferSize);
+  const own0 = process.cpuUsage();
+  const rate = await run(client, stream, consumers, bufferSize, ackEvery);
   const serverCpuPerEvent = ((server.cpuSeconds() - cpu0) * 1e6) / total;
+  const own = process.cpuUsage(own0);
+  const clientCpuPerEvent = (own.user + own.system) / total;
   console.log(
-    `  ${consumers} consumer(s), bufferSize ${bufferSize}: ${Math.round(rate).toLocaleString('en-US')} events/s (server CPU ${Math.round(serverCpuPerEvent)} µs/event)`,
+    `  ${consumers} consumer(s), bufferSize ${bufferSize}, ack ${ackEvery === 1 ? 'per event' : `per ${ackEvery} events`}: ` +
+      `${Math.round(rate).toLocaleString('en-US')} events/s (server CPU ${Math.round(serverCpuPerEvent)} µs/event, client ${Math.round(clientCpuPerEvent)} µs/event)`,
   );
 }
 await client.dispose();
