@@ -5,7 +5,7 @@
  * ids, action and reason.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeDelivery } from '../../src/esdb-server/persistent/delivery-encoder.js';
+import { encodeDeliveryFrame, FRAME_HEADER } from '../../src/esdb-server/persistent/delivery-encoder.js';
 import type { GroupMessage } from '../../src/esdb-server/persistent/group-message.js';
 import { pb, shared } from '../../src/esdb-server/persistent/proto.js';
 import { readEvent, uuidMessage, uuidText } from '../../src/esdb-server/persistent/read-event.js';
@@ -58,9 +58,12 @@ const cases: Record<string, GroupMessage> = {
 describe('encodeDelivery', () => {
   for (const [name, message] of Object.entries(cases)) {
     for (const structured of [false, true]) {
-      it(`${name}, ${structured ? 'structured' : 'string'} ids: the generated class's bytes`, () => {
+      it(`${name}, ${structured ? 'structured' : 'string'} ids: the generated class's bytes, framed`, () => {
         const expected = Buffer.from(new pb.ReadResp().setEvent(readEvent(message, structured)).serializeBinary());
-        expect(encodeDelivery(message, structured).toString('hex')).toBe(expected.toString('hex'));
+        const frame = encodeDeliveryFrame(message, structured);
+        expect(frame[0]).toBe(0);
+        expect(frame.readUInt32BE(1)).toBe(expected.length);
+        expect(frame.subarray(FRAME_HEADER).toString('hex')).toBe(expected.toString('hex'));
       });
     }
   }

@@ -179,11 +179,16 @@ function writeRecorded(o: Out, l: Layout): void {
   if (e.data.length > 0) o.bytes(8, e.data);
 }
 
+/** Bytes of the gRPC frame header (compressed flag, big-endian length) before each message. */
+export const FRAME_HEADER = 5;
+
 /**
- * One delivery: `ReadResp{event}` with the message's retry count.
- * `structuredIds` is the subscriber's `uuid_option`.
+ * One delivery as a whole gRPC message: the frame header, then
+ * `ReadResp{event}` with the message's retry count, in one buffer (so a
+ * writer sends it as it is). `structuredIds` is the subscriber's
+ * `uuid_option`.
  */
-export function encodeDelivery(message: GroupMessage, structuredIds: boolean): Buffer {
+export function encodeDeliveryFrame(message: GroupMessage, structuredIds: boolean): Buffer {
   const { event: ev, link: lk, commitPosition } = message.event;
   const event = ev === undefined ? undefined : layout(ev, structuredIds);
   const link = lk === undefined ? undefined : layout(lk, structuredIds);
@@ -197,7 +202,10 @@ export function encodeDelivery(message: GroupMessage, structuredIds: boolean): B
     1 +
     (typeof retry === 'number' ? numberVarintSize(retry) : varintSize(retry));
   const total = fieldSize(readEventSize);
-  const o = new Out(Buffer.allocUnsafe(total));
+  const o = new Out(Buffer.allocUnsafe(FRAME_HEADER + total));
+  o.buf[0] = 0;
+  o.buf.writeUInt32BE(total, 1);
+  o.pos = FRAME_HEADER;
   o.head(1, readEventSize);
   if (event !== undefined) {
     o.head(1, event.size);

@@ -1,5 +1,6 @@
 import type { ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
+import { FRAME_HEADER } from './delivery-encoder.js';
 
 type Call = grpc.ServerDuplexStream<unknown, unknown>;
 
@@ -42,15 +43,22 @@ export class DeliveryWriter {
   /** Queues one encoded response message (without its frame header). */
   send(body: Buffer): void {
     if (this.closed) return;
+    const frame = Buffer.allocUnsafe(FRAME_HEADER + body.length);
+    frame[0] = 0; // not compressed
+    frame.writeUInt32BE(body.length, 1);
+    body.copy(frame, FRAME_HEADER);
+    this.sendFrame(frame);
+  }
+
+  /** Queues one response already framed (encodeDeliveryFrame). */
+  sendFrame(frame: Buffer): void {
+    if (this.closed) return;
     if (this.raw === undefined) {
-      this.call.write(body);
+      this.call.write(frame.subarray(FRAME_HEADER));
       return;
     }
-    const header = Buffer.allocUnsafe(5);
-    header[0] = 0; // not compressed
-    header.writeUInt32BE(body.length, 1);
-    this.pending.push(header, body);
-    this.size += 5 + body.length;
+    this.pending.push(frame);
+    this.size += frame.length;
     if (this.size >= FLUSH_AT) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { encodeDelivery } from './delivery-encoder.js';
+import { encodeDeliveryFrame } from './delivery-encoder.js';
 import { DeliveryWriter } from './delivery-writer.js';
 import { allStream } from './event-source.js';
 import type { GroupConsumer } from './group-consumer.js';
@@ -76,7 +76,7 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
       consumer = found.connect(
         {
           deliver: (message) => {
-            if (!ended) writer.send(encodeDelivery(message, structured));
+            if (!ended) writer.sendFrame(encodeDeliveryFrame(message, structured));
           },
           drop: (reason) => fail(reason === 'group_deleted' ? subscriptionDoesNotExist(source, name) : subscriptionDropped(source, name)),
         },
