@@ -27,7 +27,8 @@ export class ResponseFrames {
   private pending: Buffer[] = [];
   private size = 0;
   private flushQueued = false;
-  private needDrain = false;
+  /** Pending while HTTP/2 holds more than its buffer allows; one wait shared by all senders. */
+  private drain: Promise<void> | undefined;
 
   private constructor(
     private readonly call: Call,
@@ -62,7 +63,7 @@ export class ResponseFrames {
       this.flushQueued = true;
       queueMicrotask(() => this.flush());
     }
-    return this.needDrain ? this.drained() : undefined;
+    return this.drain;
   }
 
   /** Ends the call with OK after everything queued. */
@@ -86,14 +87,16 @@ export class ResponseFrames {
     if (this.closed || this.raw.destroyed) return;
     // Headers go out through grpc-js (a no-op once sent), so it knows to send trailers at the end.
     this.call.sendMetadata(new grpc.Metadata());
-    if (!this.raw.write(chunk)) this.needDrain = true;
+    if (!this.raw.write(chunk)) this.waitForDrain(this.raw);
   }
 
-  private drained(): Promise<void> {
-    const raw = this.raw as Http2Stream;
-    return new Promise<void>((resolve) => {
+  // Listens from the moment the write is refused, so a 'drain' that comes
+  // before anyone asks to wait is not missed.
+  private waitForDrain(raw: Http2Stream): void {
+    if (this.drain !== undefined) return;
+    this.drain = new Promise<void>((resolve) => {
       const done = (): void => {
-        this.needDrain = false;
+        this.drain = undefined;
         raw.off('drain', done);
         raw.off('close', done);
         this.call.off('cancelled', done);
