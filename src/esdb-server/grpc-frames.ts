@@ -1,6 +1,9 @@
 import type { ServerHttp2Stream as Http2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 
+/** Bytes before each gRPC message: a compressed flag and the length. */
+export const FRAME_HEADER = 5;
+
 /** A response the service writes: bytes already encoded, or a google-protobuf message. */
 export type Encodable = Buffer | { serializeBinary(): Uint8Array };
 
@@ -27,6 +30,7 @@ export class ResponseFrames {
   private pending: Buffer[] = [];
   private size = 0;
   private flushQueued = false;
+  private headersSent = false;
   /** Pending while HTTP/2 holds more than its buffer allows; one wait shared by all senders. */
   private drain: Promise<void> | undefined;
 
@@ -48,16 +52,32 @@ export class ResponseFrames {
     return this.call.cancelled || this.call.writableEnded;
   }
 
-  /** Queues a response; returns a promise only when the transport asks the writer to wait. */
+  /**
+   * Queues a response; returns a promise only when the transport asks the
+   * writer to wait. (Callers whose own protocol bounds what is in flight,
+   * as persistent subscriptions' buffer size does, may ignore it.)
+   */
   send(msg: Encodable): Promise<void> | undefined {
     if (this.closed) return undefined;
     if (this.raw === undefined) return this.callWrite(msg);
     const body = Buffer.isBuffer(msg) ? msg : Buffer.from(msg.serializeBinary());
-    const header = Buffer.allocUnsafe(5);
+    const header = Buffer.allocUnsafe(FRAME_HEADER);
     header[0] = 0; // not compressed
     header.writeUInt32BE(body.length, 1);
-    this.pending.push(header, body);
-    this.size += 5 + body.length;
+    this.queue(header);
+    return this.queue(body);
+  }
+
+  /** Queues a response encoded with its frame header already in front (saves a copy on hot paths). */
+  sendFramed(frame: Buffer): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    if (this.raw === undefined) return this.callWrite(frame.subarray(FRAME_HEADER));
+    return this.queue(frame);
+  }
+
+  private queue(bytes: Buffer): Promise<void> | undefined {
+    this.pending.push(bytes);
+    this.size += bytes.length;
     if (this.size >= FLUSH_AT) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
@@ -85,8 +105,11 @@ export class ResponseFrames {
     this.pending = [];
     this.size = 0;
     if (this.closed || this.raw.destroyed) return;
-    // Headers go out through grpc-js (a no-op once sent), so it knows to send trailers at the end.
-    this.call.sendMetadata(new grpc.Metadata());
+    // Headers go out through grpc-js (once), so it knows to send trailers at the end.
+    if (!this.headersSent) {
+      this.headersSent = true;
+      this.call.sendMetadata(new grpc.Metadata());
+    }
     if (!this.raw.write(chunk)) this.waitForDrain(this.raw);
   }
 

@@ -5,7 +5,8 @@
  * ids, action and reason.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeDeliveryFrame, FRAME_HEADER } from '../../src/esdb-server/persistent/delivery-encoder.js';
+import { encodeDeliveryFrame } from '../../src/esdb-server/persistent/delivery-encoder.js';
+import { FRAME_HEADER } from '../../src/esdb-server/grpc-frames.js';
 import type { GroupMessage } from '../../src/esdb-server/persistent/group-message.js';
 import { pb, shared } from '../../src/esdb-server/persistent/proto.js';
 import { readEvent, uuidMessage, uuidText } from '../../src/esdb-server/persistent/read-event.js';

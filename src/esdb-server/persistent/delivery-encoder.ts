@@ -1,3 +1,4 @@
+import { FRAME_HEADER } from '../grpc-frames.js';
 import type { RecordedEvent } from '../store/types.js';
 import type { GroupMessage } from './group-message.js';
 
@@ -179,8 +180,6 @@ function writeRecorded(o: Out, l: Layout): void {
   if (e.data.length > 0) o.bytes(8, e.data);
 }
 
-/** Bytes of the gRPC frame header (compressed flag, big-endian length) before each message. */
-export const FRAME_HEADER = 5;
 
 /**
  * One delivery as a whole gRPC message: the frame header, then

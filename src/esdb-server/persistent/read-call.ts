@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { encodeDeliveryFrame } from './delivery-encoder.js';
-import { DeliveryWriter } from './delivery-writer.js';
+import { ResponseFrames } from '../grpc-frames.js';
 import { allStream } from './event-source.js';
 import type { GroupConsumer } from './group-consumer.js';
 import type { GroupRegistry } from './group-registry.js';
@@ -41,7 +41,7 @@ export const encodeReadResponse = (base: (v: ReadResp) => Buffer) => (v: ReadRes
  * The Read call: the first message names the group, then the client acks
  * and nacks while the server streams events. Ends with the status the real
  * server sends: does-not-exist, maximum-subscribers-reached or dropped.
- * Responses go through a DeliveryWriter: what a turn of the event loop
+ * Responses go through ResponseFrames: what a turn of the event loop
  * sends (typically one pump of the group) leaves as one HTTP/2 write.
  */
 export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<ReadRequest, ReadResponse> {
@@ -49,7 +49,7 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
     let group: SubscriptionGroup | undefined;
     let consumer: GroupConsumer | undefined;
     let ended = false;
-    const writer = new DeliveryWriter(call);
+    const writer = ResponseFrames.of(call);
 
     const fail = (error: RpcError): void => {
       if (ended) return;
@@ -76,7 +76,7 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
       consumer = found.connect(
         {
           deliver: (message) => {
-            if (!ended) writer.sendFrame(encodeDeliveryFrame(message, structured));
+            if (!ended) writer.sendFramed(encodeDeliveryFrame(message, structured));
           },
           drop: (reason) => fail(reason === 'group_deleted' ? subscriptionDoesNotExist(source, name) : subscriptionDropped(source, name)),
         },
