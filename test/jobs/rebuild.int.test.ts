@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import { status } from '@grpc/grpc-js';
+import { START, persistentSubscriptionToAllSettingsFromDefaults, streamNameFilter } from '@eventstore/db-client';
 import pino from 'pino';
 import { startEsdbServer, type EsdbServer } from '../../src/esdb-server/index.js';
 import { startFerretDb, startRedis, type EmbeddedMongo, type EmbeddedRedis } from '../../src/embedded/index.js';
@@ -44,6 +45,13 @@ async function deposit(accountId: string, amount: bigint): Promise<void> {
 async function foldOfStream(accountId: string, upTo?: bigint): Promise<AccountSummaryDocument | undefined> {
   const stored = await new AccountLogReader(conn.client).readAccount(accountId, 0n, upTo);
   return foldAccount(undefined, -1n, stored.map(toRecordedAccountEvent)).summary;
+}
+
+/** The event ids of an account's stream, in order. */
+async function collectStream(accountId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of conn.client.readStream(accountStream(accountId))) ids.push(e.event!.id);
+  return ids;
 }
 
 async function activeSummaries(): Promise<string> {
@@ -154,6 +162,38 @@ describe('projection rebuilds', () => {
     while ((await names()).includes(first.targetCollection) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(await names()).not.toContain(first.targetCollection);
   }, 300_000);
+
+  test('ReplayParked sends a group\'s parked events back to its consumers, and names an unknown group NOT_FOUND', async () => {
+    const group = `replay-${randomUUID().slice(0, 8)}`;
+    const client = conn.client;
+    await client.createPersistentSubscriptionToAll(group, persistentSubscriptionToAllSettingsFromDefaults({ startFrom: START }), {
+      filter: streamNameFilter({ prefixes: [accountStream(accounts[0]!)] }),
+    });
+    const parkedId = new Promise<string>((resolve) => {
+      const seen = new Set<string>();
+      const sub = client.subscribeToPersistentSubscriptionToAll(group);
+      sub.on('data', (e) => {
+        const id = e.event!.id;
+        if (seen.has(id)) {
+          // The replayed event comes back: done.
+          void sub.ack(e).then(() => sub.unsubscribe()).then(() => resolve(id));
+          return;
+        }
+        seen.add(id);
+        // Park the account's first event, ack the rest.
+        void (e.event!.revision === 0n ? sub.nack('park', 'test', e) : sub.ack(e));
+      });
+    });
+    const parkedCount = async () => (await client.getPersistentSubscriptionToAllInfo(group)).stats.parkedMessageCount;
+    const deadline = Date.now() + 20_000;
+    while ((await parkedCount()) < 1n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await parkedCount()).toBe(1n);
+
+    expect((await admin.replayParked(group)).replayed).toBe(1n);
+    const first = (await collectStream(accounts[0]!))[0]!;
+    expect(await parkedId).toBe(first);
+    await expect(admin.replayParked(`no-such-${group}`)).rejects.toMatchObject({ code: status.NOT_FOUND });
+  }, 60_000);
 
   test('a cancelled rebuild leaves readers on their collection and drops what it built', async () => {
     const before = await activeSummaries();
