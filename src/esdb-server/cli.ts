@@ -49,14 +49,21 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     process.exit(2);
   }
   const t0 = Date.now();
-  const server = await startEsdbServer({
-    port: opts.port,
-    host: opts.host,
-    memory: opts.memory,
-    dataDir: opts.memory ? undefined : opts.dataDir,
-    fsync: opts.fsync,
-    systemProjections: opts.systemProjections,
-  });
+  let server: Awaited<ReturnType<typeof startEsdbServer>>;
+  try {
+    server = await startEsdbServer({
+      port: opts.port,
+      host: opts.host,
+      memory: opts.memory,
+      dataDir: opts.memory ? undefined : opts.dataDir,
+      fsync: opts.fsync,
+      systemProjections: opts.systemProjections,
+    });
+  } catch (e) {
+    // A damaged log, a locked data dir, a port in use: say what, and stop.
+    process.stderr.write(`ledger-esdb: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(
     `ledger-esdb: ${opts.memory ? 'memory only' : `data ${opts.dataDir}`}, ${server.recovered.records} records recovered` +
       `${server.recovered.truncatedBytes > 0 ? `, ${server.recovered.truncatedBytes} torn bytes cut` : ''}, ready in ${Date.now() - t0} ms\n`,

@@ -43,11 +43,16 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
     store = new LogStore({ systemProjections: opts.systemProjections ?? true });
   } else {
     unlock = lockDataDir(opts.dataDir);
-    // Recover (and cut a torn tail) before the journal opens the file for appending.
-    const recovering = new LogStore({ systemProjections: opts.systemProjections ?? true });
-    recovered = recoverLog(opts.dataDir, (r) => recovering.restore(r), (p) => recovering.restoredAt(p));
-    store = recovering.withJournal(await openFileJournal(opts.dataDir, opts.fsync ?? true));
-    store.restored();
+    try {
+      // Recover (and cut a torn tail) before the journal opens the file for appending.
+      const recovering = new LogStore({ systemProjections: opts.systemProjections ?? true });
+      recovered = recoverLog(opts.dataDir, (r) => recovering.restore(r), (p) => recovering.restoredAt(p));
+      store = recovering.withJournal(await openFileJournal(opts.dataDir, opts.fsync ?? true));
+      store.restored();
+    } catch (e) {
+      unlock();
+      throw e;
+    }
   }
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
   try {

@@ -1,10 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { v4 as uuid } from 'uuid';
 import { EventStoreDBClient, StreamDeletedError, StreamNotFoundError, jsonEvent } from '@eventstore/db-client';
 import { startEsdbServer } from '../../src/esdb-server/index.js';
+import { CorruptLogError, LOG_FILE } from '../../src/esdb-server/store/file-journal.js';
+import { MAX_TORN_BYTES } from '../../src/esdb-server/store/stream-store.js';
 import { spawnServer } from './child-server.js';
 import { collect, deposits, uniqueStream } from './esdb-fixture.js';
 
@@ -135,4 +139,37 @@ describe('data directory lock', () => {
     const second = await startEsdbServer({ port: 0, dataDir: dir });
     await second.stop();
   });
+});
+
+describe('a damaged log', () => {
+  test('damage far from the end, with acknowledged events after it, keeps the server from starting and changes nothing', async () => {
+    const dir = dataDir();
+    // Over MAX_TORN_BYTES of events through the client: more than a crash could leave torn.
+    let server = await startEsdbServer({ port: 0, dataDir: dir, fsync: false });
+    const client = EventStoreDBClient.connectionString(server.connectionString);
+    const big = 'x'.repeat(200_000);
+    for (let i = 0; i < 180; i++) await client.appendToStream(`bulk-${i % 4}`, jsonEvent({ type: 'Bulk', data: { i, big } }));
+    await client.dispose();
+    await server.stop();
+    const path = join(dir, LOG_FILE);
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBeGreaterThan(MAX_TORN_BYTES);
+    bytes[1_000] = (bytes[1_000] ?? 0) ^ 0xff; // bit rot inside the first event
+    writeFileSync(path, bytes);
+
+    await expect(startEsdbServer({ port: 0, dataDir: dir })).rejects.toBeInstanceOf(CorruptLogError);
+    // The CLI says why and exits 1; the lock was released, so it got as far as the log.
+    const cli = spawn(process.execPath, [fileURLToPath(new URL('../../bin/ledger-esdb.js', import.meta.url)), '--port', '0', '--data', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    expect(await new Promise((resolve) => cli.on('exit', resolve))).toBe(1);
+    expect(stderr).toContain('refusing to cut acknowledged events');
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+
+    // After the operator cuts the log at the damage (as the message says), it starts with what precedes it.
+    truncateSync(path, Number(/truncate -s (\d+)/.exec(stderr)?.[1]));
+    server = await startEsdbServer({ port: 0, dataDir: dir });
+    expect(server.recovered.truncatedBytes).toBe(0);
+    await server.stop();
+  }, 60_000);
 });

@@ -1,10 +1,12 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, test } from 'vitest';
-import { LOG_FILE, openFileJournal, recoverLog } from '../../src/esdb-server/store/file-journal.js';
+import { CorruptLogError, LOG_FILE, openFileJournal, recoverLog } from '../../src/esdb-server/store/file-journal.js';
+import { LogStore } from '../../src/esdb-server/store/log-store.js';
+import { MAX_GROUP_BYTES, MAX_TORN_BYTES } from '../../src/esdb-server/store/stream-store.js';
 import { checksum } from '../../src/esdb-server/store/record-codec.js';
 import { BY_CATEGORY, ProjectedLink } from '../../src/esdb-server/store/system-projections.js';
 import type { RecordedEvent } from '../../src/esdb-server/store/types.js';
@@ -117,3 +119,53 @@ describe('record checksums', () => {
     }
   });
 });
+
+describe('damage before the end of the log', () => {
+  test('damage further from the end than a crash can tear, with whole records after it, stops recovery and changes nothing', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'esdb-unit-'));
+    const journal = await openFileJournal(dir, false);
+    // 40 MiB of records: more than the group commits a crash can leave torn.
+    const big = Buffer.alloc(100_000, 7);
+    for (let g = 0; g < 4; g++) {
+      await journal.write(Array.from({ length: 105 }, (_, i) => ({ ...record(g * 105 + i), data: big, metadata: new Uint8Array(0) })));
+    }
+    await journal.close();
+    const path = join(dir, LOG_FILE);
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBeGreaterThan(MAX_TORN_BYTES);
+    // Bit rot in the data of the second record.
+    bytes[100_200] = (bytes[100_200] ?? 0) ^ 0xff;
+    writeFileSync(path, bytes);
+    expect(() => recovered()).toThrow(CorruptLogError);
+    expect(statSync(path).size).toBe(bytes.length);
+  });
+});
+
+describe('group commit', () => {
+  test('groups are cut between appends at MAX_GROUP_BYTES, in order, and every append is acknowledged', async () => {
+    const writes: RecordedEvent[][] = [];
+    const store = new LogStore({
+      systemProjections: false,
+      journal: {
+        write: async (records) => {
+          writes.push([...records]);
+          await new Promise((r) => setTimeout(r, 5));
+        },
+        close: async () => undefined,
+      },
+    });
+    const data = Buffer.alloc(900_000, 1);
+    // 40 appends of ~0.9 MiB each, all at once: ~36 MiB pending.
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        store.append(`big-${i}`, [{ eventId: randomUUID(), type: 'Big', contentType: 'application/octet-stream', data, metadata: new Uint8Array(0) }], { kind: 'any' }),
+      ),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(writes.length).toBeGreaterThanOrEqual(5);
+    for (const w of writes) expect(w.reduce((n, r) => n + r.data.length, 0)).toBeLessThanOrEqual(MAX_GROUP_BYTES + data.length);
+    expect(writes.flat().map((r) => r.streamId)).toEqual(Array.from({ length: 40 }, (_, i) => `big-${i}`));
+    expect(store.headPosition()).toBe(40n);
+  });
+});
+

@@ -1,9 +1,19 @@
 import { mkdirSync, openSync, closeSync, readSync, fstatSync, ftruncateSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Journal } from './stream-store.js';
+import { MAX_TORN_BYTES, type Journal } from './stream-store.js';
 import type { RecordedEvent } from './types.js';
-import { CORRUPT, INCOMPLETE, Interner, decodeRecord, encodeRecords, frameSize, type DecodeContext } from './record-codec.js';
+import {
+  CORRUPT,
+  INCOMPLETE,
+  Interner,
+  MAX_RESYNC_FRAME,
+  decodeRecord,
+  encodeRecords,
+  frameSize,
+  isWholeFrame,
+  type DecodeContext,
+} from './record-codec.js';
 import { LinkStreams } from './system-projections.js';
 
 export const LOG_FILE = 'events.log';
@@ -15,10 +25,44 @@ export interface Recovery {
   readonly truncatedBytes: number;
 }
 
+/** The log is damaged before its end: records that were acknowledged follow the damage. */
+export class CorruptLogError extends Error {
+  constructor(
+    readonly path: string,
+    /** Byte offset of the first record that fails its checksum. */
+    readonly offset: number,
+    /** Byte offset of the next whole record after it. */
+    readonly nextWholeRecord: number,
+  ) {
+    super(
+      `${path}: the record at byte ${offset} is damaged, and whole records follow it from byte ${nextWholeRecord}; ` +
+        `refusing to cut acknowledged events off the log. Restore the data directory from a backup, or keep only what ` +
+        `precedes the damage with: truncate -s ${offset} ${path}`,
+    );
+    this.name = 'CorruptLogError';
+  }
+}
+
+/** The offset of the first whole frame after `from`, scanning byte by byte (only after damage is found). */
+const nextWholeFrame = (fd: number, from: number, size: number): number | undefined => {
+  const window = Buffer.allocUnsafe(CHUNK + MAX_RESYNC_FRAME + 8);
+  for (let pos = from; pos < size; pos += CHUNK) {
+    const n = readSync(fd, window, 0, window.length, pos);
+    const b = window.subarray(0, n);
+    for (let at = 0; at < Math.min(CHUNK, n); at++) if (isWholeFrame(b, at)) return pos + at;
+  }
+  return undefined;
+};
+
 /**
  * Reads every whole, checksummed record of the log in order and truncates a
- * torn or corrupt tail (an append cut short by a crash was never
- * acknowledged, so dropping it loses nothing that was promised).
+ * torn tail (an append cut short by a crash was never acknowledged, so
+ * dropping it loses nothing that was promised). A crash tears at most the
+ * last MAX_TORN_BYTES (the group commits then in flight); damage further
+ * from the end, with whole records after it, is not a torn tail: recovery
+ * stops with a CorruptLogError and changes nothing. (Within that last
+ * stretch the two cannot be told apart without a separate durable
+ * checkpoint, so damage there is cut off as a torn tail.)
  */
 export const recoverLog = (
   dataDir: string,
@@ -61,6 +105,12 @@ export const recoverLog = (
       carry = Buffer.from(buf.subarray(at));
     }
     const truncatedBytes = size - good;
+    // A crash can tear at most the writes still on their way to disk; damage
+    // further from the end with whole records after it is not a torn tail.
+    if (truncatedBytes > MAX_TORN_BYTES) {
+      const next = nextWholeFrame(fd, good + 1, size);
+      if (next !== undefined) throw new CorruptLogError(path, good, next);
+    }
     if (truncatedBytes > 0) ftruncateSync(fd, good);
     return { records: position, truncatedBytes };
   } finally {

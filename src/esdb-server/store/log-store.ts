@@ -10,7 +10,7 @@ import type {
   RecordedEvent,
   ResolvedEvent,
 } from './types.js';
-import type { DeleteResult, Journal, StreamStore } from './stream-store.js';
+import { MAX_GROUP_BYTES, MAX_GROUPS_IN_FLIGHT, type DeleteResult, type Journal, type StreamStore } from './stream-store.js';
 import { checkCommit, type StreamView } from './commit-check.js';
 import { RecentEventIds } from './recent-event-ids.js';
 import { StreamIndex, type StreamEntry } from './stream-index.js';
@@ -38,6 +38,10 @@ export interface LogStoreOptions {
 
 const TICKS_PER_MS = 10_000n;
 
+/** About what a record takes in the log (a group's size limit needs no more precision). */
+const approximateSize = (r: RecordedEvent): number =>
+  r instanceof ProjectedLink ? 26 : 60 + 3 * (r.streamId.length + r.type.length) + r.data.length + r.metadata.length;
+
 /**
  * `created` in 100 ns ticks, as precise as the real server's: the wall clock
  * read once, advanced by the monotonic clock (so it never runs backwards
@@ -57,6 +61,9 @@ const EMPTY = new Uint8Array(0);
 interface Waiter {
   resolve(): void;
   reject(e: Error): void;
+  /** Length of `pending`, and its approximate bytes, once this waiter's records were queued. */
+  end: number;
+  bytes: number;
 }
 
 /** One group commit: its records, who waits for them, and whether they are on disk yet. */
@@ -66,7 +73,6 @@ interface Group {
   durable: boolean;
 }
 
-const MAX_GROUPS_IN_FLIGHT = 3;
 
 /**
  * The storage engine: one log of records (position = log index + 1), a
@@ -80,6 +86,7 @@ export class LogStore implements StreamStore {
   private readonly metaCache = new Map<string, { at: number; meta: StreamMetadata }>();
   private readonly listeners = new Set<(records: readonly RecordedEvent[]) => void>();
   private pending: RecordedEvent[] = [];
+  private pendingBytes = 0;
   private waiters: Waiter[] = [];
   private flushQueued = false;
   private inFlight: Group[] = [];
@@ -380,8 +387,9 @@ export class LogStore implements StreamStore {
 
   private enqueue(records: readonly RecordedEvent[]): Promise<void> {
     this.pending.push(...records);
+    for (const r of records) this.pendingBytes += approximateSize(r);
     return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
+      this.waiters.push({ resolve, reject, end: this.pending.length, bytes: this.pendingBytes });
       this.scheduleFlush();
     });
   }
@@ -397,7 +405,7 @@ export class LogStore implements StreamStore {
   /** Waits until the log index `upTo` (exclusive) is committed. */
   private async untilCommitted(upTo: number): Promise<void> {
     if (this.committed >= upTo) return;
-    await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject, end: this.pending.length, bytes: this.pendingBytes }));
     return this.untilCommitted(upTo);
   }
 
@@ -421,9 +429,8 @@ export class LogStore implements StreamStore {
     if (this.pending.length === 0 && this.waiters.length === 0) return;
     if (this.failure !== undefined) return this.rejectAll(this.failure);
     if (this.inFlight.length >= MAX_GROUPS_IN_FLIGHT) return; // the next group to finish flushes again
-    const group: Group = { batch: this.pending, waiters: this.waiters, durable: false };
-    this.pending = [];
-    this.waiters = [];
+    const group = this.takeGroup();
+    if (this.waiters.length > 0) this.scheduleFlush(); // what did not fit goes in the next group
     this.inFlight.push(group);
     const written = this.journal !== undefined && group.batch.length > 0 ? this.journal.write(group.batch) : Promise.resolve();
     written.then(
@@ -437,6 +444,29 @@ export class LogStore implements StreamStore {
         this.rejectAll(this.failure);
       },
     );
+  }
+
+  /** The next group: everything pending, or as many whole appends as fit MAX_GROUP_BYTES (at least one). */
+  private takeGroup(): Group {
+    if (this.pendingBytes <= MAX_GROUP_BYTES) {
+      const group: Group = { batch: this.pending, waiters: this.waiters, durable: false };
+      this.pending = [];
+      this.waiters = [];
+      this.pendingBytes = 0;
+      return group;
+    }
+    let n = 1;
+    while (n < this.waiters.length && (this.waiters[n] as Waiter).bytes <= MAX_GROUP_BYTES) n++;
+    const last = this.waiters[n - 1] as Waiter;
+    const group: Group = { batch: this.pending.slice(0, last.end), waiters: this.waiters.slice(0, n), durable: false };
+    this.pending = this.pending.slice(last.end);
+    this.waiters = this.waiters.slice(n);
+    this.pendingBytes -= last.bytes;
+    for (const w of this.waiters) {
+      w.end -= last.end;
+      w.bytes -= last.bytes;
+    }
+    return group;
   }
 
   private commitDurable(): void {
@@ -455,5 +485,6 @@ export class LogStore implements StreamStore {
     for (const w of [...groups.flatMap((g) => g.waiters), ...this.waiters]) w.reject(failure);
     this.waiters = [];
     this.pending = [];
+    this.pendingBytes = 0;
   }
 }

@@ -130,6 +130,25 @@ export const INCOMPLETE = 0;
 export const CORRUPT = 1;
 export type DecodeResult = RecordedEvent | typeof INCOMPLETE | typeof CORRUPT;
 
+/** The largest frame a resync scan looks for (an append is at most 1 MiB; one record never more). */
+export const MAX_RESYNC_FRAME = 16 * 1024 * 1024;
+
+/**
+ * Whether a whole, checksummed frame of a known format starts at `at` (it
+ * need not decode: its link target, say, may be unknown). Used to tell a
+ * torn tail, after which nothing whole follows, from damage in the middle
+ * of the log.
+ */
+export const isWholeFrame = (b: Buffer, at: number): boolean => {
+  if (b.length - at < FRAME_HEADER + LINK_SIZE) return false;
+  const len = b.readUInt32LE(at);
+  if (len < LINK_SIZE || len > MAX_RESYNC_FRAME || b.length - at - FRAME_HEADER < len) return false;
+  const start = at + FRAME_HEADER;
+  const format = b[start];
+  if (format !== FORMAT && format !== LINK_FORMAT) return false;
+  return checksum(b, start, start + len) === b.readUInt32LE(at + 4);
+};
+
 /** Bytes taken by the frame at `at` (header included), once decodeRecord accepted it. */
 export const frameSize = (b: Buffer, at: number): number => FRAME_HEADER + b.readUInt32LE(at);
 

@@ -22,9 +22,25 @@ export interface StreamStore extends EventLog {
   resolve(record: RecordedEvent, resolveLinks: boolean): ResolvedEvent;
 }
 
+/**
+ * Group commit limits, which also bound how much of the log's end a crash
+ * can leave torn: at most MAX_GROUPS_IN_FLIGHT writes are on their way to
+ * disk at once, each of at most about MAX_GROUP_BYTES (a group is cut
+ * between appends, so one append may take it past the limit by its own size).
+ */
+export const MAX_GROUPS_IN_FLIGHT = 3;
+export const MAX_GROUP_BYTES = 8 * 1024 * 1024;
+/** An append's largest size (the real server's default maximum append size, 1 MiB) plus framing slack. */
+const MAX_APPEND_BYTES = 2 * 1024 * 1024;
+export const MAX_TORN_BYTES = MAX_GROUPS_IN_FLIGHT * (MAX_GROUP_BYTES + MAX_APPEND_BYTES);
+
 /** Where committed records go before an append is acknowledged (the data dir), if anywhere. */
 export interface Journal {
-  /** Appends the records durably; resolves after fsync. Called one batch at a time. */
+  /**
+   * Appends the records durably; resolves after fsync. Up to
+   * MAX_GROUPS_IN_FLIGHT calls may be outstanding; their writes land in
+   * call order.
+   */
   write(records: readonly RecordedEvent[]): Promise<void>;
   close(): Promise<void>;
 }
