@@ -150,22 +150,15 @@ export function mongoSecurityOptions(c: Config): MongoSecurityOptions {
   return o;
 }
 
-export interface RedisSecurityOptions {
-  username?: string;
-  password?: string;
-  tls?: { ca: Buffer };
-}
-
 /**
- * Extra ioredis options. A `rediss://` URL already turns TLS on; a CA file
- * is only needed for a private CA. `readFile` is passed in so this stays pure.
+ * The CA ioredis should trust, from REDIS_TLS_CA_FILE (a private CA; a
+ * `rediss://` URL alone uses the system's CAs). Setting it turns TLS on.
+ * Credentials travel in the URL (redisConnectionUrl). Only for REDIS_URL:
+ * the embedded redis-server has no TLS. `readFile` is passed in so this
+ * stays pure.
  */
-export function redisSecurityOptions(c: Config, readFile: (path: string) => Buffer): RedisSecurityOptions {
-  const o: RedisSecurityOptions = {};
-  if (c.REDIS_USERNAME !== undefined) o.username = c.REDIS_USERNAME;
-  if (c.REDIS_PASSWORD !== undefined) o.password = c.REDIS_PASSWORD;
-  if (c.REDIS_TLS_CA_FILE !== undefined) o.tls = { ca: readFile(c.REDIS_TLS_CA_FILE) };
-  return o;
+export function redisTlsOptions(c: Config, readFile: (path: string) => Buffer): { ca: Buffer } | undefined {
+  return c.REDIS_URL === undefined || c.REDIS_TLS_CA_FILE === undefined ? undefined : { ca: readFile(c.REDIS_TLS_CA_FILE) };
 }
 
 export interface GrpcServerTlsFiles {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Config } from '../src/config.js';
+import { readFileSync } from 'node:fs';
+import { redisTlsOptions, type Config } from '../src/config.js';
 import { snapshotPolicy, type AccountSnapshots } from '../src/app/account-snapshot.js';
 import type { LoadedAccount } from '../src/app/index.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
@@ -15,8 +16,9 @@ export type CommandSnapshots = {
 
 export function commandSnapshots(config: Config, esdbUrl: string, redisUrl: string, logger: Logger): CommandSnapshots {
   const esdb = connectEventStore(esdbUrl);
+  const redisTls = redisTlsOptions(config, readFileSync);
   const requests = new SnapshotJobs({
-    redisUrl, every: config.SNAPSHOT_EVERY,
+    redisUrl, ...(redisTls ? { redisTls } : {}), every: config.SNAPSHOT_EVERY,
     onError: (err) => logger.warn({ err: String(err) }, 'snapshot enqueue failed; the sweep will catch up'),
   });
   return {

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis, type EmbeddedRedis } from '../src/embedded/index.js';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, type Config } from '../src/config.js';
+import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, redisTlsOptions, type Config } from '../src/config.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, timeJob, type LedgerMetrics } from '../src/observability/index.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
@@ -18,6 +18,7 @@ import type { LoadedAccount } from '../src/app/index.js';
 import { SnapshotWorker } from '../src/jobs/snapshot-worker.js';
 import { RebuildWorker } from '../src/jobs/rebuild-worker.js';
 import { RebuildJobs } from '../src/jobs/rebuild-jobs.js';
+import type { RedisTls } from '../src/jobs/redis-connection.js';
 import { MongoReadModelStore } from '../src/readmodels/mongo-read-model-store.js';
 import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
 import { runRebuild } from '../src/readmodels/rebuild.js';
@@ -32,6 +33,8 @@ export type JobsParts = {
   readonly esdbUrl: string;
   readonly mongoUrl: string;
   readonly redisUrl: string;
+  /** REDIS_TLS_CA_FILE's CA, for a Redis with a private CA. */
+  readonly redisTls?: RedisTls;
   readonly logger: Logger;
   readonly metrics?: LedgerMetrics;
 };
@@ -59,8 +62,10 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
   const timed = <R>(queue: string, work: () => Promise<R>): Promise<R> =>
     parts.metrics ? timeJob(parts.metrics, queue, queue, work) : work();
 
+  const tls = parts.redisTls ? { redisTls: parts.redisTls } : {};
   const snapshotWorker = await SnapshotWorker.start({
     redisUrl: parts.redisUrl,
+    ...tls,
     every: config.SNAPSHOT_EVERY,
     sweepEveryMs: config.SNAPSHOT_SWEEP_MS,
     takeSnapshot: (accountId) => timed('snapshot', () => takeSnapshot(store, snapshots, accountId)),
@@ -69,6 +74,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
   });
   const rebuildWorker = new RebuildWorker({
     redisUrl: parts.redisUrl,
+    ...tls,
     graceMs: config.REBUILD_GRACE_MS,
     lockMs: config.JOBS_LOCK_MS,
     onError,
@@ -91,7 +97,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       return outcome;
     }),
   });
-  const rebuilds = new RebuildJobs(parts.redisUrl);
+  const rebuilds = new RebuildJobs(parts.redisUrl, parts.redisTls);
   const admin = await startAdminServer({
     token: config.ADMIN_TOKEN,
     rebuildable: rebuildableProjections,
@@ -146,7 +152,8 @@ export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: s
     redisUrl = embedded.url;
     logger.info({ url: redisUrl }, 'embedded redis-server started for the job queues');
   }
-  const running = await startJobs({ config, esdbUrl, mongoUrl, redisUrl, logger, ...(metrics ? { metrics } : {}) });
+  const redisTls = redisTlsOptions(config, readFileSync);
+  const running = await startJobs({ config, esdbUrl, mongoUrl, redisUrl, ...(redisTls ? { redisTls } : {}), logger, ...(metrics ? { metrics } : {}) });
   const snapshotting = commandSnapshots(config, esdbUrl, redisUrl, logger);
   return {
     admin: running.admin,
@@ -172,7 +179,8 @@ async function main(): Promise<void> {
   // Metrics and /healthz on METRICS_PORT; Redis credentials from the config (issue 7).
   const metrics = createMetrics(new Registry(), { processMetrics: true });
   const redisUrl = redisConnectionUrl(config) ?? config.REDIS_URL;
-  const running = await startJobs({ config, esdbUrl, mongoUrl: config.MONGO_URL, redisUrl, logger, metrics });
+  const redisTls = redisTlsOptions(config, readFileSync);
+  const running = await startJobs({ config, esdbUrl, mongoUrl: config.MONGO_URL, redisUrl, ...(redisTls ? { redisTls } : {}), logger, metrics });
   const metricsServer = await startMetricsServer({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT });
   stopOnSignal(logger, 'jobs worker', [() => running.stop(), () => metricsServer.close()]);
 }

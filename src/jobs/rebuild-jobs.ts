@@ -1,7 +1,7 @@
 import { Queue, type Job } from 'bullmq';
 import { v4 as uuidv4 } from 'uuid';
 import { parseRebuildProgress, type RebuildProgress } from '../readmodels/rebuild-progress.js';
-import { openRedis } from './redis-connection.js';
+import { openRedis, type RedisTls } from './redis-connection.js';
 import { REBUILD_JOB, REBUILD_QUEUE } from './queue-names.js';
 import {
   rebuildCancelKey,
@@ -37,8 +37,8 @@ export class RebuildJobs {
   private readonly redis;
   private readonly queue: Queue;
 
-  constructor(redisUrl: string) {
-    this.redis = openRedis(redisUrl);
+  constructor(redisUrl: string, tls?: RedisTls) {
+    this.redis = openRedis(redisUrl, tls);
     this.queue = new Queue(REBUILD_QUEUE, { connection: this.redis });
   }
 

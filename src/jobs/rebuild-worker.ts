@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { RebuildControl, RebuildOutcome } from '../readmodels/rebuild.js';
 import { parseRebuildProgress, type RebuildProgress } from '../readmodels/rebuild-progress.js';
-import { openRedis } from './redis-connection.js';
+import { openRedis, type RedisTls } from './redis-connection.js';
 import { DROP_COLLECTION_JOB, REBUILD_JOB, REBUILD_QUEUE } from './queue-names.js';
 import {
   dropCollectionJobSchema,
@@ -12,6 +12,7 @@ import {
 
 export type RebuildWorkerOptions = {
   readonly redisUrl: string;
+  readonly redisTls?: RedisTls;
   /** Runs one rebuild (src/readmodels/rebuild.ts wired to Mongo and the store). */
   readonly run: (data: RebuildJobData, control: RebuildControl) => Promise<RebuildOutcome>;
   readonly dropCollection: (name: string) => Promise<void>;
@@ -35,10 +36,10 @@ export class RebuildWorker {
   private readonly workerRedis;
 
   constructor(private readonly opts: RebuildWorkerOptions) {
-    this.redis = openRedis(opts.redisUrl);
-    this.cancelRedis = openRedis(opts.redisUrl);
+    this.redis = openRedis(opts.redisUrl, opts.redisTls);
+    this.cancelRedis = openRedis(opts.redisUrl, opts.redisTls);
     this.queue = new Queue(REBUILD_QUEUE, { connection: this.redis });
-    this.workerRedis = openRedis(opts.redisUrl);
+    this.workerRedis = openRedis(opts.redisUrl, opts.redisTls);
     this.worker = new Worker(REBUILD_QUEUE, (job) => this.process(job), {
       connection: this.workerRedis,
       // Different projections may rebuild side by side, and drops must not wait behind a rebuild.

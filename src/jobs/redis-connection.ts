@@ -6,9 +6,12 @@ import { Redis } from 'ioredis';
  * restart commands wait for the reconnect instead of failing, so a rebuild in
  * progress pauses and goes on rather than losing its job.
  */
-export function openRedis(url: string, security: RedisSecurity = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...security });
+export function openRedis(url: string, tls?: RedisTls): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...redisTls(tls) });
 }
 
-/** Credentials and TLS from the config (src/config.ts redisSecurityOptions), passed through as is. */
-export type RedisSecurity = { readonly username?: string; readonly password?: string; readonly tls?: { readonly ca: Buffer } };
+/** The CA to trust for Redis over TLS (src/config.ts redisTlsOptions); credentials travel in the URL. */
+export type RedisTls = { readonly ca: Buffer };
+
+/** ioredis options for `tls` (none: the URL decides, `rediss://` meaning TLS with the system's CAs). */
+export const redisTls = (tls: RedisTls | undefined): { tls?: { ca: Buffer } } => (tls === undefined ? {} : { tls: { ca: tls.ca } });

@@ -2,10 +2,12 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { SnapshotRequests } from '../app/account-snapshot.js';
 import { SNAPSHOT_JOB, SNAPSHOT_QUEUE } from './queue-names.js';
+import { redisTls, type RedisTls } from './redis-connection.js';
 import { snapshotJobId, type SnapshotJobData } from './snapshot-job.js';
 
 export type SnapshotJobsOptions = {
   readonly redisUrl: string;
+  readonly redisTls?: RedisTls;
   /** SNAPSHOT_EVERY: the bucket size of job ids. */
   readonly every: number;
   readonly onError?: (err: unknown) => void;
@@ -25,7 +27,7 @@ export class SnapshotJobs implements SnapshotRequests {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly opts: SnapshotJobsOptions) {
-    this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, ...redisTls(opts.redisTls) });
     this.redis.on('error', () => undefined); // reconnects on its own; failures surface per enqueue
     this.queue = new Queue(SNAPSHOT_QUEUE, { connection: this.redis });
   }

@@ -1,5 +1,5 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import { openRedis } from './redis-connection.js';
+import { openRedis, type RedisTls } from './redis-connection.js';
 import { SNAPSHOT_JOB, SNAPSHOT_QUEUE, SNAPSHOT_SWEEP_JOB } from './queue-names.js';
 import { snapshotJobSchema } from './snapshot-job.js';
 import { SnapshotJobs } from './snapshot-jobs.js';
@@ -7,6 +7,7 @@ import { decodePosition, encodePosition, sweepForSnapshots, type SweepSource } f
 
 export type SnapshotWorkerOptions = {
   readonly redisUrl: string;
+  readonly redisTls?: RedisTls;
   readonly every: number;
   /** Period of the repeatable sweep; 0 turns it off. */
   readonly sweepEveryMs: number;
@@ -30,10 +31,10 @@ export class SnapshotWorker {
   private readonly jobs: SnapshotJobs;
 
   private constructor(private readonly opts: SnapshotWorkerOptions) {
-    this.redis = openRedis(opts.redisUrl);
+    this.redis = openRedis(opts.redisUrl, opts.redisTls);
     this.queue = new Queue(SNAPSHOT_QUEUE, { connection: this.redis });
-    this.jobs = new SnapshotJobs({ redisUrl: opts.redisUrl, every: opts.every });
-    this.workerRedis = openRedis(opts.redisUrl);
+    this.jobs = new SnapshotJobs({ redisUrl: opts.redisUrl, ...(opts.redisTls ? { redisTls: opts.redisTls } : {}), every: opts.every });
+    this.workerRedis = openRedis(opts.redisUrl, opts.redisTls);
     this.worker = new Worker(SNAPSHOT_QUEUE, (job) => this.process(job), {
       connection: this.workerRedis,
       concurrency: opts.concurrency ?? 4,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
-  ConfigError, esdbConnectionString, grpcServerTlsFiles, loadConfig, mongoSecurityOptions, redisConnectionUrl, redisSecurityOptions,
+  ConfigError, esdbConnectionString, grpcServerTlsFiles, loadConfig, mongoSecurityOptions, redisConnectionUrl, redisTlsOptions,
 } from '../../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ledger-config-'));
@@ -66,9 +66,9 @@ describe('security settings pass through to the drivers', () => {
       REDIS_URL: 'rediss://r:6380', REDIS_TLS_CA_FILE: pem, REDIS_PASSWORD: 'rp',
     });
     expect(mongoSecurityOptions(c)).toEqual({ tls: true, tlsCAFile: pem, auth: { username: 'u', password: 'p' } });
-    const redis = redisSecurityOptions(c, (p) => Buffer.from(`ca from ${p}`));
-    expect(redis.password).toBe('rp');
-    expect(redis.tls?.ca.toString()).toBe(`ca from ${pem}`);
+    expect(redisTlsOptions(c, (p) => Buffer.from(`ca from ${p}`))?.ca.toString()).toBe(`ca from ${pem}`);
+    expect(redisTlsOptions(loadConfig({ REDIS_URL: 'rediss://r:6380' }), () => Buffer.alloc(0))).toBeUndefined();
+    expect(redisConnectionUrl(c)).toBe('rediss://:rp@r:6380');
     expect(mongoSecurityOptions(loadConfig({}))).toEqual({});
   });
 
