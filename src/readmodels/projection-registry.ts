@@ -42,11 +42,21 @@ export class ProjectionRegistry {
 
   /** Registers a projection on its default collection if it is not there yet (idempotent). */
   async ensure(name: string, defaultCollection: string): Promise<void> {
-    await this.collection().updateOne(
-      { _id: name },
-      { $setOnInsert: { active_collection: defaultCollection, status: 'starting', checkpoint: null, lag: null, updated_at: new Date() } },
-      { upsert: true },
-    );
+    const upsert = () =>
+      this.collection().updateOne(
+        { _id: name },
+        { $setOnInsert: { active_collection: defaultCollection, status: 'starting', checkpoint: null, lag: null, updated_at: new Date() } },
+        { upsert: true },
+      );
+    try {
+      await upsert();
+    } catch (err) {
+      // Two processes starting together can both try the insert; the loser's
+      // duplicate-key error means the document now exists, and a second
+      // upsert matches it (and changes nothing).
+      if (!isDuplicateKey(err)) throw err;
+      await upsert();
+    }
   }
 
   async getActiveCollection(name: string): Promise<string> {
@@ -101,3 +111,5 @@ export class ProjectionRegistry {
     return this.db.collection<RegistryDocument>(PROJECTIONS_COLLECTION);
   }
 }
+
+const isDuplicateKey = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;

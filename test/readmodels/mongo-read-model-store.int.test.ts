@@ -29,6 +29,19 @@ afterAll(async () => {
 });
 
 describe('MongoReadModelStore on a Mongo-wire server', () => {
+  test('processes starting together all register the projections (the loser of a concurrent insert does not fail)', async () => {
+    const clients = await Promise.all(Array.from({ length: 6 }, () => MongoClient.connect(mongo.url)));
+    try {
+      for (let round = 0; round < 3; round++) {
+        const fresh = `readmodels_race_${round}`;
+        await Promise.all(clients.map((c) => ensureReadModel(c.db(fresh))));
+        expect((await ensureReadModel(db.client.db(fresh)).then((r) => r.list())).map((p) => p.name)).toEqual(['account_summaries', 'account_transactions']);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
   test('ensureReadModel is idempotent and creates the documented indexes and registry entries', async () => {
     await ensureReadModel(db);
     const registry = await ensureReadModel(db);
