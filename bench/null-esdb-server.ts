@@ -13,26 +13,29 @@ import { ResponseFrames } from '../src/esdb-server/grpc-frames.js';
 import { createServerFeaturesService } from '../src/esdb-server/server-features.js';
 import { decodeBatchAppendReq, encodeBatchAppendSuccess, type WireBatchAppend } from '../src/esdb-server/streams/batch-append-codec.js';
 import { uuidFrom } from '../src/esdb-server/streams/decode-request.js';
-import { encodeEventResponse } from '../src/esdb-server/streams/read-event-encoder.js';
+import { encodeReadEvent } from '../src/esdb-server/read-event-encoder.js';
 
 const arg = process.argv.indexOf('--events');
 const events = arg > 0 ? Number(process.argv[arg + 1]) : 60_000;
 
-const sample = encodeEventResponse({
-  event: {
-    streamId: 'account-12',
-    revision: 5n,
-    position: 12_345n,
-    eventId: '0b0e4a2e-7c1c-4f7a-9b3a-3c8e6a9f1e22',
-    type: 'MoneyDeposited',
-    contentType: 'application/json',
-    data: Buffer.from(JSON.stringify({ amount: 1234, note: 'benchmark' })),
-    metadata: new Uint8Array(0),
-    created: 17_000_000_000_000_000n,
+const sample = encodeReadEvent(
+  {
+    event: {
+      streamId: 'account-12',
+      revision: 5n,
+      position: 12_345n,
+      eventId: '0b0e4a2e-7c1c-4f7a-9b3a-3c8e6a9f1e22',
+      type: 'MoneyDeposited',
+      contentType: 'application/json',
+      data: Buffer.from(JSON.stringify({ amount: 1234, note: 'benchmark' })),
+      metadata: new Uint8Array(0),
+      created: 17_000_000_000_000_000n,
+    },
+    link: undefined,
+    commitPosition: 12_345n,
   },
-  link: undefined,
-  commitPosition: 12_345n,
-});
+  { structuredIds: false, framed: false },
+);
 
 const base = streamsGrpc.StreamsService;
 const server = new grpc.Server();

@@ -5,7 +5,7 @@
  * ids, action and reason.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeDeliveryFrame } from '../../src/esdb-server/persistent/delivery-encoder.js';
+import { encodeReadEvent } from '../../src/esdb-server/read-event-encoder.js';
 import { FRAME_HEADER } from '../../src/esdb-server/grpc-frames.js';
 import type { GroupMessage } from '../../src/esdb-server/persistent/group-message.js';
 import { pb, shared } from '../../src/esdb-server/persistent/proto.js';
@@ -61,7 +61,7 @@ describe('encodeDelivery', () => {
     for (const structured of [false, true]) {
       it(`${name}, ${structured ? 'structured' : 'string'} ids: the generated class's bytes, framed`, () => {
         const expected = Buffer.from(new pb.ReadResp().setEvent(readEvent(message, structured)).serializeBinary());
-        const frame = encodeDeliveryFrame(message, structured);
+        const frame = encodeReadEvent(message.event, { structuredIds: structured, retryCount: message.retryCount, framed: true });
         expect(frame[0]).toBe(0);
         expect(frame.readUInt32BE(1)).toBe(expected.length);
         expect(frame.subarray(FRAME_HEADER).toString('hex')).toBe(expected.toString('hex'));

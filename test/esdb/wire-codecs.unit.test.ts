@@ -4,7 +4,7 @@ import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { decodeBatchAppendReq, encodeBatchAppendSuccess } from '../../src/esdb-server/streams/batch-append-codec.js';
-import { encodeEventResponse } from '../../src/esdb-server/streams/read-event-encoder.js';
+import { encodeReadEvent } from '../../src/esdb-server/read-event-encoder.js';
 import type { RecordedEvent } from '../../src/esdb-server/store/types.js';
 
 // The hand-written codecs must agree byte-for-meaning with the generated
@@ -78,7 +78,7 @@ describe('hand-encoded answers', () => {
       created: 17_000_000_000_000_000n,
     };
     const link: RecordedEvent = { ...target, streamId: '$ce-account', revision: 9_223_372_036_854_775_807n, position: 71n, type: '$>', metadata: new Uint8Array(0) };
-    const resp = streamsPb.ReadResp.deserializeBinary(encodeEventResponse({ event: target, link, commitPosition: 71n }));
+    const resp = streamsPb.ReadResp.deserializeBinary(encodeReadEvent({ event: target, link, commitPosition: 71n }, { structuredIds: false, framed: false }));
     const e = resp.getEvent()!;
     expect(e.getCommitPosition()).toBe('71');
     const r = e.getEvent()!;

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { encodeDeliveryFrame } from './delivery-encoder.js';
+import { encodeReadEvent } from '../read-event-encoder.js';
 import { ResponseFrames } from '../grpc-frames.js';
 import { allStream } from './event-source.js';
 import type { GroupConsumer } from './group-consumer.js';
@@ -76,7 +76,7 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
       consumer = found.connect(
         {
           deliver: (message) => {
-            if (!ended) writer.sendFramed(encodeDeliveryFrame(message, structured));
+            if (!ended) writer.sendFramed(encodeReadEvent(message.event, { structuredIds: structured, retryCount: message.retryCount, framed: true }));
           },
           drop: (reason) => fail(reason === 'group_deleted' ? subscriptionDoesNotExist(source, name) : subscriptionDropped(source, name)),
         },

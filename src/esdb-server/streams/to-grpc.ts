@@ -1,6 +1,6 @@
 import { sharedPb, streamsPb } from '../generated.js';
 import type { RecordedEvent, ResolvedEvent } from '../store/types.js';
-import { encodeEventResponse } from './read-event-encoder.js';
+import { encodeReadEvent } from '../read-event-encoder.js';
 
 type GrpcRecorded = InstanceType<typeof streamsPb.ReadResp.ReadEvent.RecordedEvent>;
 
@@ -35,4 +35,4 @@ export const toReadEvent = (e: ResolvedEvent): InstanceType<typeof streamsPb.Rea
 /** What the Read RPC writes: a message object, or an event response already encoded. */
 export type ReadResponse = InstanceType<typeof streamsPb.ReadResp> | Buffer;
 
-export const eventResponse = (e: ResolvedEvent): ReadResponse => encodeEventResponse(e);
+export const eventResponse = (e: ResolvedEvent): ReadResponse => encodeReadEvent(e, { structuredIds: false, framed: false });

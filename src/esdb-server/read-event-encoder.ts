@@ -1,19 +1,20 @@
-import { FRAME_HEADER } from '../grpc-frames.js';
-import type { RecordedEvent } from '../store/types.js';
-import type { GroupMessage } from './group-message.js';
+import { FRAME_HEADER } from './grpc-frames.js';
+import type { RecordedEvent, ResolvedEvent } from './store/types.js';
 
 /**
- * Hand-written protobuf encoding of the persistent `ReadResp{event}`, the
- * message sent once per delivery. Building it with google-protobuf's object
- * model and serializing it was the server's largest CPU cost per event, so
- * it is written straight to bytes, sizes first, into one exactly-sized
- * buffer. The bytes are those the generated classes
- * produce for the same message (`readEvent` in read-event.ts, compared in
- * test/esdb/persistent-codecs.unit.test.ts). Field numbers (persistent.proto,
- * shared.proto):
+ * Hand-written protobuf encoding of `ReadResp{event}`, the message every
+ * read, catch-up subscription (streams.proto) and persistent delivery
+ * (persistent.proto) sends per event; both files number these messages the
+ * same way, persistent adding the retry count. Building it with
+ * google-protobuf's object model and serializing it was the server's
+ * largest CPU cost per event, so it is written straight to bytes, sizes
+ * first, into one exactly-sized buffer. The bytes are those the generated
+ * classes produce for the same message (compared in
+ * test/esdb/persistent-codecs.unit.test.ts and wire-codecs.unit.test.ts).
+ * Field numbers:
  *   ReadResp.event = 1
  *   ReadEvent: event = 1, link = 2, commit_position = 3, retry_count = 5
- *     (both in oneofs: written even when zero)
+ *     (persistent only; both in oneofs: written even when zero)
  *   RecordedEvent: id = 1, stream_identifier = 2, stream_revision = 3,
  *     prepare_position = 4, commit_position = 5, metadata (map) = 6,
  *     custom_metadata = 7, data = 8 (zero / empty values omitted)
@@ -53,6 +54,10 @@ const structuredHalves = (id: string): [bigint, bigint] => {
 
 interface Layout {
   readonly e: RecordedEvent;
+  // Read once: a link's id, data and metadata are derived on each access.
+  readonly eventId: string;
+  readonly data: Uint8Array;
+  readonly metadata: Uint8Array;
   readonly idLen: number;
   /** Structured id halves, when asked for. */
   readonly halves: [bigint, bigint] | undefined;
@@ -73,17 +78,20 @@ const TYPE_KEY = 'type';
 const entrySize = (k: number, v: number): number => fieldSize(fieldSize(k) + fieldSize(v));
 
 function layout(e: RecordedEvent, structured: boolean): Layout {
+  const eventId = e.eventId;
+  const data = e.data;
+  const metadata = e.metadata;
   let idLen = 0;
   let halves: [bigint, bigint] | undefined;
   let structuredSize = 0;
   let idBody: number;
   if (structured) {
-    halves = structuredHalves(e.eventId);
+    halves = structuredHalves(eventId);
     if (halves[0] !== 0n) structuredSize += 1 + varintSize(halves[0]);
     if (halves[1] !== 0n) structuredSize += 1 + varintSize(halves[1]);
     idBody = fieldSize(structuredSize);
   } else {
-    idLen = Buffer.byteLength(e.eventId, 'utf8');
+    idLen = Buffer.byteLength(eventId, 'utf8');
     idBody = fieldSize(idLen);
   }
   const stream = Buffer.byteLength(e.streamId, 'utf8');
@@ -94,9 +102,9 @@ function layout(e: RecordedEvent, structured: boolean): Layout {
   if (e.revision !== 0n) size += 1 + varintSize(e.revision);
   if (e.position !== 0n) size += 2 * (1 + varintSize(e.position));
   size += entrySize(CONTENT_TYPE_KEY.length, contentType) + entrySize(CREATED_KEY.length, created.length) + entrySize(TYPE_KEY.length, type);
-  if (e.metadata.length > 0) size += fieldSize(e.metadata.length);
-  if (e.data.length > 0) size += fieldSize(e.data.length);
-  return { e, idLen, halves, structuredSize, idBody, stream, type, contentType, created, size };
+  if (metadata.length > 0) size += fieldSize(metadata.length);
+  if (data.length > 0) size += fieldSize(data.length);
+  return { e, eventId, data, metadata, idLen, halves, structuredSize, idBody, stream, type, contentType, created, size };
 }
 
 class Out {
@@ -155,7 +163,7 @@ function writeRecorded(o: Out, l: Layout): void {
       o.bigVarint(least);
     }
   } else {
-    o.str(2, e.eventId, l.idLen);
+    o.str(2, l.eventId, l.idLen);
   }
   if (l.stream > 0) {
     o.head(2, fieldSize(l.stream));
@@ -176,35 +184,41 @@ function writeRecorded(o: Out, l: Layout): void {
   writeEntry(o, CONTENT_TYPE_KEY, e.contentType, l.contentType);
   writeEntry(o, CREATED_KEY, l.created, l.created.length);
   writeEntry(o, TYPE_KEY, e.type, l.type);
-  if (e.metadata.length > 0) o.bytes(7, e.metadata);
-  if (e.data.length > 0) o.bytes(8, e.data);
+  if (l.metadata.length > 0) o.bytes(7, l.metadata);
+  if (l.data.length > 0) o.bytes(8, l.data);
 }
 
 
-/**
- * One delivery as a whole gRPC message: the frame header, then
- * `ReadResp{event}` with the message's retry count, in one buffer (so a
- * writer sends it as it is). `structuredIds` is the subscriber's
- * `uuid_option`.
- */
-export function encodeDeliveryFrame(message: GroupMessage, structuredIds: boolean): Buffer {
-  const { event: ev, link: lk, commitPosition } = message.event;
-  const event = ev === undefined ? undefined : layout(ev, structuredIds);
-  const link = lk === undefined ? undefined : layout(lk, structuredIds);
+export interface ReadEventEncoding {
+  /** The subscriber's `uuid_option`: ids as UUID.Structured rather than strings. */
+  readonly structuredIds: boolean;
+  /** Persistent deliveries: how often the message went out unacknowledged. */
+  readonly retryCount?: number;
+  /** Put the gRPC frame header in front, in the same buffer (see ResponseFrames.sendFramed). */
+  readonly framed: boolean;
+}
+
+/** `ReadResp{event}` for one event (and its link), optionally framed. */
+export function encodeReadEvent(e: ResolvedEvent, how: ReadEventEncoding): Buffer {
+  const event = e.event === undefined ? undefined : layout(e.event, how.structuredIds);
+  const link = e.link === undefined ? undefined : layout(e.link, how.structuredIds);
   // int32 retry_count: a negative value (never sent) would go out sign-extended to 64 bits.
-  const retry = message.retryCount >= 0 ? message.retryCount : BigInt.asUintN(64, BigInt(message.retryCount));
+  const retry =
+    how.retryCount === undefined ? undefined : how.retryCount >= 0 ? how.retryCount : BigInt.asUintN(64, BigInt(how.retryCount));
   const readEventSize =
     (event === undefined ? 0 : fieldSize(event.size)) +
     (link === undefined ? 0 : fieldSize(link.size)) +
     1 +
-    varintSize(commitPosition) +
-    1 +
-    (typeof retry === 'number' ? numberVarintSize(retry) : varintSize(retry));
+    varintSize(e.commitPosition) +
+    (retry === undefined ? 0 : 1 + (typeof retry === 'number' ? numberVarintSize(retry) : varintSize(retry)));
   const total = fieldSize(readEventSize);
-  const o = new Out(Buffer.allocUnsafe(FRAME_HEADER + total));
-  o.buf[0] = 0;
-  o.buf.writeUInt32BE(total, 1);
-  o.pos = FRAME_HEADER;
+  const header = how.framed ? FRAME_HEADER : 0;
+  const o = new Out(Buffer.allocUnsafe(header + total));
+  if (how.framed) {
+    o.buf[0] = 0;
+    o.buf.writeUInt32BE(total, 1);
+    o.pos = FRAME_HEADER;
+  }
   o.head(1, readEventSize);
   if (event !== undefined) {
     o.head(1, event.size);
@@ -215,10 +229,12 @@ export function encodeDeliveryFrame(message: GroupMessage, structuredIds: boolea
     writeRecorded(o, link);
   }
   o.buf[o.pos++] = 3 << 3;
-  o.bigVarint(commitPosition);
-  o.buf[o.pos++] = 5 << 3;
-  if (typeof retry === 'number') o.varint(retry);
-  else o.bigVarint(retry);
-  if (o.pos !== o.buf.length) throw new Error(`delivery encoded to ${o.pos} bytes, ${o.buf.length} expected`);
+  o.bigVarint(e.commitPosition);
+  if (retry !== undefined) {
+    o.buf[o.pos++] = 5 << 3;
+    if (typeof retry === 'number') o.varint(retry);
+    else o.bigVarint(retry);
+  }
+  if (o.pos !== o.buf.length) throw new Error(`read event encoded to ${o.pos} bytes, ${o.buf.length} expected`);
   return o.buf;
 }
