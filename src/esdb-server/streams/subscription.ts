@@ -88,6 +88,14 @@ export class CatchUpSubscription {
     return this.sinceCheckpoint >= this.req.checkpointInterval ? this.checkpoint(this.cursor ?? 0n) : undefined;
   }
 
+  /** A record of $all: sent when the filter takes it, counted for checkpoints either way. */
+  private offer(record: RecordedEvent): Promise<void> | undefined {
+    const sent = this.req.filter === undefined || this.req.filter(record) ? this.send(this.store.resolve(record, this.req.resolveLinks)) : undefined;
+    const checkpointed = this.examined();
+    if (sent === undefined || checkpointed === undefined) return sent ?? checkpointed;
+    return Promise.all([sent, checkpointed]).then(() => undefined);
+  }
+
   private async catchUp(): Promise<void> {
     while (this.mode === 'catching_up') {
       const endReached = this.req.source.kind === 'stream' ? await this.streamPage(this.req.source.streamId) : await this.allPage();
@@ -132,10 +140,8 @@ export class CatchUpSubscription {
       if (this.mode !== 'catching_up') return false;
       const record = rec.event as RecordedEvent;
       this.cursor = record.position;
-      const sent = this.req.filter === undefined || this.req.filter(record) ? this.send(this.store.resolve(record, this.req.resolveLinks)) : undefined;
-      const checkpointed = this.examined();
-      if (sent !== undefined) await sent;
-      if (checkpointed !== undefined) await checkpointed;
+      const wait = this.offer(record);
+      if (wait !== undefined) await wait;
     }
     return r.endOfLog;
   }
@@ -169,10 +175,8 @@ export class CatchUpSubscription {
       } else {
         if ((this.cursor ?? 0n) >= r.position) continue;
         this.cursor = r.position;
-        const sent = this.req.filter === undefined || this.req.filter(r) ? this.send(this.store.resolve(r, this.req.resolveLinks)) : undefined;
-        const checkpointed = this.examined();
-        if (sent !== undefined) await sent;
-        if (checkpointed !== undefined) await checkpointed;
+        const wait = this.offer(r);
+        if (wait !== undefined) await wait;
       }
     }
     this.draining = false;
