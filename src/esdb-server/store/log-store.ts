@@ -73,7 +73,6 @@ interface Group {
   durable: boolean;
 }
 
-
 /**
  * The storage engine: one log of records (position = log index + 1), a
  * per-stream index over it, and group commit through an optional journal.
