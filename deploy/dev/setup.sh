@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up of a development machine (also what CI runs): node modules,
-# Debian's redis-server (and openssl), and FerretDB (Mongo-wire test server) built with Go.
+# Debian's redis-server (and openssl), mongo-java-server (the embedded read store,
+# Maven Central) and FerretDB (a second Mongo-wire server for the tests) built with Go.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 npm ci --no-audit --no-fund
@@ -12,6 +13,13 @@ if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $missing >/dev/null
   else sudo apt-get update -qq && sudo apt-get install -y -qq $missing >/dev/null; fi
 fi
+# mongo-java-server (Maven Central) is the embedded read store; it needs a JDK and Maven.
+if ! command -v javac >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq default-jdk-headless maven >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq default-jdk-headless maven >/dev/null; fi
+fi
+bash deploy/dev/install-mongo-java-server.sh
+# FerretDB stays in the test matrix (the read-model tests run on both servers).
 if command -v go >/dev/null 2>&1; then bash deploy/dev/install-ferretdb.sh
 else echo "Go is missing: FerretDB cannot be built; set MONGO_URL to a MongoDB server" >&2; fi
 
