@@ -1,13 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
-import { spawnListening, type ChildServer } from './child-server.js';
+import { SupervisedServer, type EmbeddedServerOptions } from './supervised-server.js';
 
-export interface EmbeddedMongo extends ChildServer {
-  readonly url: string;
-}
+/** A supervised Mongo-wire server; `url` follows restarts. */
+export type EmbeddedMongo = SupervisedServer;
 
 /** Where `deploy/dev/install-ferretdb.sh` puts the binary. */
 export function ferretdbBinary(): string {
@@ -21,27 +19,28 @@ export function ferretdbBinary(): string {
 }
 
 /**
- * Starts FerretDB (a real Mongo-wire server on SQLite) on a free loopback port.
- * With no dataDir it uses a fresh temporary one, removed on stop.
+ * Starts FerretDB (a real Mongo-wire server on SQLite) on a loopback port,
+ * supervised (supervised-server.ts). With no dataDir it uses a fresh
+ * temporary one, removed on stop.
  */
-export async function startFerretDb(opts: { dataDir?: string; port?: number } = {}): Promise<EmbeddedMongo> {
-  const port = opts.port ?? (await freePort());
-  const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ledger-ferretdb-'));
-  const server = await spawnListening(ferretdbBinary(), [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dir}/`,
-    `--state-dir=${dir}`,
-    `--listen-addr=127.0.0.1:${port}`,
-    '--debug-addr=-',
-    '--telemetry=disable',
-    '--log-level=ERROR',
-  ], port);
-  return {
-    ...server,
-    url: `mongodb://127.0.0.1:${port}/`,
-    stop: async (signal) => {
-      await server.stop(signal);
-      if (!opts.dataDir) rmSync(dir, { recursive: true, force: true });
-    },
-  };
+export async function startFerretDb(opts: EmbeddedServerOptions = {}): Promise<EmbeddedMongo> {
+  const { dataDir, ...rest } = opts;
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'ledger-ferretdb-'));
+  return SupervisedServer.start({
+    ...rest,
+    name: 'mongo',
+    command: ferretdbBinary(),
+    dataDir: dir,
+    removeDataDirOnStop: dataDir === undefined,
+    args: (port) => [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--state-dir=${dir}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=ERROR',
+    ],
+    url: (port) => `mongodb://127.0.0.1:${port}/`,
+  });
 }

@@ -12,3 +12,12 @@ export const freePort = (): Promise<number> =>
       srv.close(() => resolve(port));
     });
   });
+
+/** True if nothing listens on loopback `port` now (a restart prefers its old port). */
+export const portFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
