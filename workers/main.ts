@@ -63,6 +63,9 @@ async function api(ctx: Context): Promise<Part> {
   return { name: 'api', stop: () => running.stop() };
 }
 
+/** How long stopping all parts may take before the process exits anyway. */
+const STOP_BOUND_MS = 8_000;
+
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const ctx: Context = { config, logger: createLogger({ service: 'ledger', level: config.LOG_LEVEL }) };
@@ -72,8 +75,24 @@ async function main(): Promise<void> {
       await part.stop().catch((err: unknown) => ctx.logger.error({ err, part: part.name }, 'stop failed'));
     }
   };
-  process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      ctx.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    ctx.logger.info({ signal }, 'ledger stopping');
+    // Ctrl-C ends Ledger within 10 s (issue 11) even if a part hangs on a dead
+    // dependency; the child servers die with the process (parent-death signal).
+    setTimeout(() => {
+      ctx.logger.error({ afterMs: STOP_BOUND_MS }, 'parts did not stop in time: exiting');
+      process.exit(1);
+    }, STOP_BOUND_MS).unref();
+    void stopAll().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     for (const start of [metricsEndpoint, eventStore, readSide, jobs, api]) parts.push(await start(ctx));
   } catch (err) {

@@ -40,6 +40,8 @@ export class RebuildJobs {
   constructor(redisUrl: string, tls?: RedisTls) {
     this.redis = openRedis(redisUrl, tls);
     this.queue = new Queue(REBUILD_QUEUE, { connection: this.redis });
+    // Without a listener the Queue console.error()s (not JSON) what its connection reports; failures surface per call.
+    this.queue.on('error', () => undefined);
   }
 
   async start(projection: string): Promise<StartRebuildResult> {

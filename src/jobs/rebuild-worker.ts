@@ -39,6 +39,8 @@ export class RebuildWorker {
     this.redis = openRedis(opts.redisUrl, opts.redisTls);
     this.cancelRedis = openRedis(opts.redisUrl, opts.redisTls);
     this.queue = new Queue(REBUILD_QUEUE, { connection: this.redis });
+    // A Queue without an 'error' listener console.error()s (not JSON) what its connection reports.
+    this.queue.on('error', (err) => opts.onError?.(err));
     this.workerRedis = openRedis(opts.redisUrl, opts.redisTls);
     this.worker = new Worker(REBUILD_QUEUE, (job) => this.process(job), {
       connection: this.workerRedis,

@@ -7,7 +7,13 @@ import { Redis } from 'ioredis';
  * progress pauses and goes on rather than losing its job.
  */
 export function openRedis(url: string, tls?: RedisTls): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...redisTls(tls) });
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...redisTls(tls) });
+  // BullMQ reports connection errors through the Worker's 'error' event, but
+  // it drops its listener when it closes; a client left without one prints
+  // "[ioredis] Unhandled error event" (not JSON) on every reconnect attempt
+  // while Redis is down (issue 11). Commands still fail or wait as before.
+  client.on('error', () => undefined);
+  return client;
 }
 
 /** The CA to trust for Redis over TLS (src/config.ts redisTlsOptions); credentials travel in the URL. */

@@ -30,6 +30,8 @@ export class SnapshotJobs implements SnapshotRequests {
     this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, ...redisTls(opts.redisTls) });
     this.redis.on('error', () => undefined); // reconnects on its own; failures surface per enqueue
     this.queue = new Queue(SNAPSHOT_QUEUE, { connection: this.redis });
+    // Without a listener the Queue console.error()s (not JSON) what its connection reports; failures surface per enqueue.
+    this.queue.on('error', () => undefined);
   }
 
   request(accountId: string, revision: bigint): void {

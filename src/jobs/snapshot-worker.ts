@@ -33,6 +33,8 @@ export class SnapshotWorker {
   private constructor(private readonly opts: SnapshotWorkerOptions) {
     this.redis = openRedis(opts.redisUrl, opts.redisTls);
     this.queue = new Queue(SNAPSHOT_QUEUE, { connection: this.redis });
+    // A Queue without an 'error' listener console.error()s (not JSON) what its connection reports.
+    this.queue.on('error', (err) => opts.onError?.(err));
     this.jobs = new SnapshotJobs({ redisUrl: opts.redisUrl, ...(opts.redisTls ? { redisTls: opts.redisTls } : {}), every: opts.every });
     this.workerRedis = openRedis(opts.redisUrl, opts.redisTls);
     this.worker = new Worker(SNAPSHOT_QUEUE, (job) => this.process(job), {
