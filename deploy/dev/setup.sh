@@ -41,3 +41,7 @@ if command -v go >/dev/null 2>&1; then
     google.golang.org/grpc/credentials/insecure google.golang.org/grpc/status \
     google.golang.org/genproto/googleapis/rpc/errdetails google.golang.org/protobuf/runtime/protoimpl)
 else echo "Go is missing: the Go client of test/clients cannot be built" >&2; fi
+
+# --- grpcurl (issue 12): test/e2e/grpcurl-reflection.e2e.test.ts drives the API through server reflection only. ---
+if command -v go >/dev/null 2>&1; then go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
+else echo "Go is missing: grpcurl cannot be installed (the reflection e2e test fails)" >&2; fi
