@@ -14,6 +14,13 @@ export const configSchema = z.object({
   ESDB_URL: z.string().startsWith('esdb').optional(),
   MONGO_URL: z.string().startsWith('mongodb').optional(),
   MONGO_DB: z.string().min(1).default('ledger'),
+  // Which Mongo-wire server: the one `npm start` runs when MONGO_URL is unset
+  // (mongo-java-server or ferretdb), or what MONGO_URL points at (default
+  // mongodb). It picks the read store's defaults below (read-store-profile.ts).
+  MONGO_SERVER: z.enum(['mongodb', 'mongo-java-server', 'ferretdb']).optional(),
+  MONGO_GUARD_INDEX: bool.optional(),
+  MONGO_MAX_BULK_OPS: z.coerce.number().int().min(1).max(100_000).optional(),
+  MONGO_OP_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
   REDIS_URL: z.string().startsWith('redis').optional(),
   DATA_DIR: z.string().min(1).default('.data'),
   GRPC_HOST: z.string().default('0.0.0.0'),
@@ -81,6 +88,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const problems = securityProblems(r.data);
+  if (r.data.MONGO_URL === undefined && r.data.MONGO_SERVER === 'mongodb') {
+    problems.push('MONGO_SERVER: mongodb cannot be started by Ledger; set MONGO_URL, or choose mongo-java-server or ferretdb');
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return r.data;
 }

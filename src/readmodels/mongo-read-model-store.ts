@@ -1,6 +1,8 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb';
 import type { AccountSummaryDocument, AccountTransactionDocument } from './account-documents.js';
 import type { AccountHold, ProjectionBatch, ProjectionTargets, ReadModelStore } from './read-model-store.js';
+import { withDeadline } from './mongo-deadline.js';
+import { readStoreProfile, type ReadStoreProfile } from './read-store-profile.js';
 
 export const HOLDS_COLLECTION = 'projection_holds';
 
@@ -11,21 +13,26 @@ const DUPLICATE_KEY = 11000;
 const readOptions = { useBigInt64: true } as const;
 
 /**
- * ReadModelStore on MongoDB. A batch is one bulkWrite per collection:
- * transactions (insert-if-absent by event id), then summaries guarded by the
- * stored revision. No multi-document transaction is needed: the summary's
- * revision is the commit point, and everything before it is idempotent.
+ * ReadModelStore on MongoDB. A batch is one bulkWrite per collection (split
+ * at the profile's maxBulkOps): transactions (insert-if-absent by event id),
+ * then summaries guarded by the stored revision. No multi-document
+ * transaction is needed: the summary's revision is the commit point, and
+ * everything before it is idempotent. Every call has the profile's deadline.
  */
 export class MongoReadModelStore implements ReadModelStore {
   bulkWrites = 0;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly profile: ReadStoreProfile = readStoreProfile('mongodb'),
+  ) {}
 
   async loadSummaries(targets: ProjectionTargets, accountIds: readonly string[]): Promise<Map<string, AccountSummaryDocument>> {
-    const docs = await this.db
-      .collection<AccountSummaryDocument>(targets.summaries)
-      .find({ _id: { $in: [...accountIds] } }, readOptions)
-      .toArray();
+    const docs: AccountSummaryDocument[] = [];
+    for (const ids of chunks(accountIds, this.profile.maxBulkOps)) {
+      docs.push(...(await this.deadline(`find in ${targets.summaries}`, () =>
+        this.db.collection<AccountSummaryDocument>(targets.summaries).find({ _id: { $in: [...ids] } }, readOptions).toArray())));
+    }
     return new Map(docs.map((d) => [d._id, d]));
   }
 
@@ -58,37 +65,53 @@ export class MongoReadModelStore implements ReadModelStore {
   }
 
   async loadHolds(accountIds: readonly string[]): Promise<Map<string, AccountHold>> {
-    const docs = await this.db.collection<HoldDocument>(HOLDS_COLLECTION).find({ _id: { $in: [...accountIds] } }, readOptions).toArray();
+    const docs: HoldDocument[] = [];
+    for (const ids of chunks(accountIds, this.profile.maxBulkOps)) {
+      docs.push(...(await this.deadline('find holds', () =>
+        this.db.collection<HoldDocument>(HOLDS_COLLECTION).find({ _id: { $in: [...ids] } }, readOptions).toArray())));
+    }
     return new Map(docs.map((d) => [d._id, { accountId: d._id, revision: d.revision, eventId: d.event_id, reason: d.reason }]));
   }
 
   async putHold(hold: AccountHold): Promise<void> {
-    await this.db.collection<HoldDocument>(HOLDS_COLLECTION).updateOne(
+    await this.deadline('put hold', () => this.db.collection<HoldDocument>(HOLDS_COLLECTION).updateOne(
       { _id: hold.accountId },
       { $setOnInsert: { revision: hold.revision, event_id: hold.eventId, reason: hold.reason } },
       { upsert: true },
-    );
+    ));
   }
 
   async releaseHold(accountId: string): Promise<void> {
-    await this.db.collection<HoldDocument>(HOLDS_COLLECTION).deleteOne({ _id: accountId });
+    await this.deadline('release hold', () => this.db.collection<HoldDocument>(HOLDS_COLLECTION).deleteOne({ _id: accountId }));
   }
 
   async countHolds(): Promise<number> {
-    return this.db.collection(HOLDS_COLLECTION).countDocuments();
+    return this.deadline('count holds', () => this.db.collection(HOLDS_COLLECTION).countDocuments());
   }
 
-  /** Runs one unordered bulkWrite; duplicate keys are lost races, not failures. */
+  private deadline<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    return withDeadline(operation, this.profile.opTimeoutMs, call);
+  }
+
+  /** Runs unordered bulkWrites of at most maxBulkOps each; duplicate keys are lost races, not failures. */
   private async bulkWrite<T extends { _id: string }>(collection: string, ops: AnyBulkWriteOperation<T>[]): Promise<void> {
-    this.bulkWrites += 1;
-    try {
-      await this.db.collection<T>(collection).bulkWrite(ops, { ordered: false });
-    } catch (err) {
-      if (!(err instanceof MongoBulkWriteError)) throw err;
-      const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-      if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+    for (const part of chunks(ops, this.profile.maxBulkOps)) {
+      this.bulkWrites += 1;
+      try {
+        await this.deadline(`bulkWrite of ${part.length} to ${collection}`, () => this.db.collection<T>(collection).bulkWrite(part, { ordered: false }));
+      } catch (err) {
+        if (!(err instanceof MongoBulkWriteError)) throw err;
+        const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+        if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+      }
     }
   }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function withoutId<T extends { _id: string }>(doc: T): Omit<T, '_id'> {

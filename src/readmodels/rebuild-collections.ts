@@ -1,11 +1,12 @@
 import type { Db } from 'mongodb';
 import { ensureProjectionCollections } from './read-model-schema.js';
 import type { RebuildCollections } from './rebuild-target.js';
+import type { ReadStoreProfile } from './read-store-profile.js';
 
 /** Fresh rebuild collections get the same indexes as the live ones; dropping a missing one is fine. */
-export function mongoRebuildCollections(db: Db): RebuildCollections {
+export function mongoRebuildCollections(db: Db, opts: Pick<ReadStoreProfile, 'guardIndex'> = { guardIndex: false }): RebuildCollections {
   return {
-    create: (targets) => ensureProjectionCollections(db, targets),
+    create: (targets) => ensureProjectionCollections(db, targets, opts),
     drop: async (name) => {
       try {
         await db.collection(name).drop();

@@ -7,8 +7,8 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
  * Runs mongo-java-server (Maven Central, de.bwaldvogel) on a loopback port, for
  * Ledger's embedded read store. Only a launcher: the server is the library's.
  * Usage: java -cp 'lib/*' MongoWireServer.java <port> memory|h2 [h2-file]
- * Stops on SIGTERM (the JVM's shutdown hook closes the backend, so H2 flushes),
- * and when its standard input closes, i.e. when the process that started it dies.
+ * Stops on SIGTERM (the JVM's shutdown hook closes the backend, so H2 flushes).
+ * Ledger starts it with a parent-death signal, so it does not outlive Ledger.
  */
 public class MongoWireServer {
     public static void main(String[] args) throws Exception {
@@ -23,8 +23,6 @@ public class MongoWireServer {
         server.bind("127.0.0.1", port);
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown));
         System.err.println("mongo-java-server " + backendName + " listening on 127.0.0.1:" + port);
-        // Parent-death watch: Ledger holds our stdin open; EOF means it is gone.
-        while (System.in.read() != -1) { /* ignore input */ }
-        System.exit(0);
+        Thread.currentThread().join();
     }
 }
