@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Account } from '../domain/index.js';
 import type { AccountSnapshot } from './account-snapshot.js';
-import type { CommandOutcome } from './loaded-account.js';
+import type { KnownCommand } from './loaded-account.js';
 import { CommandIdFilter } from './command-id-filter.js';
 
 /**
@@ -9,7 +9,7 @@ import { CommandIdFilter } from './command-id-filter.js';
  * LoadedAccount or this encoding changes: older snapshots are then ignored
  * (their accounts load from the stream) until new ones are taken.
  */
-export const ACCOUNT_SNAPSHOT_SCHEMA_VERSION = 2;
+export const ACCOUNT_SNAPSHOT_SCHEMA_VERSION = 3;
 
 const int = z.string().regex(/^-?[0-9]+$/).transform((s) => BigInt(s));
 const accountJson = z.discriminatedUnion('status', [
@@ -32,8 +32,8 @@ const snapshotJson = z.object({
   opened_at: z.string().optional(),
   last_tx_at: z.string().optional(),
   closed_at: z.string().optional(),
-  /** [command_id, revision, position, balance] */
-  commands: z.array(z.tuple([z.string(), int, int, int])),
+  /** [command_id, revision, position, balance, command_type, fingerprint] (v3: the last two, '' when unknown; issue 12) */
+  commands: z.array(z.tuple([z.string(), int, int, int, z.string(), z.string()])),
   /** Every command id up to this revision (v2): [capacity, count, base64 bits] per filter segment. */
   command_filter: z.array(z.tuple([z.number().int().positive(), z.number().int().nonnegative(), z.string()])),
 });
@@ -47,11 +47,11 @@ const encodeAccount = (a: Account) =>
 /** Keeps the outcomes of commands in the last `commandWindow` revisions, and every command id in a filter. */
 export function encodeAccountSnapshot(s: AccountSnapshot, commandWindow: number): AccountSnapshotJson {
   const oldest = s.loaded.revision - BigInt(commandWindow);
-  const commands: [string, string, string, string][] = [];
+  const commands: [string, string, string, string, string, string][] = [];
   const filter = s.loaded.olderCommands?.copy() ?? CommandIdFilter.empty();
   for (const [id, o] of s.loaded.commands) {
     filter.add(id);
-    if (o.revision > oldest) commands.push([id, o.revision.toString(), o.position.toString(), o.balance.toString()]);
+    if (o.revision > oldest) commands.push([id, o.revision.toString(), o.position.toString(), o.balance.toString(), o.commandType ?? '', o.fingerprint ?? '']);
   }
   return {
     account_id: s.loaded.accountId,
@@ -75,7 +75,12 @@ export function decodeAccountSnapshot(json: unknown, revision: bigint): AccountS
   const state: Account = d.account.status === 'none'
     ? { status: 'none' }
     : { status: d.account.status, accountId: d.account.account_id, ownerId: d.account.owner_id, currency: d.account.currency, balance: d.account.balance, txCount: d.account.tx_count };
-  const commands = new Map<string, CommandOutcome>(d.commands.map(([id, rev, pos, balance]) => [id, { revision: rev, position: pos, balance }]));
+  const commands = new Map<string, KnownCommand>(
+    d.commands.map(([id, revision, position, balance, commandType, fingerprint]) => [
+      id,
+      { revision, position, balance, ...(commandType === '' ? {} : { commandType }), ...(fingerprint === '' ? {} : { fingerprint }) },
+    ]),
+  );
   return {
     loaded: { accountId: d.account_id, stream: d.stream, state, revision, position: d.position, lastOccurredAt: d.last_occurred_at, commands, olderCommands: CommandIdFilter.fromJson(d.command_filter) },
     openedAt: d.opened_at,

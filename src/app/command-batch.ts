@@ -2,6 +2,7 @@ import { LedgerError, decide, evolve, type AccountEvent } from '../domain/index.
 import type { CommandEnvelope } from './command-handler.js';
 import { DeadlineExceeded } from './errors.js';
 import type { LoadedAccount } from './loaded-account.js';
+import { answerToRetry, commandIdentity } from './command-fingerprint.js';
 
 /** One command of a batch and the events it decided. */
 export type PlannedCommand = { readonly index: number; readonly envelope: CommandEnvelope; readonly events: AccountEvent[] };
@@ -26,10 +27,17 @@ export function planBatch(loaded: LoadedAccount, fresh: boolean, envelopes: read
   const inBatch = new Set<string>();
   let state = loaded.state;
   envelopes.forEach((envelope, index) => {
+    const known = loaded.commands.get(envelope.commandId);
     if (envelope.deadline !== undefined && now >= envelope.deadline) {
       plan.answered.set(index, { error: new DeadlineExceeded() });
-    } else if (loaded.commands.has(envelope.commandId)) {
-      plan.answered.set(index, { duplicateOf: envelope.commandId });
+    } else if (known !== undefined) {
+      // A retry answers as the first call did; another command under its command_id is refused.
+      try {
+        answerToRetry(envelope.commandId, known, commandIdentity(envelope.command));
+        plan.answered.set(index, { duplicateOf: envelope.commandId });
+      } catch (e) {
+        plan.answered.set(index, { error: e });
+      }
     } else if (envelope.expectedRevision !== undefined || inBatch.has(envelope.commandId)) {
       plan.alone.push(index);
     } else {

@@ -13,9 +13,10 @@ import { DeadlineExceeded } from './errors.js';
 import type { AccountEventStore } from './event-store.js';
 import type { AccountSnapshots } from './account-snapshot.js';
 import { loadAccount } from './load-account.js';
-import { applyAppended, currentOutcome, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
+import { applyAppended, currentOutcome, outcomeOf, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
 import { BatchPerStream, settle, type Settled } from './batch-per-stream.js';
 import { planBatch } from './command-batch.js';
+import { answerToRetry, commandIdentity } from './command-fingerprint.js';
 
 export type CommandEnvelope = {
   readonly command: AccountCommand;
@@ -88,7 +89,7 @@ export class CommandHandler {
     const results: Settled<HandledCommand>[] = [];
     for (const [index, answer] of plan.answered) {
       const earlier = 'duplicateOf' in answer ? loaded.commands.get(answer.duplicateOf) : undefined;
-      results[index] = earlier ? { ok: true, value: { ...earlier, retries: 0, duplicate: true } } : { ok: false, error: 'error' in answer ? answer.error : undefined };
+      results[index] = earlier ? { ok: true, value: { ...outcomeOf(earlier), retries: 0, duplicate: true } } : { ok: false, error: 'error' in answer ? answer.error : undefined };
     }
     const alone = [...plan.alone];
     if (plan.planned.length > 0) {
@@ -104,8 +105,8 @@ export class CommandHandler {
         this.cache.set(next);
         this.options.afterAppend?.(next, loaded.revision);
         for (const p of plan.planned) {
-          const outcome = next.commands.get(p.envelope.commandId) ?? currentOutcome(next);
-          results[p.index] = { ok: true, value: { ...outcome, retries: 0, duplicate: false } };
+          const known = next.commands.get(p.envelope.commandId);
+          results[p.index] = { ok: true, value: { ...(known ? outcomeOf(known) : currentOutcome(next)), retries: 0, duplicate: false } };
         }
       } catch (e) {
         // Another writer got in first: each command goes the careful way (catch up, decide again).
@@ -143,10 +144,11 @@ export class CommandHandler {
     let loaded = await this.knowingCommands(cached ?? (await loadAccount(store, accountId, undefined, this.options.snapshots)), [envelope]);
     let fresh = cached === undefined; // read from the store during this call
     let retries = 0;
+    const identity = commandIdentity(envelope.command);
     for (;;) {
       this.checkDeadline(envelope);
       const earlier = loaded.commands.get(envelope.commandId);
-      if (earlier) return { ...earlier, retries, duplicate: true };
+      if (earlier) return { ...answerToRetry(envelope.commandId, earlier, identity), retries, duplicate: true };
 
       const pinned = envelope.expectedRevision;
       if (pinned !== undefined && pinned !== loaded.revision) {
@@ -176,7 +178,7 @@ export class CommandHandler {
           events.map((event) => ({ event, metadata })),
           loaded.revision,
         );
-        const next = applyAppended(loaded, events, envelope.commandId, occurredAt, appended);
+        const next = applyAppended(loaded, events, envelope.commandId, identity, occurredAt, appended);
         this.cache.set(next.loaded);
         this.options.afterAppend?.(next.loaded, loaded.revision);
         return { ...next.outcome, retries, duplicate: false };
@@ -204,12 +206,15 @@ export class CommandHandler {
   }
 
   private metadata(envelope: CommandEnvelope, occurredAt: string): EventMetadata {
+    const { commandType, fingerprint } = commandIdentity(envelope.command);
     return {
       occurredAt,
       commandId: envelope.commandId,
       correlationId: envelope.correlationId ?? envelope.commandId,
       causationId: envelope.causationId ?? envelope.commandId,
       schemaVersion: EVENT_SCHEMA_VERSION,
+      commandType,
+      commandFingerprint: fingerprint,
     };
   }
 

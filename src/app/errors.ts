@@ -19,3 +19,24 @@ export class DeadlineExceeded extends LedgerError {
     super('deadline exceeded before the command completed');
   }
 }
+
+/**
+ * A command_id (the idempotency key) already used in this account's stream
+ * for a different command: answering the first command's result would make
+ * the client believe its new command happened. Nothing is appended; the
+ * client needs a new command_id.
+ */
+export class IdempotencyKeyReused extends LedgerError {
+  override readonly name = 'IdempotencyKeyReused';
+  readonly kind = 'precondition';
+  readonly reason = 'IDEMPOTENCY_KEY_REUSED';
+  override readonly details: Record<string, string>;
+  constructor(readonly commandId: string, readonly originalCommandType: string, readonly commandType: string) {
+    super(
+      originalCommandType === commandType
+        ? `command_id ${commandId} was already used for a ${originalCommandType} with different fields; send a new command_id`
+        : `command_id ${commandId} was already used for a ${originalCommandType}, not a ${commandType}; send a new command_id`,
+    );
+    this.details = { command_id: commandId, original_command_type: originalCommandType, command_type: commandType };
+  }
+}

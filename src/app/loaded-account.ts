@@ -1,9 +1,19 @@
 import { accountStream, evolve, initialAccount, type Account, type AccountEvent } from '../domain/index.js';
 import type { StoredEvent } from './event-store.js';
 import type { CommandIdFilter } from './command-id-filter.js';
+import type { CommandIdentity } from './command-fingerprint.js';
 
 /** Where a command's events landed and the balance right after them: the command's answer. */
 export type CommandOutcome = { readonly revision: bigint; readonly position: bigint; readonly balance: bigint };
+
+/**
+ * A command already in the stream: its answer, and what its command_id was
+ * used for (absent for events written before fingerprints, issue 12).
+ */
+export type KnownCommand = CommandOutcome & { readonly commandType?: string; readonly fingerprint?: string };
+
+/** The answer part of a known command. */
+export const outcomeOf = (k: KnownCommand): CommandOutcome => ({ revision: k.revision, position: k.position, balance: k.balance });
 
 /**
  * An account's write-side state at a known stream revision, plus the outcome
@@ -26,7 +36,7 @@ export type LoadedAccount = {
    * copying it per command would make every append O(stream length). Only
    * the newest version is ever used (commands on one stream run one at a time).
    */
-  readonly commands: Map<string, CommandOutcome>;
+  readonly commands: Map<string, KnownCommand>;
   /**
    * Set when loaded from a snapshot: every command id up to the snapshot's
    * revision, as a filter (the snapshot lists outcomes only for its last
@@ -50,9 +60,17 @@ const balanceOf = (state: Account): bigint => (state.status === 'none' ? 0n : st
 /** Folds one stored event in (unknown types still advance the revision). */
 export function applyStored(loaded: LoadedAccount, stored: StoredEvent): LoadedAccount {
   const state = stored.event ? evolve(loaded.state, stored.event) : loaded.state;
-  const commandId = stored.metadata?.commandId;
+  const metadata = stored.metadata;
   // A command's last event overwrites its earlier ones: the answer is where the command ended.
-  if (commandId) loaded.commands.set(commandId, { revision: stored.revision, position: stored.position, balance: balanceOf(state) });
+  if (metadata?.commandId) {
+    loaded.commands.set(metadata.commandId, {
+      revision: stored.revision,
+      position: stored.position,
+      balance: balanceOf(state),
+      ...(metadata.commandType === undefined ? {} : { commandType: metadata.commandType }),
+      ...(metadata.commandFingerprint === undefined ? {} : { fingerprint: metadata.commandFingerprint }),
+    });
+  }
   return {
     ...loaded,
     state,
@@ -67,12 +85,13 @@ export function applyAppended(
   loaded: LoadedAccount,
   events: readonly AccountEvent[],
   commandId: string,
+  identity: CommandIdentity,
   occurredAt: string,
   appended: { revision: bigint; position: bigint },
 ): { loaded: LoadedAccount; outcome: CommandOutcome } {
   const state = events.reduce(evolve, loaded.state);
   const outcome = { revision: appended.revision, position: appended.position, balance: balanceOf(state) };
-  loaded.commands.set(commandId, outcome);
+  loaded.commands.set(commandId, { ...outcome, ...identity });
   return {
     loaded: { ...loaded, state, revision: appended.revision, position: appended.position, lastOccurredAt: occurredAt },
     outcome,

@@ -23,6 +23,8 @@ const metadataSchema = z.object({
   correlation_id: z.string(),
   causation_id: z.string(),
   schema_version: z.number().int(),
+  command_type: z.string().optional(),
+  command_fingerprint: z.string().optional(),
 });
 
 /** Domain event → the JSON object stored as event data. */
@@ -76,6 +78,8 @@ export function encodeMetadata(m: EventMetadata): Record<string, string | number
     correlation_id: m.correlationId,
     causation_id: m.causationId,
     schema_version: m.schemaVersion,
+    ...(m.commandType === undefined ? {} : { command_type: m.commandType }),
+    ...(m.commandFingerprint === undefined ? {} : { command_fingerprint: m.commandFingerprint }),
   };
 }
 
@@ -89,5 +93,7 @@ export function decodeMetadata(json: unknown): EventMetadata | undefined {
     correlationId: r.data.correlation_id,
     causationId: r.data.causation_id,
     schemaVersion: r.data.schema_version,
+    ...(r.data.command_type === undefined ? {} : { commandType: r.data.command_type }),
+    ...(r.data.command_fingerprint === undefined ? {} : { commandFingerprint: r.data.command_fingerprint }),
   };
 }

@@ -47,7 +47,10 @@ export const accountStream = (accountId: string): string => `${ACCOUNT_STREAM_PR
  *   AccountClosed  {"reason":"…"}            (reason optional)
  * Metadata JSON:
  *   {"occurred_at":"2026-01-15T10:00:00.000Z","command_id":"<uuid>",
- *    "correlation_id":"<id>","causation_id":"<id>","schema_version":1}
+ *    "correlation_id":"<id>","causation_id":"<id>","schema_version":1,
+ *    "command_type":"Deposit","command_fingerprint":"<22 base64url chars>"}
+ * command_type and command_fingerprint (issue 12) identify what the
+ * command_id was used for; events written before them lack both.
  */
 export type EventMetadata = {
   readonly occurredAt: string;
@@ -55,4 +58,8 @@ export type EventMetadata = {
   readonly correlationId: string;
   readonly causationId: string;
   readonly schemaVersion: number;
+  /** The command type that wrote the event (absent on older events). */
+  readonly commandType?: string;
+  /** Digest of the command's type and effect fields (src/app/command-fingerprint.ts; absent on older events). */
+  readonly commandFingerprint?: string;
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AccountCommands } from '../../src/grpc/gen/ledger/v1/account_commands_pb.js';
 import { DUPLICATE_TRAILER } from '../../src/grpc/account-commands-service.js';
+import { status } from '@grpc/grpc-js';
 import { startApiUnderTest, type ApiUnderTest } from './api-under-test.js';
 import { eventsOf } from './stream-reading.js';
 import type { LedgerClient } from './ledger-client.js';
@@ -66,6 +67,25 @@ describe('the same command sent again appends once and answers the same', () => 
     expect(first.response.result).toMatchObject({ revision: 1n, balance: 100n });
     const events = await eventsOf(api.esdb, accountId);
     expect(events.map((e) => e.type)).toEqual(['AccountOpened', 'MoneyDeposited', 'MoneyDeposited', 'MoneyDeposited']);
+  });
+
+  test('a command_id reused for another command is refused (FAILED_PRECONDITION, IDEMPOTENCY_KEY_REUSED, the original type named) and appends nothing', async () => {
+    // Issue 12: a Withdraw of 5 under a Deposit's command_id used to answer the Deposit's result as a duplicate.
+    const accountId = await openAccount();
+    const commandId = randomUUID();
+    await resultOf(deposit(a, accountId, commandId, 1500n));
+    for (const client of [a, b]) {
+      const reused = await client.call(AccountCommands.method.withdraw, { commandId, accountId, amount: 5n, currency: 'EUR' });
+      expect(reused).toMatchObject({
+        ok: false,
+        code: status.FAILED_PRECONDITION,
+        errorInfo: { reason: 'IDEMPOTENCY_KEY_REUSED', domain: 'ledger.v1', metadata: { command_id: commandId, original_command_type: 'Deposit', command_type: 'Withdraw' } },
+      });
+    }
+    expect(await deposit(b, accountId, commandId, 1499n)).toMatchObject({ ok: false, code: status.FAILED_PRECONDITION });
+    // The same Deposit again is still the first answer.
+    expect((await resultOf(deposit(b, accountId, commandId, 1500n))).response.result).toMatchObject({ revision: 1n, balance: 1500n });
+    expect((await eventsOf(api.esdb, accountId)).map((e) => e.type)).toEqual(['AccountOpened', 'MoneyDeposited']);
   });
 
   test('events carry the metadata and a deterministic id', async () => {
