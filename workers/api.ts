@@ -11,6 +11,9 @@ import type { AccountReadModelQueries } from '../src/grpc/account-queries-servic
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
 import { MongoClient } from 'mongodb';
+import { readStoreProfileOf } from '../src/readmodels/read-store-profile.js';
+import { ReadModelAvailability } from '../src/readmodels/read-model-availability.js';
+import { gatedReadModelQueries } from '../src/grpc/gated-read-model-queries.js';
 import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
 import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
 import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
@@ -90,7 +93,8 @@ async function main(): Promise<void> {
   const mongo = config.MONGO_URL === undefined ? undefined : await MongoClient.connect(config.MONGO_URL, mongoSecurityOptions(config));
   const readModel = mongo === undefined ? undefined : await (async () => {
     const db = mongo.db(config.MONGO_DB);
-    return new ReadModelQueriesService(new AccountReadQueries(db, await ensureReadModel(db)));
+    const queries = new ReadModelQueriesService(new AccountReadQueries(db, await ensureReadModel(db, readStoreProfileOf(config))));
+    return gatedReadModelQueries(queries, new ReadModelAvailability('mongo'));
   })();
   const redisUrl = redisConnectionUrl(config) ?? config.REDIS_URL;
   const snapshotting = redisUrl === undefined ? undefined : commandSnapshots(config, esdbUrl, redisUrl, logger);

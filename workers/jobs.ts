@@ -21,6 +21,7 @@ import { RebuildJobs } from '../src/jobs/rebuild-jobs.js';
 import type { RedisTls } from '../src/jobs/redis-connection.js';
 import { MongoReadModelStore } from '../src/readmodels/mongo-read-model-store.js';
 import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
+import { readStoreProfileOf } from '../src/readmodels/read-store-profile.js';
 import { runRebuild } from '../src/readmodels/rebuild.js';
 import { mongoRebuildCollections } from '../src/readmodels/rebuild-collections.js';
 import { isRebuildableProjection, rebuildTargetFor, rebuildableProjections } from '../src/readmodels/rebuild-target.js';
@@ -51,12 +52,13 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
   const esdb = connectEventStore(parts.esdbUrl);
   const mongo = await MongoClient.connect(parts.mongoUrl, mongoSecurityOptions(config));
   const db = mongo.db(config.MONGO_DB);
-  const registry = await ensureReadModel(db);
+  const readStore = readStoreProfileOf(config);
+  const registry = await ensureReadModel(db, readStore);
   const store = new EsdbAccountEventStore(esdb.client);
   const snapshots = new EsdbAccountSnapshots(esdb.client, { keep: 10, commandWindow: config.SNAPSHOT_EVERY });
   const log = new AccountLogReader(esdb.client);
-  const readModel = new MongoReadModelStore(db);
-  const collections = mongoRebuildCollections(db);
+  const readModel = new MongoReadModelStore(db, readStore);
+  const collections = mongoRebuildCollections(db, readStore);
   const onError = (err: Error) => logger.warn({ err }, 'job queue error');
   // Job durations and failures (issue 7); without metrics the work runs as is.
   const timed = <R>(queue: string, work: () => Promise<R>): Promise<R> =>

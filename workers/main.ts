@@ -14,12 +14,13 @@ import type { AccountReadModelQueries } from '../src/grpc/account-queries-servic
  * part by adding one entry to the list in main().
  */
 type Part = { readonly name: string; stop(): Promise<void> };
-type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string; readModel?: AccountReadModelQueries; mongoUrl?: string; snapshotting?: Pick<JobsPart, 'snapshots' | 'afterAppend'>; metrics?: LedgerMetrics };
+type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string; readModel?: AccountReadModelQueries; mongoUrl?: string; snapshotting?: Pick<JobsPart, 'snapshots' | 'afterAppend'>; metrics?: LedgerMetrics; readSideReady?: () => boolean };
 
 /** Prometheus /metrics and /healthz on METRICS_PORT (issue 7); the API's commands are measured. */
 async function metricsEndpoint(ctx: Context): Promise<Part> {
   const metrics = createMetrics(new Registry(), { processMetrics: true });
-  const server = await startMetricsServer({ registry: metrics.registry, host: ctx.config.METRICS_HOST, port: ctx.config.METRICS_PORT });
+  // /healthz: unhealthy while the read model cannot answer (its Mongo down or being filled).
+  const server = await startMetricsServer({ registry: metrics.registry, host: ctx.config.METRICS_HOST, port: ctx.config.METRICS_PORT, ready: () => ctx.readSideReady?.() ?? true });
   ctx.metrics = metrics;
   return { name: 'metrics', stop: () => server.close() };
 }
@@ -37,12 +38,13 @@ async function eventStore(ctx: Context): Promise<Part> {
   return { name: 'embedded event store', stop: () => esdb.stop() };
 }
 
-/** Mongo (MONGO_URL or embedded FerretDB), the projector and the read-model queries (issue 5). */
+/** Mongo (MONGO_URL or an embedded Mongo-wire server), the projector and the read-model queries (issue 5). */
 async function readSide(ctx: Context): Promise<Part> {
   if (ctx.esdbUrl === undefined) throw new Error('the projector needs the event store started first');
   const running = await startReadSide(ctx.config, ctx.esdbUrl, ctx.logger, ctx.metrics);
   if (running !== undefined) ctx.readModel = running.readModel;
   if (running !== undefined) ctx.mongoUrl = running.mongoUrl;
+  if (running !== undefined) ctx.readSideReady = () => running.availability.open;
   return { name: 'read side', stop: async () => running?.stop() };
 }
 
@@ -65,6 +67,8 @@ async function api(ctx: Context): Promise<Part> {
 
 /** How long stopping all parts may take before the process exits anyway. */
 const STOP_BOUND_MS = 8_000;
+/** A signal this soon after the first is the same Ctrl-C delivered twice. */
+const REPEAT_MEANS_NOW_AFTER_MS = 1_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -75,13 +79,16 @@ async function main(): Promise<void> {
       await part.stop().catch((err: unknown) => ctx.logger.error({ err, part: part.name }, 'stop failed'));
     }
   };
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C can arrive twice (the terminal signals the whole group,
+      // and a wrapper such as the tsx CLI relays it): only a later one means "now".
+      if (Date.now() - stoppingSince < REPEAT_MEANS_NOW_AFTER_MS) return;
       ctx.logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     ctx.logger.info({ signal }, 'ledger stopping');
     // Ctrl-C ends Ledger within 10 s (issue 11) even if a part hangs on a dead
     // dependency; the child servers die with the process (parent-death signal).

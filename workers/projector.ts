@@ -22,12 +22,25 @@ import type { ProjectionTargets } from '../src/readmodels/read-model-store.js';
 import type { ProjectionSource } from '../src/readmodels/projection-source.js';
 import { decoderWith, type EventRepair } from '../src/readmodels/event-repairs.js';
 import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
-import { startFerretDb, type EmbeddedMongo } from '../src/embedded/index.js';
+import { readStoreProfile, readStoreProfileOf, type ReadStoreProfile } from '../src/readmodels/read-store-profile.js';
+import { seedReadModel, type SeedResult } from '../src/readmodels/read-model-seed.js';
+import { AccountLogSubscription } from '../src/eventstore/rebuild-subscription-source.js';
+import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
+import { startFerretDb, startMongoJavaServer, type EmbeddedMongo } from '../src/embedded/index.js';
+import { ReadModelAvailability } from '../src/readmodels/read-model-availability.js';
+import { gatedReadModelQueries } from '../src/grpc/gated-read-model-queries.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
 
 export type ProjectorSettings = {
+  /** The Mongo-wire server's profile (bulk size, deadlines, guard index). Default: MongoDB's. */
+  readonly readStore?: ReadStoreProfile;
+  /**
+   * Fill the read model from the log before consuming: for a store that keeps
+   * nothing across restarts (the embedded mongo-java-server).
+   */
+  readonly seedFromLog?: boolean;
   readonly group: string;
   readonly consumerStrategy: ConsumerStrategyName;
   readonly batchSize: number;
@@ -39,6 +52,7 @@ export type ProjectorSettings = {
 };
 
 export const projectorSettings = (config: Config): ProjectorSettings => ({
+  readStore: readStoreProfileOf(config),
   group: config.PROJECTOR_GROUP,
   consumerStrategy: config.PROJECTOR_CONSUMER_STRATEGY,
   batchSize: config.PROJECTOR_BATCH_SIZE,
@@ -53,6 +67,11 @@ export type RunningProjector = {
   readonly projector: AccountProjector;
   readonly registry: ProjectionRegistry;
   readonly store: MongoReadModelStore;
+  /**
+   * Recreates the read model's collections and indexes and fills them from
+   * the log: after the embedded in-memory Mongo came back empty.
+   */
+  reseed(): Promise<SeedResult>;
   /** Graceful: finish the batch in hand, ack, close the subscription. The caller closes the clients it passed in. */
   stop(): Promise<void>;
 };
@@ -74,7 +93,8 @@ export type ProjectorHooks = {
 export async function startProjector(
   esdb: EventStoreDBClient, db: Db, settings: ProjectorSettings, logger: Logger, metrics?: LedgerMetrics, hooks: ProjectorHooks = {},
 ): Promise<RunningProjector> {
-  const registry = await ensureReadModel(db);
+  const readStore = settings.readStore ?? readStoreProfile('mongodb');
+  const registry = await ensureReadModel(db, readStore);
   const created = await ensureAccountSubscriptionGroup(esdb, {
     group: settings.group,
     consumerStrategy: settings.consumerStrategy,
@@ -86,7 +106,7 @@ export async function startProjector(
     messageTimeoutMs: settings.messageTimeoutMs,
   });
   logger.info({ group: settings.group, created: created === 'created', strategy: settings.consumerStrategy }, 'projector subscription group ready');
-  const store = new MongoReadModelStore(db);
+  const store = new MongoReadModelStore(db, readStore);
   const decode = decoderWith(hooks.repairs ?? []);
   const writer = new AccountProjectionWriter(store, new AccountGapReader(esdb), decode);
   let cached: { targets: ProjectionTargets; at: number } | undefined;
@@ -127,12 +147,29 @@ export async function startProjector(
     logger,
   );
   metrics?.watchProjectorLag([AccountSummaryProjection.name, AccountTransactionsProjection.name], () => reporter.measure());
+  const seed = async (): Promise<SeedResult> => {
+    const started = Date.now();
+    const source = new AccountLogSubscription(esdb, () => new AccountLogReader(esdb).head());
+    try {
+      const seeded = await seedReadModel(source, writer, await targets(), decode, settings.batchSize);
+      logger.info({ events: seeded.events, ms: Date.now() - started }, 'read model filled from the event store');
+      return seeded;
+    } finally {
+      await source.close();
+    }
+  };
+  if (settings.seedFromLog === true) await seed();
   projector.start();
   reporter.start(settings.statusIntervalMs);
   return {
     projector,
     registry,
     store,
+    reseed: async () => {
+      await ensureReadModel(db, readStore);
+      cached = undefined;
+      return seed();
+    },
     stop: async () => {
       await projector.stop();
       await reporter.stop();
@@ -143,41 +180,94 @@ export async function startProjector(
 export type RunningReadSide = {
   /** What the API serves GetAccount, ListAccountsByOwner and ListTransactions from. */
   readonly readModel: AccountReadModelQueries;
-  /** The Mongo the read model lives in (MONGO_URL or the embedded FerretDB); the jobs worker rebuilds there. */
+  /** The Mongo the read model lives in (MONGO_URL or the embedded server); the jobs worker rebuilds there. */
   readonly mongoUrl: string;
+  /** Closed while Mongo is down or the read model is being filled: queries answer UNAVAILABLE, /healthz is unhealthy. */
+  readonly availability: ReadModelAvailability;
   stop(): Promise<void>;
 };
 
+/** The Mongo-wire server `npm start` runs when MONGO_URL is unset (MONGO_SERVER picks which). */
+async function startEmbeddedMongo(config: Config, logger: Logger): Promise<EmbeddedMongo> {
+  const server = readStoreProfileOf(config).server;
+  const supervision = { logger: logger.child({ part: 'supervisor' }) };
+  if (server === 'ferretdb') {
+    const dataDir = join(config.DATA_DIR, 'ferretdb');
+    mkdirSync(dataDir, { recursive: true });
+    return startFerretDb({ dataDir, ...supervision });
+  }
+  // In memory: the directory holds only the pid file that finds a leftover server.
+  return startMongoJavaServer({ dataDir: join(config.DATA_DIR, 'mongo-java-server'), ...supervision });
+}
+
 /**
- * `npm start`'s read side: Mongo (MONGO_URL, or an embedded FerretDB with its
- * data under DATA_DIR/ferretdb), the projector, and the read-model queries.
- * Undefined when no Mongo can be had: the API then answers those queries
- * UNIMPLEMENTED and says why in the log.
+ * `npm start`'s read side: Mongo (MONGO_URL, or an embedded Mongo-wire
+ * server: mongo-java-server in memory by default, FerretDB with its data
+ * under DATA_DIR/ferretdb), the projector, and the read-model queries. An
+ * in-memory server is filled from the event store after every start and
+ * restart; queries answer UNAVAILABLE until it is full. Undefined when no
+ * Mongo can be had: the API then answers those queries UNIMPLEMENTED and
+ * says why in the log.
  */
 export async function startReadSide(config: Config, esdbUrl: string, logger: Logger, metrics?: LedgerMetrics): Promise<RunningReadSide | undefined> {
+  const readStore = readStoreProfileOf(config);
   let embedded: EmbeddedMongo | undefined;
   let url = config.MONGO_URL;
   if (url === undefined) {
     try {
-      const dataDir = join(config.DATA_DIR, 'ferretdb');
-      mkdirSync(dataDir, { recursive: true });
-      embedded = await startFerretDb({ dataDir });
+      embedded = await startEmbeddedMongo(config, logger);
       url = embedded.url;
-      logger.info({ url }, 'embedded FerretDB started for the read model');
+      logger.info({ url, server: readStore.server, inMemory: readStore.inMemory }, 'embedded Mongo-wire server started for the read model');
     } catch (err) {
-      logger.warn({ err: String(err) }, 'no MONGO_URL and no embedded FerretDB: running without the read model');
+      logger.warn({ err: String(err) }, 'no MONGO_URL and no embedded Mongo-wire server: running without the read model');
       return undefined;
     }
   }
-  const mongo = await MongoClient.connect(url, config.MONGO_URL === undefined ? {} : mongoSecurityOptions(config));
+  const availability = new ReadModelAvailability('mongo', readStore.inMemory ? 'filling the read model from the event store' : 'open');
+  // Bounded waits: a dead Mongo fails calls within seconds (UNAVAILABLE), it never hangs them.
+  const bounds = { serverSelectionTimeoutMS: 5_000, socketTimeoutMS: readStore.opTimeoutMs + 5_000 };
+  const mongo = await MongoClient.connect(url, { ...bounds, ...(config.MONGO_URL === undefined ? {} : mongoSecurityOptions(config)) });
   const esdb = connectEventStore(esdbUrl);
   const db = mongo.db(config.MONGO_DB);
-  const running = await startProjector(esdb.client, db, projectorSettings(config), logger.child({ part: 'projector' }), metrics);
+  const projectorLogger = logger.child({ part: 'projector' });
+  const running = await startProjector(esdb.client, db, { ...projectorSettings(config), seedFromLog: false }, projectorLogger, metrics);
+  let stopping = false;
+  // Fill (again) in the background: commands are served meanwhile, queries wait for it.
+  let filling: Promise<void> = Promise.resolve();
+  const fill = (): void => {
+    filling = filling.then(async () => {
+      for (let attempt = 0; !stopping; attempt += 1) {
+        try {
+          await running.reseed();
+          availability.reopen();
+          return;
+        } catch (err) {
+          projectorLogger.warn({ err: String(err), attempt }, 'filling the read model failed; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5_000)));
+        }
+      }
+    });
+  };
+  if (readStore.inMemory) fill();
+  embedded?.on('down', () => availability.close('the embedded Mongo-wire server is down; restarting'));
+  embedded?.on('up', (up) => {
+    if (up.portChanged) {
+      projectorLogger.error({ url: up.url }, 'the embedded Mongo-wire server came back on another port; restart Ledger');
+      return;
+    }
+    if (readStore.inMemory) {
+      availability.close('the embedded Mongo-wire server restarted empty; filling the read model from the event store');
+      fill();
+    } else availability.reopen();
+  });
   return {
-    readModel: new ReadModelQueriesService(new AccountReadQueries(db, running.registry)),
+    readModel: gatedReadModelQueries(new ReadModelQueriesService(new AccountReadQueries(db, running.registry)), availability),
     mongoUrl: url,
+    availability,
     stop: async () => {
+      stopping = true;
       await running.stop();
+      await filling;
       await mongo.close();
       await esdb.close();
       await embedded?.stop();

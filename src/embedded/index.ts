@@ -14,3 +14,4 @@ export {
 export { DataDirInUse } from './server-pid-file.js';
 export { startFerretDb, ferretdbBinary, type EmbeddedMongo } from './ferretdb.js';
 export { startRedis, type EmbeddedRedis } from './redis.js';
+export { startMongoJavaServer, mongoJavaServerHome } from './mongo-java-server.js';
