@@ -11,7 +11,7 @@ import {
   InvalidCommand,
 } from './errors.js';
 import type { AccountEvent } from './events.js';
-import { MAX_MINOR_UNITS, isCurrency } from './money.js';
+import { CURRENCY_RULE, MAX_MINOR_UNITS, isCurrency } from './money.js';
 
 /**
  * The rules. Pure: the same command on the same state always gives the same
@@ -36,7 +36,7 @@ export function decide(command: AccountCommand, account: Account): AccountEvent[
 
 function openAccount(cmd: OpenAccount, account: Account): AccountEvent[] {
   if (!isCurrency(cmd.data.currency))
-    throw new InvalidCommand([{ field: 'currency', description: 'must be three upper-case letters (ISO 4217)' }]);
+    throw new InvalidCommand([{ field: 'currency', description: CURRENCY_RULE }]);
   if (account.status !== 'none') throw new AccountAlreadyExists(cmd.data.accountId);
   return [{ type: 'AccountOpened', data: { ...cmd.data } }];
 }

@@ -1,4 +1,4 @@
-import { InvalidCommand, MAX_MINOR_UNITS, isCurrency, type FieldViolation } from '../domain/index.js';
+import { CURRENCY_RULE, InvalidCommand, MAX_MINOR_UNITS, isCurrency, type FieldViolation } from '../domain/index.js';
 
 // Canonical textual uuid (any version); clients send ids as strings.
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,7 +24,7 @@ export class RequestFields {
 
   currency(field: string, value: string): string {
     if (value === '') this.add(field, 'is required');
-    else if (!isCurrency(value)) this.add(field, 'must be three upper-case letters (ISO 4217)');
+    else if (!isCurrency(value)) this.add(field, CURRENCY_RULE);
     return value;
   }
 

@@ -32,6 +32,13 @@ describe('OpenAccount', () => {
     const e = given().when(openAccount('eur')).thenFailsWith(InvalidCommand);
     expect((e as InvalidCommand).violations[0]?.field).toBe('currency');
   });
+  // Issue 12: three upper-case letters are not enough.
+  test.each(['XYZ', 'ABC', 'XXX', 'XTS', 'XAU'])('%s, three letters but no currency in use, is refused', (code) => {
+    const e = given().when(openAccount(code)).thenFailsWith(InvalidCommand);
+    expect((e as InvalidCommand).violations[0]?.field).toBe('currency');
+  });
+  test.each(['EUR', 'USD', 'JPY', 'KWD', 'CHF'])('%s opens an account', (code) =>
+    given().when(openAccount(code)).then(accountOpened(code)));
 });
 
 describe('Deposit', () => {

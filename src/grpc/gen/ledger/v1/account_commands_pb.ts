@@ -73,7 +73,8 @@ export type OpenAccountRequest = Message<"ledger.v1.OpenAccountRequest"> & {
   ownerId: string;
 
   /**
-   * ISO 4217 code, three upper-case letters.
+   * ISO 4217 code of a currency in use, e.g. "EUR" (checked against the
+   * runtime's CLDR list; amounts are minor units of it).
    *
    * @generated from field: string currency = 4;
    */
