@@ -8,7 +8,7 @@ import { ReadModelFixture, deposited, opened, withdrawn } from './read-model-fix
 const dataDir = mkdtempSync(join(tmpdir(), 'ledger-outage-'));
 let fx: ReadModelFixture;
 beforeAll(async () => {
-  fx = await ReadModelFixture.start({ mongoDataDir: dataDir });
+  fx = await ReadModelFixture.start({ mongoDataDir: dataDir, mongo: 'ferretdb' }); // outlives its restart on disk
 });
 afterAll(async () => {
   await fx?.stop();

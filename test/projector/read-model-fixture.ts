@@ -4,7 +4,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import { startEsdbServer, type EsdbServer } from '../../src/esdb-server/index.js';
-import { startFerretDb, type EmbeddedMongo } from '../../src/embedded/index.js';
+import { startTestMongo, type MongoWireKind, type TestMongo } from '../support/mongo-wire.js';
 import { accountStream, type AccountEvent } from '../../src/domain/events.js';
 import { encodeEventData, encodeMetadata } from '../../src/domain/event-codec.js';
 import { AccountGapReader } from '../../src/eventstore/persistent-subscription-gap-reader.js';
@@ -27,37 +27,44 @@ export const testSettings = (overrides: Partial<ProjectorSettings> = {}): Projec
   ...overrides,
 });
 
-/** Real servers for one test file: the embedded event store, FerretDB, and clients. */
+/** Real servers for one test file: the embedded event store, a Mongo-wire server (mongo-java-server unless asked), and clients. */
 export class ReadModelFixture {
   private constructor(
     readonly esdbServer: EsdbServer,
-    private mongoServer: EmbeddedMongo,
+    private mongoServer: TestMongo,
     private readonly mongoDataDir: string | undefined,
+    readonly mongoKind: MongoWireKind,
     readonly esdb: EventStoreDBClient,
     readonly mongo: MongoClient,
     readonly db: Db,
   ) {}
 
-  static async start(opts: { mongoDataDir?: string } = {}): Promise<ReadModelFixture> {
+  static async start(opts: { mongoDataDir?: string; mongo?: MongoWireKind } = {}): Promise<ReadModelFixture> {
     const esdbServer = await startEsdbServer({ port: 0, memory: true });
-    const mongoServer = await startFerretDb(opts.mongoDataDir === undefined ? {} : { dataDir: opts.mongoDataDir });
+    const kind = opts.mongo ?? 'mongo-java-server';
+    const mongoServer = await startTestMongo(kind, opts.mongoDataDir === undefined ? {} : { dataDir: opts.mongoDataDir });
     const esdb = EventStoreDBClient.connectionString(esdbServer.connectionString);
     // Short server selection: an outage shows up as an error the projector waits out.
     const mongo = await MongoClient.connect(mongoServer.url, { serverSelectionTimeoutMS: 1_000 });
-    return new ReadModelFixture(esdbServer, mongoServer, opts.mongoDataDir, esdb, mongo, mongo.db(`ledger_${randomUUID().slice(0, 8)}`));
+    return new ReadModelFixture(esdbServer, mongoServer, opts.mongoDataDir, kind, esdb, mongo, mongo.db(`ledger_${randomUUID().slice(0, 8)}`));
   }
 
   async projector(overrides: Partial<ProjectorSettings> = {}, hooks: ProjectorHooks = {}): Promise<RunningProjector> {
-    return startProjector(this.esdb, this.db, testSettings(overrides), quietLogger, undefined, hooks);
+    return startProjector(this.esdb, this.db, testSettings({ readStore: this.mongoServer.profile, ...overrides }), quietLogger, undefined, hooks);
   }
 
-  /** Stops Mongo (FerretDB) and returns a function that starts it again on the same port and data. */
+  /** The profile of the Mongo-wire server under test (bulk size, guard index). */
+  get readStore() {
+    return this.mongoServer.profile;
+  }
+
+  /** Stops Mongo and returns a function that starts it again on the same port and data (FerretDB keeps its data; mongo-java-server comes back empty). */
   async stopMongo(): Promise<() => Promise<void>> {
     if (this.mongoDataDir === undefined) throw new Error('start the fixture with a mongoDataDir to restart Mongo');
     const port = Number(new URL(this.mongoServer.url).port);
     await this.mongoServer.stop();
     return async () => {
-      this.mongoServer = await startFerretDb({ dataDir: this.mongoDataDir, port });
+      this.mongoServer = await startTestMongo(this.mongoKind, { dataDir: this.mongoDataDir, port });
     };
   }
 
