@@ -25,7 +25,7 @@ export async function getAccountAsOf(store: AccountEventStore, accountId: string
   const snap = snapshots && (await usableSnapshot(() => snapshots.atOrBefore(accountId, asOf)));
   const events = await store.readStream(accountStream(accountId), (snap?.loaded.revision ?? -1n) + 1n);
   const head = events.at(-1)?.revision ?? snap?.loaded.revision ?? -1n;
-  if ('revision' in asOf && asOf.revision > head) throw new RevisionNotReached(asOf.revision, head);
+  const beyondHead = 'revision' in asOf && asOf.revision > head;
   const included = (e: StoredEvent): boolean =>
     'revision' in asOf ? e.revision <= asOf.revision : occurredAt(e).getTime() <= asOf.timestamp.getTime();
 
@@ -45,7 +45,10 @@ export async function getAccountAsOf(store: AccountEventStore, accountId: string
       updatedAt: at,
     };
   }
+  // An account that never existed is NOT_FOUND at any revision (issue 12: revision 0 of a missing
+  // stream answered OUT_OF_RANGE); one that exists but has not reached the revision is OUT_OF_RANGE.
   if (state.status === 'none' || view === undefined) throw new AccountNotFound(accountId);
+  if (beyondHead) throw new RevisionNotReached(asOf.revision, head);
   return { state, ...view };
 }
 

@@ -62,11 +62,21 @@ export function accountQueriesService(deps: AccountQueriesDeps): UntypedServiceI
   };
 }
 
+const MIN_TIMESTAMP_SECONDS = -62_135_596_800n;
+const MAX_TIMESTAMP_SECONDS = 253_402_300_799n;
+
 function asOfRequest(req: GetAccountAsOfRequest): { accountId: string; asOf: AsOf } {
   const f = new RequestFields();
   const accountId = f.uuid('account_id', req.accountId);
   let asOf: AsOf | undefined;
-  if (req.asOf.case === 'timestamp') asOf = { timestamp: timestampDate(req.asOf.value) };
+  if (req.asOf.case === 'timestamp') {
+    const { seconds, nanos } = req.asOf.value;
+    // google.protobuf.Timestamp's own rule: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+    if (seconds < MIN_TIMESTAMP_SECONDS || seconds > MAX_TIMESTAMP_SECONDS)
+      f.add('as_of', 'timestamp must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z');
+    else if (nanos < 0 || nanos > 999_999_999) f.add('as_of', 'timestamp nanos must be within 0..999999999');
+    else asOf = { timestamp: timestampDate(req.asOf.value) };
+  }
   else if (req.asOf.case === 'revision') asOf = { revision: req.asOf.value };
   else f.add('as_of', 'timestamp or revision is required');
   f.done();

@@ -51,6 +51,40 @@ describe('GetAccountAsOf', () => {
     expect(ahead).toMatchObject({ ok: false, code: status.OUT_OF_RANGE, errorInfo: { reason: 'REVISION_NOT_REACHED' } });
   });
 
+  test('an account that never existed is NOT_FOUND at any revision and any time (issue 12: revision 0 answered OUT_OF_RANGE)', async () => {
+    const accountId = randomUUID();
+    for (const asOf of [
+      { case: 'revision' as const, value: 0n },
+      { case: 'revision' as const, value: 7n },
+      { case: 'timestamp' as const, value: timestampFromDate(new Date()) },
+    ]) {
+      const answer = await client.call(AccountQueries.method.getAccountAsOf, { accountId, asOf });
+      expect(answer).toMatchObject({ ok: false, code: status.NOT_FOUND, errorInfo: { reason: 'ACCOUNT_NOT_FOUND' } });
+    }
+  });
+
+  test.each([
+    ['nanos of 2e9', { seconds: 1_700_000_000n, nanos: 2_000_000_000 }],
+    ['negative nanos', { seconds: 1_700_000_000n, nanos: -1 }],
+    ['seconds of -1e12 (before year 1)', { seconds: -1_000_000_000_000n, nanos: 0 }],
+    ['seconds after 9999-12-31', { seconds: 253_402_300_800n, nanos: 0 }],
+  ])('a timestamp outside google.protobuf.Timestamp\'s range (%s) is INVALID_ARGUMENT naming as_of', async (_name, value) => {
+    const accountId = randomUUID();
+    await client.call(AccountCommands.method.openAccount, { commandId: randomUUID(), accountId, ownerId: 'o', currency: 'EUR' });
+    const answer = await client.call(AccountQueries.method.getAccountAsOf, { accountId, asOf: { case: 'timestamp', value } });
+    expect(answer).toMatchObject({ ok: false, code: status.INVALID_ARGUMENT });
+    expect(answer.ok ? [] : answer.badRequest?.fieldViolations.map((v) => v.field)).toEqual(['as_of']);
+  });
+
+  test('the edges of the Timestamp range are valid: 9999-12-31T23:59:59.999999999Z answers the latest state', async () => {
+    const accountId = randomUUID();
+    await client.call(AccountCommands.method.openAccount, { commandId: randomUUID(), accountId, ownerId: 'o', currency: 'EUR' });
+    const last = await client.call(AccountQueries.method.getAccountAsOf, { accountId, asOf: { case: 'timestamp', value: { seconds: 253_402_300_799n, nanos: 999_999_999 } } });
+    expect(last.ok && last.response.account).toMatchObject({ accountId, revision: 0n });
+    const first = await client.call(AccountQueries.method.getAccountAsOf, { accountId, asOf: { case: 'timestamp', value: { seconds: -62_135_596_800n, nanos: 0 } } });
+    expect(first).toMatchObject({ ok: false, code: status.NOT_FOUND });
+  });
+
   test('read-model queries say they are not served here yet', async () => {
     const answer = await client.call(AccountQueries.method.getAccount, { accountId: randomUUID() });
     expect(answer).toMatchObject({ ok: false, code: status.UNIMPLEMENTED });
