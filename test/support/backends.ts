@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { startFerretDb, startRedis } from '../../src/embedded/index.js';
+import { startMongoJavaServer, startRedis } from '../../src/embedded/index.js';
 import { startEsdbServer } from '../../src/esdb-server/index.js';
 
 /**
@@ -8,7 +8,7 @@ import { startEsdbServer } from '../../src/esdb-server/index.js';
  * 2. else, with LEDGER_TESTCONTAINERS=1 and a Docker daemon, a real
  *    EventStoreDB / MongoDB / Redis container (testcontainers, opt-in:
  *    not a dependency of this repository, `npm i -D testcontainers`);
- * 3. else the embedded servers (this machine's default).
+ * 3. else the embedded servers (this machine's default; Mongo: mongo-java-server).
  * The same suites run on any of them; `sources` says which one was used.
  */
 export type Backend = 'esdb' | 'mongo' | 'redis';
@@ -58,7 +58,7 @@ async function startEmbedded(backend: Backend): Promise<Started> {
       return { url: s.connectionString, stop: () => s.stop() };
     }
     case 'mongo': {
-      const s = await startFerretDb();
+      const s = await startMongoJavaServer();
       return { url: s.url, stop: () => s.stop() };
     }
     case 'redis': {
