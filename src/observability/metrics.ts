@@ -43,6 +43,10 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const JOB_BUCKETS = [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 const BATCH_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
 
+/** How long a scrape waits for the projector's lag reading. */
+const LAG_READ_BOUND_MS = 1_000;
+const unanswered = (ms: number): Promise<undefined> => new Promise((resolve) => setTimeout(resolve, ms, undefined).unref());
+
 /** Registers Ledger's metrics on `registry` (and, if asked, Node's process metrics). */
 export function createMetrics(registry: Registry, opts: { processMetrics?: boolean } = {}): LedgerMetrics {
   if (opts.processMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'ledger_' });
@@ -75,10 +79,13 @@ export function createMetrics(registry: Registry, opts: { processMetrics?: boole
   let lagReading: Promise<ProjectorLagReading | undefined> | undefined;
   // One measurement per scrape feeds both gauges; a failed one leaves the
   // last values in place rather than failing the whole scrape.
+  // A scrape never waits on a dead dependency (issue 11: /metrics hung over
+  // 10 s while Mongo was down): past LAG_READ_BOUND_MS the gauges keep their
+  // last values, and the measurement in flight is shared by later scrapes.
   const readLag = (): Promise<ProjectorLagReading | undefined> => {
     if (lagWatch === undefined) return Promise.resolve(undefined);
     lagReading ??= lagWatch.measure().catch(() => undefined).finally(() => { lagReading = undefined; });
-    return lagReading;
+    return Promise.race([lagReading, unanswered(LAG_READ_BOUND_MS)]);
   };
   const lag = new Gauge({
     name: 'ledger_projector_lag_seconds', help: 'How far behind the head of the log the projector is, in time',
