@@ -29,10 +29,10 @@ export function accountCommandsService(handler: CommandHandler, deps: UnaryDeps)
     toEnvelope: (req: Req, ctx: CallContext) => CommandEnvelope,
     toResponse: (result: CommandResult) => Res,
   ) =>
-    unaryCall<Req, Res>(name, deps, async (req, ctx): Promise<UnaryAnswer<Res>> => {
+    unaryCall<Req, Res>(name, 'command', deps, async (req, ctx): Promise<UnaryAnswer<Res>> => {
       const handled = await handler.handle(toEnvelope(req, ctx));
       if (handled.retries > 0) for (let i = 0; i < handled.retries; i++) deps.metrics?.conflictRetried(name);
-      return { response: toResponse(commandResult(handled)), trailer: trailer(handled) };
+      return { response: toResponse(commandResult(handled)), trailer: trailer(handled), duplicate: handled.duplicate };
     });
 
   return {

@@ -41,21 +41,21 @@ export type AccountQueriesDeps = UnaryDeps & {
 export function accountQueriesService(deps: AccountQueriesDeps): UntypedServiceImplementation {
   const { readModel } = deps;
   return {
-    getAccountAsOf: unaryCall<GetAccountAsOfRequest, GetAccountAsOfResponse>('GetAccountAsOf', deps, async (req) => {
+    getAccountAsOf: unaryCall<GetAccountAsOfRequest, GetAccountAsOfResponse>('GetAccountAsOf', 'query', deps, async (req) => {
       const { accountId, asOf } = asOfRequest(req);
       const found = await getAccountAsOf(deps.store, accountId, asOf, deps.snapshots);
       return { response: create(GetAccountAsOfResponseSchema, { account: accountMessage(found) }) };
     }),
     getAccount: readModel
-      ? unaryCall('GetAccount', deps, async (req: GetAccountRequest, ctx) => ({ response: await readModel.getAccount(req, ctx) }))
+      ? unaryCall('GetAccount', 'query', deps, async (req: GetAccountRequest, ctx) => ({ response: await readModel.getAccount(req, ctx) }))
       : notYetServed('GetAccount'),
     listAccountsByOwner: readModel
-      ? unaryCall('ListAccountsByOwner', deps, async (req: ListAccountsByOwnerRequest, ctx) => ({
+      ? unaryCall('ListAccountsByOwner', 'query', deps, async (req: ListAccountsByOwnerRequest, ctx) => ({
           response: await readModel.listAccountsByOwner(req, ctx),
         }))
       : notYetServed('ListAccountsByOwner'),
     listTransactions: readModel
-      ? unaryCall('ListTransactions', deps, async (req: ListTransactionsRequest, ctx) => ({
+      ? unaryCall('ListTransactions', 'query', deps, async (req: ListTransactionsRequest, ctx) => ({
           response: await readModel.listTransactions(req, ctx),
         }))
       : notYetServed('ListTransactions'),

@@ -4,6 +4,7 @@ import { Metadata, status, type ServerErrorResponse } from '@grpc/grpc-js';
 import { LedgerError, InvalidCommand, type ErrorKind } from '../domain/index.js';
 import { BadRequestSchema, ErrorInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from './gen/google/rpc/status_pb.js';
+import type { CallOutcome } from '../observability/metrics.js';
 
 /** ErrorInfo.domain of every error Ledger reports. */
 export const ERROR_DOMAIN = 'ledger.v1';
@@ -33,6 +34,19 @@ export function toServiceError(e: unknown): ServerErrorResponse & { code: status
       ? [anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: e.violations.map((v) => ({ ...v })) }))]
       : [anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: e.reason, domain: ERROR_DOMAIN, metadata: { ...e.details } }))];
   return withDetails(statusOf[e.kind], e.message, details);
+}
+
+/**
+ * The metrics' outcome label of a failed call (src/observability/metrics.ts,
+ * CallOutcome): `invalid`, `unavailable` for an unreachable store or read
+ * model, `internal` for a bug, and otherwise the refusal's own reason, so a
+ * dashboard tells an overdraft from a conflict or a read model that is behind.
+ */
+export function outcomeOfError(e: unknown): CallOutcome {
+  if (!(e instanceof LedgerError)) return 'internal';
+  if (e.kind === 'invalid') return 'invalid';
+  if (e.kind === 'unavailable' && e.reason.endsWith('_UNAVAILABLE')) return 'unavailable';
+  return e.reason.toLowerCase();
 }
 
 function withDetails(code: status, message: string, details: Any[]): ServerErrorResponse & { code: status } {

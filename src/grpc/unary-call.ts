@@ -2,13 +2,20 @@ import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-j
 import type { Logger } from 'pino';
 import { InvalidCommand, LedgerError } from '../domain/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, type LedgerMetrics } from '../observability/index.js';
-import type { CommandOutcome as MetricOutcome } from '../observability/metrics.js';
 import type { CallContext } from './command-requests.js';
-import { toServiceError } from './error-status.js';
+import { outcomeOfError, toServiceError } from './error-status.js';
+import type { CallOutcome } from '../observability/metrics.js';
 import { MalformedRequest } from './service-definition.js';
 
 export type UnaryDeps = { readonly logger: Logger; readonly metrics?: LedgerMetrics };
-export type UnaryAnswer<Res> = { readonly response: Res; readonly trailer?: Record<string, string> };
+export type UnaryAnswer<Res> = {
+  readonly response: Res;
+  readonly trailer?: Record<string, string>;
+  /** A command answered from the stream without appending: counted as `duplicate`, not `ok`. */
+  readonly duplicate?: boolean;
+};
+/** Which series a call is counted in: ledger_commands_total or ledger_queries_total. */
+export type CallKind = 'command' | 'query';
 
 /**
  * Adapts one async use case to a grpc-js unary handler: call context in
@@ -16,9 +23,12 @@ export type UnaryAnswer<Res> = { readonly response: Res; readonly trailer?: Reco
  */
 export function unaryCall<Req, Res>(
   name: string,
+  kind: CallKind,
   deps: UnaryDeps,
   run: (request: Req, ctx: CallContext) => Promise<UnaryAnswer<Res>>,
 ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+  const measure = (outcome: CallOutcome, seconds: number) =>
+    kind === 'command' ? deps.metrics?.commandHandled(name, outcome, seconds) : deps.metrics?.queryHandled(name, outcome, seconds);
   return (call, callback) => {
     const started = process.hrtime.bigint();
     const ctx = callContext(call);
@@ -29,15 +39,15 @@ export function unaryCall<Req, Res>(
         ? Promise.reject(new InvalidCommand([{ field: 'request', description: `not a valid ${request.typeName}: ${request.reason}` }]))
         : run(request, ctx);
     answer.then(
-      ({ response, trailer }) => {
-        deps.metrics?.commandHandled(name, 'ok', seconds());
+      ({ response, trailer, duplicate }) => {
+        measure(duplicate === true ? 'duplicate' : 'ok', seconds());
         if (trailer === undefined || Object.keys(trailer).length === 0) return callback(null, response);
         const md = new Metadata();
         for (const [k, v] of Object.entries(trailer)) md.set(k, v);
         callback(null, response, md);
       },
       (e: unknown) => {
-        deps.metrics?.commandHandled(name, metricOutcome(e), seconds());
+        measure(outcomeOfError(e), seconds());
         if (!(e instanceof LedgerError)) deps.logger.error({ err: e, method: name, correlation_id: ctx.correlationId }, 'unexpected error');
         callback(toServiceError(e));
       },
@@ -53,23 +63,4 @@ function callContext<Req, Res>(call: ServerUnaryCall<Req, Res>): CallContext {
     ...(Number.isFinite(deadline) ? { deadline } : {}),
     ...(correlationId === '' ? {} : { correlationId }),
   };
-}
-
-function metricOutcome(e: unknown): MetricOutcome {
-  if (!(e instanceof LedgerError)) return 'error';
-  switch (e.kind) {
-    case 'invalid':
-      return 'invalid';
-    case 'not_found':
-      return 'not_found';
-    case 'already_exists':
-    case 'precondition':
-    case 'out_of_range':
-      return 'rejected';
-    case 'conflict':
-      return 'conflict';
-    case 'unavailable':
-    case 'deadline':
-      return 'unavailable';
-  }
 }

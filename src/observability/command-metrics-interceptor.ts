@@ -1,8 +1,8 @@
 import { ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
-import { secondsSince, type CommandOutcome, type LedgerMetrics } from './metrics.js';
+import { secondsSince, type CallOutcome, type LedgerMetrics } from './metrics.js';
 
 /** The gRPC status of an answer, as a command outcome label (STYLE.md §3's table, read backwards). */
-export function outcomeOfStatus(code: status): CommandOutcome {
+export function outcomeOfStatus(code: status): CallOutcome {
   switch (code) {
     case status.OK: return 'ok';
     case status.INVALID_ARGUMENT:

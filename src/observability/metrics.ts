@@ -1,7 +1,17 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** How a command ended, as the gRPC layer reports it (one label value each). */
-export type CommandOutcome = 'ok' | 'invalid' | 'rejected' | 'not_found' | 'conflict' | 'unavailable' | 'error';
+/**
+ * How a command or query ended, one label value each (issue 12): `ok`;
+ * `duplicate` (a retry answered from the stream, nothing appended);
+ * `invalid` (INVALID_ARGUMENT); a refusal as its ErrorInfo reason in lower
+ * case (`insufficient_funds`, `account_not_found`, `revision_conflict`,
+ * `idempotency_key_reused`, `read_model_behind`, `deadline_exceeded`, …);
+ * `unavailable` (event store or read model unreachable); `internal` (a bug).
+ * src/grpc/error-status.ts derives it from the error.
+ */
+export type CallOutcome = string;
+/** @deprecated the name before queries had their own series; the same labels. */
+export type CommandOutcome = CallOutcome;
 
 /** What the projector did with one event (STYLE.md §11), plus parked. */
 /** How far a projector is behind the head of the log. */
@@ -19,8 +29,10 @@ export type ProjectionOutcome = 'applied' | 'duplicate' | 'gap' | 'ignored' | 'f
  */
 export interface LedgerMetrics {
   readonly registry: Registry;
-  /** A command finished; `seconds` from request received to answer sent. */
-  commandHandled(commandType: string, outcome: CommandOutcome, seconds: number): void;
+  /** A command (AccountCommands) finished; `seconds` from request received to answer sent. */
+  commandHandled(commandType: string, outcome: CallOutcome, seconds: number): void;
+  /** A query (AccountQueries) finished; its own series, so reads never inflate command counts. */
+  queryHandled(queryType: string, outcome: CallOutcome, seconds: number): void;
   /** The handler re-read and re-decided after a revision conflict. */
   conflictRetried(commandType: string): void;
   /** A batch of `size` events was written to Mongo in `seconds`. */
@@ -57,6 +69,14 @@ export function createMetrics(registry: Registry, opts: { processMetrics?: boole
   });
   const commandSeconds = new Histogram({
     name: 'ledger_command_duration_seconds', help: 'Command latency from request to answer',
+    labelNames: ['type', 'outcome'] as const, buckets: LATENCY_BUCKETS, registers,
+  });
+  const queries = new Counter({
+    name: 'ledger_queries_total', help: 'Queries answered, by type and outcome',
+    labelNames: ['type', 'outcome'] as const, registers,
+  });
+  const querySeconds = new Histogram({
+    name: 'ledger_query_duration_seconds', help: 'Query latency from request to answer',
     labelNames: ['type', 'outcome'] as const, buckets: LATENCY_BUCKETS, registers,
   });
   const conflictRetries = new Counter({
@@ -125,6 +145,10 @@ export function createMetrics(registry: Registry, opts: { processMetrics?: boole
     commandHandled(type, outcome, seconds) {
       commands.inc({ type, outcome });
       commandSeconds.observe({ type, outcome }, seconds);
+    },
+    queryHandled(type, outcome, seconds) {
+      queries.inc({ type, outcome });
+      querySeconds.observe({ type, outcome }, seconds);
     },
     conflictRetried: (type) => conflictRetries.inc({ type }),
     projectorBatch(projection, size, seconds) {

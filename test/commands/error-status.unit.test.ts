@@ -14,7 +14,9 @@ import {
   RevisionConflict,
   RevisionNotReached,
 } from '../../src/domain/index.js';
-import { toServiceError } from '../../src/grpc/error-status.js';
+import { outcomeOfError, toServiceError } from '../../src/grpc/error-status.js';
+import { IdempotencyKeyReused } from '../../src/app/errors.js';
+import { ReadModelBehind } from '../../src/readmodels/read-model-behind.js';
 import { BadRequestSchema, ErrorInfoSchema } from '../../src/grpc/gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from '../../src/grpc/gen/google/rpc/status_pb.js';
 
@@ -63,4 +65,22 @@ describe('error kinds map to one status each, with rich details', () => {
     expect(d.body.message).toBe('internal error');
     expect(d.body.details).toEqual([]);
   });
+});
+
+describe('the metrics outcome label of a failed call says what happened (issue 12)', () => {
+  test.each([
+    [new InvalidCommand([{ field: 'amount', description: 'must be greater than zero' }]), 'invalid'],
+    [new InsufficientFunds(1n, 2n), 'insufficient_funds'],
+    [new AccountIsClosed('a'), 'account_closed'],
+    [new AccountNotFound('a'), 'account_not_found'],
+    [new AccountAlreadyExists('a'), 'account_already_exists'],
+    [new RevisionConflict(1n, 2n), 'revision_conflict'],
+    [new RevisionNotReached(9n, 1n), 'revision_not_reached'],
+    [new IdempotencyKeyReused('c', 'Deposit', 'Withdraw'), 'idempotency_key_reused'],
+    // READ_MODEL_BEHIND counted as "unavailable" before: the read model is up, only behind.
+    [new ReadModelBehind('a', 3n, 1n), 'read_model_behind'],
+    [new DeadlineExceeded(), 'deadline_exceeded'],
+    [new StoreUnavailable('down'), 'unavailable'],
+    [new TypeError('a bug'), 'internal'],
+  ])('%s is %s', (error, outcome) => expect(outcomeOfError(error)).toBe(outcome));
 });

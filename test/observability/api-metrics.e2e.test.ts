@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEsdbServer, type EsdbServer } from '../../src/esdb-server/index.js';
 import { AccountCommands } from '../../src/grpc/gen/ledger/v1/account_commands_pb.js';
+import { AccountQueries } from '../../src/grpc/gen/ledger/v1/account_queries_pb.js';
 import { LedgerClient } from '../commands/ledger-client.js';
 import { ledgerProcess, type LedgerProcess } from '../reliability/ledger-process.js';
 
@@ -34,7 +35,7 @@ const sample = (body: string, series: string): number | undefined => {
 };
 
 describe('the api process exports its command metrics on METRICS_PORT', () => {
-  test('given an opened account, two deposits and an overdraft, then the counters and latency show them', async () => {
+  test('given an opened account, deposits, a retry, an overdraft, a reused key and queries, then the counters and latency show each outcome in its series', async () => {
     const accountId = randomUUID();
     const opened = await client.call(AccountCommands.method.openAccount, {
       commandId: randomUUID(), accountId, ownerId: 'owner-1', currency: 'EUR',
@@ -49,12 +50,25 @@ describe('the api process exports its command metrics on METRICS_PORT', () => {
     const invalid = await client.call(AccountCommands.method.deposit, { commandId: 'not-a-uuid', accountId, amount: 0n, currency: 'EUR' });
     expect(invalid.ok).toBe(false);
 
+    // Issue 12: a retry is a duplicate, not ok; a reused key and a query have their own labels and series.
+    const commandId = randomUUID();
+    for (let i = 0; i < 2; i++) expect((await client.call(AccountCommands.method.deposit, { commandId, accountId, amount: 5n, currency: 'EUR' })).ok).toBe(true);
+    expect((await client.call(AccountCommands.method.withdraw, { commandId, accountId, amount: 5n, currency: 'EUR' })).ok).toBe(false);
+    expect((await client.call(AccountQueries.method.getAccountAsOf, { accountId, asOf: { case: 'revision', value: 1n } })).ok).toBe(true);
+    expect((await client.call(AccountQueries.method.getAccountAsOf, { accountId: randomUUID(), asOf: { case: 'revision', value: 0n } })).ok).toBe(false);
+
     const body = await scrape();
     expect(sample(body, 'ledger_commands_total{type="OpenAccount",outcome="ok"}')).toBe(1);
-    expect(sample(body, 'ledger_commands_total{type="Deposit",outcome="ok"}')).toBe(2);
-    expect(sample(body, 'ledger_commands_total{type="Withdraw",outcome="rejected"}')).toBe(1);
+    expect(sample(body, 'ledger_commands_total{type="Deposit",outcome="ok"}')).toBe(3);
+    expect(sample(body, 'ledger_commands_total{type="Deposit",outcome="duplicate"}')).toBe(1);
+    expect(sample(body, 'ledger_commands_total{type="Withdraw",outcome="insufficient_funds"}')).toBe(1);
+    expect(sample(body, 'ledger_commands_total{type="Withdraw",outcome="idempotency_key_reused"}')).toBe(1);
     expect(sample(body, 'ledger_commands_total{type="Deposit",outcome="invalid"}')).toBe(1);
-    expect(sample(body, 'ledger_command_duration_seconds_count{type="Deposit",outcome="ok"}')).toBe(2);
+    expect(body).not.toMatch(/^ledger_commands_total\{type="GetAccountAsOf"/m);
+    expect(sample(body, 'ledger_queries_total{type="GetAccountAsOf",outcome="ok"}')).toBe(1);
+    expect(sample(body, 'ledger_queries_total{type="GetAccountAsOf",outcome="account_not_found"}')).toBe(1);
+    expect(sample(body, 'ledger_query_duration_seconds_count{type="GetAccountAsOf",outcome="ok"}')).toBe(1);
+    expect(sample(body, 'ledger_command_duration_seconds_count{type="Deposit",outcome="ok"}')).toBe(3);
     expect(body).toMatch(/^ledger_process_resident_memory_bytes \d+/m);
   });
 
