@@ -139,6 +139,8 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
  */
 export type JobsPart = RunningJobs & {
   readonly redisUrl: string;
+  /** For /healthz: false while the embedded redis-server is down (an external Redis is not watched here). */
+  readonly redisUp: () => boolean;
   /** For the API's command handler: snapshot reads and the policy that enqueues SnapshotJobs. */
   readonly snapshots: AccountSnapshots;
   readonly afterAppend: (loaded: LoadedAccount, previousRevision: bigint) => void;
@@ -150,7 +152,8 @@ export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: s
   if (redisUrl === undefined) {
     const dataDir = join(config.DATA_DIR, 'redis');
     mkdirSync(dataDir, { recursive: true });
-    embedded = await startRedis({ dataDir });
+    // Supervised: restarted on its port if it dies, its down/up logged (issue 11).
+    embedded = await startRedis({ dataDir, logger });
     redisUrl = embedded.url;
     logger.info({ url: redisUrl }, 'embedded redis-server started for the job queues');
   }
@@ -160,6 +163,7 @@ export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: s
   return {
     admin: running.admin,
     redisUrl,
+    redisUp: () => embedded?.up ?? true,
     snapshots: snapshotting.snapshots,
     afterAppend: snapshotting.afterAppend,
     stop: async () => {

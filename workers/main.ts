@@ -14,13 +14,14 @@ import type { AccountReadModelQueries } from '../src/grpc/account-queries-servic
  * part by adding one entry to the list in main().
  */
 type Part = { readonly name: string; stop(): Promise<void> };
-type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string; readModel?: AccountReadModelQueries; mongoUrl?: string; snapshotting?: Pick<JobsPart, 'snapshots' | 'afterAppend'>; metrics?: LedgerMetrics; readSideReady?: () => boolean };
+type Context = { readonly config: Config; readonly logger: Logger; esdbUrl?: string; readModel?: AccountReadModelQueries; mongoUrl?: string; snapshotting?: Pick<JobsPart, 'snapshots' | 'afterAppend'>; metrics?: LedgerMetrics; readSideReady?: () => boolean; redisUp?: () => boolean };
 
 /** Prometheus /metrics and /healthz on METRICS_PORT (issue 7); the API's commands are measured. */
 async function metricsEndpoint(ctx: Context): Promise<Part> {
   const metrics = createMetrics(new Registry(), { processMetrics: true });
-  // /healthz: unhealthy while the read model cannot answer (its Mongo down or being filled).
-  const server = await startMetricsServer({ registry: metrics.registry, host: ctx.config.METRICS_HOST, port: ctx.config.METRICS_PORT, ready: () => ctx.readSideReady?.() ?? true });
+  // /healthz: unhealthy while the read model cannot answer (its Mongo down or being filled) or the embedded Redis is down.
+  const ready = () => (ctx.readSideReady?.() ?? true) && (ctx.redisUp?.() ?? true);
+  const server = await startMetricsServer({ registry: metrics.registry, host: ctx.config.METRICS_HOST, port: ctx.config.METRICS_PORT, ready });
   ctx.metrics = metrics;
   return { name: 'metrics', stop: () => server.close() };
 }
@@ -56,6 +57,7 @@ async function jobs(ctx: Context): Promise<Part> {
   }
   const running = await startJobsPart(ctx.config, ctx.esdbUrl, ctx.mongoUrl, ctx.logger.child({ part: 'jobs' }), ctx.metrics);
   ctx.snapshotting = { snapshots: running.snapshots, afterAppend: running.afterAppend };
+  ctx.redisUp = running.redisUp;
   return { name: 'jobs', stop: () => running.stop() };
 }
 
@@ -76,7 +78,10 @@ async function main(): Promise<void> {
   const parts: Part[] = [];
   const stopAll = async () => {
     for (const part of parts.reverse()) {
-      await part.stop().catch((err: unknown) => ctx.logger.error({ err, part: part.name }, 'stop failed'));
+      await part.stop().then(
+        () => ctx.logger.info({ part: part.name }, 'part stopped'),
+        (err: unknown) => ctx.logger.error({ err, part: part.name }, 'stop failed'),
+      );
     }
   };
   let stoppingSince: number | undefined;
@@ -101,7 +106,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    for (const start of [metricsEndpoint, eventStore, readSide, jobs, api]) parts.push(await start(ctx));
+    for (const start of [metricsEndpoint, eventStore, readSide, jobs, api]) {
+      const part = await start(ctx);
+      parts.push(part);
+      ctx.logger.info({ part: part.name }, 'part started');
+    }
   } catch (err) {
     ctx.logger.fatal({ err }, 'start failed');
     await stopAll();

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { DataDirInUse, startRedis, type EmbeddedRedis, type ServerUp } from '../../src/embedded/index.js';
+import { DataDirInUse, freePort, startRedis, type EmbeddedRedis, type ServerUp } from '../../src/embedded/index.js';
 import { identityOf, processStartedAt, stillRunning } from '../../src/embedded/process-identity.js';
 
 // Issue 11, part 3: child servers never outlive Ledger, never share a data
@@ -63,7 +63,7 @@ describe('a supervised child server', () => {
   });
 
   test('a leftover server on its data directory, whose Ledger is gone, is stopped before the new one starts', async () => {
-    const stray = strayRedis(dir, 0);
+    const stray = strayRedis(dir, await freePort());
     const server = identityOf(stray);
     expect(server).toBeDefined();
     // The pid file a Ledger wrote before it died: its owner no longer runs.
@@ -76,7 +76,7 @@ describe('a supervised child server', () => {
   });
 
   test('a server whose Ledger still runs is left alone and the start fails with DataDirInUse', async () => {
-    const stray = strayRedis(dir, 0);
+    const stray = strayRedis(dir, await freePort());
     const server = identityOf(stray);
     const owner = spawn('sleep', ['60'], { stdio: 'ignore' });
     try {
@@ -107,6 +107,16 @@ describe('a supervised child server', () => {
     expect(redis.process.pid).not.toBe(firstPid);
     expect(redis.up).toBe(true);
     expect(await ping(redis.url)).toBe('v');
+  });
+
+  test('between its death and the restart it reports itself down, so health checks can say so', async () => {
+    redis = await startRedis({ dataDir: dir, restart: { initialDelayMs: 60_000, maxDelayMs: 60_000, stableAfterMs: 30_000 } });
+    const down = once(redis, 'down');
+
+    redis.process.kill('SIGKILL');
+    await down;
+
+    expect(redis.up).toBe(false);
   });
 
   test('stop() ends supervision: the server is not restarted and its pid file is gone', async () => {
