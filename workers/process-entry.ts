@@ -11,13 +11,15 @@ export function runIfEntry(moduleUrl: string, main: () => Promise<void>): void {
 }
 
 /**
- * On SIGTERM or SIGINT: log, run `stops` in order (each part finishes what it
- * has in hand before closing), then exit 0.
+ * On SIGTERM or SIGINT: log "<what> stopping", run `stops` in order (each
+ * part finishes what it has in hand before closing), log "<what> stopped",
+ * then exit 0.
  */
 export function stopOnSignal(logger: Logger, what: string, stops: ReadonlyArray<() => Promise<unknown> | undefined>): void {
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, `${what} stopping`);
     for (const stop of stops) await stop();
+    logger.info(`${what} stopped`);
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { conciseError } from './concise-error.js';
 
 export type { Logger } from 'pino';
 
@@ -21,6 +22,8 @@ export function createLogger(opts: LoggerOptions): Logger {
       base: { service: opts.service, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // Errors as one short field: message, code, cause chain, top frames; no driver internals.
+      serializers: { err: conciseError, error: conciseError },
       // Admin tokens and connection strings must never reach a log line.
       redact: { paths: ['token', 'authorization', '*.authorization', 'password', '*.password'], censor: '[redacted]' },
     },

@@ -53,3 +53,33 @@ describe('correlation ids recorded in event metadata, as log fields', () => {
     ['correlation_id', {}],
   ])('%j gives %j', (metadata, fields) => expect(correlationFieldsOf(metadata)).toEqual(fields));
 });
+
+describe('errors on a log line (issue 12)', () => {
+  test('an error is one concise field: type, message, code, cause chain and top frames, not its properties', () => {
+    const out = capture();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { code: 'ECONNREFUSED' });
+    // A driver error that carries its whole topology, as MongoServerSelectionError does in `reason`.
+    const driver = Object.assign(new Error('Server selection timed out after 30000 ms', { cause: refused }), {
+      name: 'MongoServerSelectionError',
+      reason: { type: 'Unknown', servers: new Map([['127.0.0.1:27017', { padding: 'x'.repeat(3000) }]]), heartbeatFrequencyMS: 10000 },
+    });
+    createLogger({ service: 'projector', level: 'info', destination: out.stream }).error({ err: driver }, 'read model write failed');
+    const [line] = out.lines();
+    expect(line?.err).toEqual({
+      type: 'MongoServerSelectionError',
+      message: 'Server selection timed out after 30000 ms',
+      cause: 'Error: connect ECONNREFUSED 127.0.0.1:27017 (ECONNREFUSED)',
+      at: expect.any(String),
+    });
+    expect(JSON.stringify(line).length).toBeLessThan(1000);
+  });
+
+  test('a cause chain is followed outermost first and stops at a cycle', () => {
+    const out = capture();
+    const inner = new Error('inner');
+    const outer = new TypeError('outer', { cause: new RangeError('middle', { cause: inner }) });
+    inner.cause = outer;
+    createLogger({ service: 'api', level: 'info', destination: out.stream }).error({ err: outer }, 'failed');
+    expect(out.lines()[0]?.err).toMatchObject({ type: 'TypeError', message: 'outer', cause: 'RangeError: middle <- Error: inner' });
+  });
+});
