@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,15 +59,23 @@ export async function npmStart(dataDir: string, timeoutMs = 120_000): Promise<Np
   return { npm, address: `127.0.0.1:${grpcPort}`, lines, ledgerPid, exited };
 }
 
-/** The child servers Ledger recorded under `dataDir` (their pid files, server-pid-file.ts). */
-export function childServerPids(dataDir: string): number[] {
-  const pids: number[] = [];
+/** The child servers Ledger recorded under `dataDir`, by dependency name ('redis', 'mongo'): their pid files (server-pid-file.ts). */
+export function childServers(dataDir: string): Map<string, number> {
+  const pids = new Map<string, number>();
   for (const entry of readdirSync(dataDir, { recursive: true, encoding: 'utf8' })) {
     if (!entry.endsWith('.pid')) continue;
     const file = JSON.parse(readFileSync(join(dataDir, entry), 'utf8')) as { server: { pid: number } };
-    pids.push(file.server.pid);
+    pids.set(basename(entry, '.pid'), file.server.pid);
   }
   return pids;
+}
+
+export const childServerPids = (dataDir: string): number[] => [...childServers(dataDir).values()];
+
+/** The first JSON log line with this `msg`, parsed. */
+export function logged(lines: readonly string[], msg: string): Record<string, unknown> | undefined {
+  const line = lines.find((l) => l.includes(`"msg":${JSON.stringify(msg)}`));
+  return line === undefined ? undefined : (JSON.parse(line) as Record<string, unknown>);
 }
 
 /** Running and not a zombie. */
