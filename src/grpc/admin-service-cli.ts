@@ -1,4 +1,6 @@
-import { loadConfig } from '../config.js';
+import { parseArgs } from 'node:util';
+import { status } from '@grpc/grpc-js';
+import { loadConfig, type Config } from '../config.js';
 import { AdminClient } from './admin-service-client.js';
 import { RebuildState, type Rebuild } from './gen/ledger/v1/admin_pb.js';
 
@@ -45,57 +47,119 @@ async function watch(admin: AdminClient, id: string): Promise<Rebuild> {
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const [command, arg, flag] = argv;
-  if (!command || command === '--help' || command === 'help') {
-    console.log(USAGE);
-    return command ? 0 : 2;
+/** A command line the CLI cannot run: printed with the usage, exit 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type Invocation = { readonly command: string; readonly arg: string | undefined; readonly watch: boolean };
+
+/** How many arguments each command takes: [least, most]. */
+const ARITY: Record<string, readonly [number, number]> = {
+  list: [0, 0], start: [1, 1], watch: [1, 1], status: [1, 1], cancel: [1, 1], 'replay-parked': [0, 1],
+};
+const NEEDS: Record<string, string> = { start: 'a projection name', watch: 'a rebuild id', status: 'a rebuild id', cancel: 'a rebuild id' };
+
+/** argv → a command; undefined asks for the usage (help). Unknown flags and wrong arity are UsageErrors. */
+function parse(argv: readonly string[]): Invocation | undefined {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const config = loadConfig(process.env);
+  const [command, ...args] = parsed.positionals;
+  if (parsed.values.help === true || command === 'help') return undefined;
+  if (command === undefined) throw new UsageError('a command is required');
+  const arity = ARITY[command];
+  if (arity === undefined) throw new UsageError(`unknown command "${command}"`);
+  if (args.length < arity[0]) throw new UsageError(`${command} needs ${NEEDS[command] ?? 'an argument'}`);
+  if (args.length > arity[1]) throw new UsageError(`${command} takes ${arity[1] === 0 ? 'no arguments' : `one argument`}, got "${args.join(' ')}"`);
+  if (parsed.values.watch === true && command !== 'start') throw new UsageError('--watch goes with start only');
+  return { command, arg: args[0], watch: parsed.values.watch === true };
+}
+const OPTIONS = { watch: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * Runs one CLI command; returns the exit code: 0 done, 1 the call failed
+ * (one line naming why), 2 the command line or the configuration is wrong
+ * (usage printed). Never lets an exception out as a stack trace (issue 12).
+ */
+export async function main(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  let invocation: Invocation | undefined;
+  try {
+    invocation = parse(argv);
+  } catch (e) {
+    console.error(`ledger-admin: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (invocation === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (e) {
+    const message = e instanceof Error ? e.message.replace(/:?\n\s*/g, (m) => (m.startsWith(':') ? ': ' : '; ')) : String(e);
+    console.error(`ledger-admin: ${message}`);
+    return 2;
+  }
+  if (config.ADMIN_TOKEN === undefined) {
+    console.error('ledger-admin: ADMIN_TOKEN is not set: set it to the ADMIN_TOKEN the jobs process was started with');
+    return 2;
+  }
   const admin = new AdminClient(`${config.ADMIN_HOST}:${config.ADMIN_PORT}`, config.ADMIN_TOKEN);
   try {
-    switch (command) {
-      case 'list': {
-        for (const p of (await admin.listProjections()).projections) {
-          console.log(`${p.name}\t${p.activeCollection}\t${p.status}\tbehind=${p.eventsBehind}\tparked=${p.parkedCount}${p.rebuildId ? `\trebuild=${p.rebuildId}` : ''}`);
-        }
-        return 0;
-      }
-      case 'start': {
-        if (!arg) throw new Error('start needs a projection name');
-        const r = (await admin.startRebuild(arg)).rebuild;
-        if (!r) throw new Error('no rebuild in the answer');
-        console.log(r.id);
-        if (flag === '--watch') return (await watch(admin, r.id)).state === RebuildState.COMPLETED ? 0 : 1;
-        return 0;
-      }
-      case 'watch':
-        if (!arg) throw new Error('watch needs a rebuild id');
-        return (await watch(admin, arg)).state === RebuildState.COMPLETED ? 0 : 1;
-      case 'status': {
-        if (!arg) throw new Error('status needs a rebuild id');
-        const r = (await admin.getRebuild(arg)).rebuild;
-        if (r) console.log(progressLine(r));
-        return 0;
-      }
-      case 'cancel': {
-        if (!arg) throw new Error('cancel needs a rebuild id');
-        const r = (await admin.cancelRebuild(arg)).rebuild;
-        console.log(`cancel requested: ${r ? stateName(r.state) : 'unknown'}`);
-        return 0;
-      }
-      case 'replay-parked':
-        console.log(`replayed ${(await admin.replayParked(arg ?? '')).replayed}`);
-        return 0;
-      default:
-        console.error(USAGE);
-        return 2;
-    }
+    return await run(admin, invocation);
   } catch (err) {
-    const e = err as { details?: string; message?: string };
-    console.error(`ledger-admin ${command}: ${e.details ?? e.message ?? String(err)}`);
+    console.error(`ledger-admin ${invocation.command}: ${failureLine(err)}`);
     return 1;
   } finally {
     admin.close();
   }
+}
+
+async function run(admin: AdminClient, { command, arg, watch: follow }: Invocation): Promise<number> {
+  switch (command) {
+    case 'list': {
+      for (const p of (await admin.listProjections()).projections) {
+        console.log(`${p.name}\t${p.activeCollection}\t${p.status}\tbehind=${p.eventsBehind}\tparked=${p.parkedCount}${p.rebuildId ? `\trebuild=${p.rebuildId}` : ''}`);
+      }
+      return 0;
+    }
+    case 'start': {
+      const r = (await admin.startRebuild(arg ?? '')).rebuild;
+      if (!r) throw new Error('no rebuild in the answer');
+      console.log(r.id);
+      if (follow) return (await watch(admin, r.id)).state === RebuildState.COMPLETED ? 0 : 1;
+      return 0;
+    }
+    case 'watch':
+      return (await watch(admin, arg ?? '')).state === RebuildState.COMPLETED ? 0 : 1;
+    case 'status': {
+      const r = (await admin.getRebuild(arg ?? '')).rebuild;
+      if (r) console.log(progressLine(r));
+      return 0;
+    }
+    case 'cancel': {
+      const r = (await admin.cancelRebuild(arg ?? '')).rebuild;
+      console.log(`cancel requested: ${r ? stateName(r.state) : 'unknown'}`);
+      return 0;
+    }
+    case 'replay-parked':
+      console.log(`replayed ${(await admin.replayParked(arg ?? '')).replayed}`);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/** A failed call as one line: the server's own words (each refusal says what to do), or why it could not be reached. */
+function failureLine(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && 'details' in err && typeof err.details === 'string') {
+    if (err.code === status.UNAVAILABLE) return `cannot reach the Admin API (${err.details})`;
+    return err.details;
+  }
+  return err instanceof Error ? err.message : String(err);
 }

@@ -36,20 +36,28 @@ type Failure = { code: status; details: string };
 const fail = (code: status, details: string): Failure => ({ code, details });
 const isFailure = (v: unknown): v is Failure => typeof v === 'object' && v !== null && 'code' in v && 'details' in v;
 
-/** `authorization: Bearer <token>`, compared in constant time. */
-export function authorized(metadata: Metadata, token: string | undefined): boolean {
-  if (token === undefined) return false;
+/**
+ * `authorization: Bearer <token>`, compared in constant time. Each way of
+ * failing has its own answer (issue 12), so an operator knows whether to set
+ * a token, fix it, or configure the server.
+ */
+export function authorizationFailure(metadata: Metadata, token: string | undefined): Failure | undefined {
+  if (token === undefined) {
+    return fail(status.FAILED_PRECONDITION, 'the Admin API is disabled: the jobs process was started without ADMIN_TOKEN');
+  }
   const given = metadata.get('authorization')[0];
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
+  if (given === undefined) return fail(status.UNAUTHENTICATED, 'no token sent: Admin calls need metadata "authorization: Bearer <ADMIN_TOKEN>"');
+  const a = Buffer.from(typeof given === 'string' ? given : given.toString('latin1'));
   const b = Buffer.from(`Bearer ${token}`);
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (a.length === b.length && timingSafeEqual(a, b)) return undefined;
+  return fail(status.UNAUTHENTICATED, 'wrong token: it does not match the ADMIN_TOKEN the jobs process was started with');
 }
 
 function unary<Req, Res>(backend: AdminBackend, body: (req: Req) => Promise<Res | Failure>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    if (!authorized(call.metadata, backend.token)) {
-      callback({ code: status.UNAUTHENTICATED, details: 'Admin calls need metadata "authorization: Bearer <ADMIN_TOKEN>"' });
+    const refused = authorizationFailure(call.metadata, backend.token);
+    if (refused !== undefined) {
+      callback(refused);
       return;
     }
     body(call.request).then(
