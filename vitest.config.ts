@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Ledger's default ports stay taken during tests, as while `npm start` runs (issue 11).
+    globalSetup: ['./test/support/hold-default-ports.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.unit.test.ts', 'src/**/*.unit.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/**/*.int.test.ts'] } },
