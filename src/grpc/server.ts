@@ -7,6 +7,7 @@ import { accountQueriesService, type AccountReadModelQueries } from './account-q
 import { AccountCommands } from './gen/ledger/v1/account_commands_pb.js';
 import { AccountQueries } from './gen/ledger/v1/account_queries_pb.js';
 import { reflectionService } from './reflection.js';
+import { requestFramingGuard } from './request-framing-guard.js';
 import { grpcServiceDefinition } from './service-definition.js';
 import type { UnaryDeps } from './unary-call.js';
 
@@ -40,6 +41,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     'grpc.max_send_message_length': opts.maxMessageBytes,
     // Channelz bookkeeping costs CPU on every call and nothing here reads it.
     'grpc.enable_channelz': 0,
+    interceptors: [requestFramingGuard()],
   });
   server.addService(grpcServiceDefinition(AccountCommands, { malformedAsValue: true }), accountCommandsService(opts.handler, opts));
   server.addService(
