@@ -142,7 +142,10 @@ export class SupervisedServer extends EventEmitter<ServerEvents> implements Chil
       this.watch(server);
       if (this.stopping) return;
       const up: ServerUp = { name: this.spec.name, port, url: this.spec.url(port), restarts: this.restarts, portChanged: port !== oldPort };
-      this.spec.logger?.info({ dependency: up.name, port, restarts: up.restarts, portChanged: up.portChanged }, 'child server restarted');
+      const fields = { dependency: up.name, port, url: up.url, restarts: up.restarts, portChanged: up.portChanged };
+      // Clients holding the old URL keep knocking on the old port: callers must act on portChanged.
+      if (up.portChanged) this.spec.logger?.warn(fields, 'child server restarted on another port');
+      else this.spec.logger?.info(fields, 'child server restarted');
       this.emit('up', up);
     } catch (err) {
       if (this.stopping) return;

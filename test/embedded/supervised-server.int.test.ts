@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -107,6 +108,27 @@ describe('a supervised child server', () => {
     expect(redis.process.pid).not.toBe(firstPid);
     expect(redis.up).toBe(true);
     expect(await ping(redis.url)).toBe('v');
+  });
+
+  test('if its port was taken while it was down, it comes back on another one and says so', async () => {
+    redis = await startRedis({ dataDir: dir, restart: { initialDelayMs: 300, maxDelayMs: 1_000, stableAfterMs: 30_000 } });
+    const oldPort = redis.port;
+    const down = once(redis, 'down');
+    const up = once(redis, 'up') as Promise<[ServerUp]>;
+    redis.process.kill('SIGKILL');
+    await down;
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(oldPort, '127.0.0.1', () => resolve()));
+    try {
+      const [back] = await up;
+
+      expect(back.portChanged).toBe(true);
+      expect(back.port).not.toBe(oldPort);
+      expect(redis.url).toBe(back.url);
+      expect(await ping(back.url)).toBe('v');
+    } finally {
+      squatter.close();
+    }
   });
 
   test('between its death and the restart it reports itself down, so health checks can say so', async () => {
