@@ -7,7 +7,7 @@ import { traceContextCarrier } from '../observability/index.js';
 /** A domain event with its metadata → the client's JSON event with a deterministic id. */
 export function toEventData(stream: string, event: NewEvent, index: number): EventData<JSONEventType> {
   return jsonEvent({
-    id: eventIdFor(stream, event.metadata.commandId, index),
+    id: eventIdFor(stream, event.metadata.commandId, index, event.metadata.commandFingerprint),
     type: event.event.type,
     data: encodeEventData(event.event),
     // W3C trace context of the request (nothing when tracing is off), so the

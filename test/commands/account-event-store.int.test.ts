@@ -47,7 +47,7 @@ describe('EsdbAccountEventStore on a real server through @eventstore/db-client',
     expect(read.map((e) => e.metadata)).toEqual([opened.metadata, big.metadata]);
     expect(read.map((e) => e.revision)).toEqual([0n, 1n]);
     expect(read[1]?.position).toBe(second.position);
-    expect(read[1]?.eventId).toBe(eventIdFor(stream, big.metadata.commandId, 0));
+    expect(read[1]?.eventId).toBe(eventIdFor(stream, big.metadata.commandId, 0, big.metadata.commandFingerprint));
     expect(await store.readStream(stream, 1n)).toHaveLength(1);
   });
 

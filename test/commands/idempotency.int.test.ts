@@ -88,6 +88,22 @@ describe('the same command sent again appends once and answers the same', () => 
     expect((await eventsOf(api.esdb, accountId)).map((e) => e.type)).toEqual(['AccountOpened', 'MoneyDeposited']);
   });
 
+  test('a server whose cache is behind refuses the reused key too, though its events would carry the ids the store already holds', async () => {
+    // Given b has the account cached at revision 1,
+    const accountId = await openAccount();
+    await resultOf(deposit(b, accountId, randomUUID(), 1000n));
+    // when a appends a Deposit under command_id X at revision 2,
+    const commandId = randomUUID();
+    expect((await resultOf(deposit(a, accountId, commandId, 500n))).response.result).toMatchObject({ revision: 2n, balance: 1500n });
+    // then a Withdraw under X sent to b (deciding at its cached revision 1, so the store would
+    // take the same event ids at the same place as an idempotent repeat) is refused,
+    const reused = await b.call(AccountCommands.method.withdraw, { commandId, accountId, amount: 300n, currency: 'EUR' });
+    expect(reused).toMatchObject({ ok: false, code: status.FAILED_PRECONDITION, errorInfo: { reason: 'IDEMPOTENCY_KEY_REUSED' } });
+    // and b still decides on the true balance.
+    expect((await resultOf(deposit(b, accountId, randomUUID(), 1n))).response.result).toMatchObject({ revision: 3n, balance: 1501n });
+    expect((await eventsOf(api.esdb, accountId)).map((e) => e.type)).toEqual(['AccountOpened', 'MoneyDeposited', 'MoneyDeposited', 'MoneyDeposited']);
+  });
+
   test('events carry the metadata and a deterministic id', async () => {
     const accountId = await openAccount();
     const commandId = randomUUID();
@@ -104,6 +120,6 @@ describe('the same command sent again appends once and answers the same', () => 
     const occurredAt = (deposited?.metadata as { occurred_at: string }).occurred_at;
     expect(new Date(occurredAt).toISOString()).toBe(occurredAt);
     const { eventIdFor } = await import('../../src/eventstore/event-ids.js');
-    expect(deposited?.id).toBe(eventIdFor(`account-${accountId}`, commandId, 0));
+    expect(deposited?.id).toBe(eventIdFor(`account-${accountId}`, commandId, 0, (deposited?.metadata as { command_fingerprint?: string }).command_fingerprint));
   });
 });
