@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,11 +23,17 @@ import { ledgerProcess, type LedgerProcess } from '../reliability/ledger-process
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** grpcurl on PATH, else where `go install` put it ($(go env GOBIN), else $(go env GOPATH)/bin). */
 function grpcurlPath(): string {
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir !== '' && existsSync(join(dir, 'grpcurl'))) return join(dir, 'grpcurl');
-  const gopath = process.env.GOPATH ?? join(process.env.HOME ?? '/root', 'go');
-  const installed = join(gopath, 'bin', 'grpcurl');
-  if (existsSync(installed)) return installed;
+  const dirs = (process.env.PATH ?? '').split(':').filter((d) => d !== '');
+  try {
+    const [gobin = '', gopath = ''] = execFileSync('go', ['env', 'GOBIN', 'GOPATH'], { encoding: 'utf8' }).split('\n');
+    dirs.push(...[gobin, ...gopath.split(':').map((p) => (p === '' ? '' : join(p, 'bin')))].filter((d) => d !== ''));
+  } catch {
+    // no Go: only PATH is searched
+  }
+  const found = dirs.map((d) => join(d, 'grpcurl')).find((p) => existsSync(p));
+  if (found !== undefined) return found;
   throw new Error('grpcurl is not installed: run deploy/dev/setup.sh (go install github.com/fullstorydev/grpcurl/cmd/grpcurl)');
 }
 
@@ -114,6 +120,12 @@ describe('the running API through grpcurl and server reflection only', () => {
     expect(overdraft.stderr).toContain('Code: FailedPrecondition');
     expect(overdraft.stderr).toContain('"@type": "type.googleapis.com/google.rpc.ErrorInfo"');
     expect(overdraft.stderr).toContain('"reason": "INSUFFICIENT_FUNDS"');
+
+    // Invalid input: the google.rpc.BadRequest detail names the field.
+    const invalid = await call([`${commands}/Deposit`], ['-d', JSON.stringify({ command_id: randomUUID(), account_id: accountId, amount: '0', currency: 'XYZ' })]);
+    expect(invalid.stderr).toContain('Code: InvalidArgument');
+    expect(invalid.stderr).toContain('"@type": "type.googleapis.com/google.rpc.BadRequest"');
+    expect(invalid.stderr).toContain('"field": "currency"');
 
     expect(await json(`${commands}/CloseAccount`, { command_id: randomUUID(), account_id: accountId, reason: 'done' }))
       .toMatchObject({ result: { revision: '3' } });
