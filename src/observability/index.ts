@@ -1,7 +1,7 @@
 export { createLogger, withCorrelation, type Logger, type LoggerOptions, type CorrelationIds } from './logger.js';
 export { CORRELATION_HEADER, correlationFieldsOf, correlationIdFrom } from './correlation.js';
 export {
-  createMetrics, secondsSince, type LedgerMetrics, type CallOutcome, type CommandOutcome, type ProjectionOutcome, type ProjectorLagReading,
+  createMetrics, secondsSince, type LedgerMetrics, type CallOutcome, type ProjectionOutcome, type ProjectorLagReading,
 } from './metrics.js';
 export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
 export {

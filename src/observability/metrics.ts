@@ -10,8 +10,6 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * src/grpc/error-status.ts derives it from the error.
  */
 export type CallOutcome = string;
-/** @deprecated the name before queries had their own series; the same labels. */
-export type CommandOutcome = CallOutcome;
 
 /** What the projector did with one event (STYLE.md §11), plus parked. */
 /** How far a projector is behind the head of the log. */
