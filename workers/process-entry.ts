@@ -1,11 +1,18 @@
-import { pathToFileURL } from 'node:url';
+import { basename } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { conciseError } from '../src/observability/concise-error.js';
 import type { Logger } from 'pino';
 
-/** Runs `main` only when `moduleUrl` is the process's entry script, not when main.ts or a test imports it. */
+/**
+ * Runs `main` only when `moduleUrl` is the process's entry script, not when
+ * main.ts or a test imports it. A start that fails is one JSON line on stderr
+ * (the error as every log line carries it, issue 12), then exit 1.
+ */
 export function runIfEntry(moduleUrl: string, main: () => Promise<void>): void {
   if (process.argv[1] === undefined || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
   main().catch((err: unknown) => {
-    console.error(err);
+    const service = basename(fileURLToPath(moduleUrl), '.ts');
+    console.error(JSON.stringify({ level: 'fatal', time: new Date().toISOString(), service, pid: process.pid, err: conciseError(err), msg: `${service} start failed` }));
     process.exit(1);
   });
 }

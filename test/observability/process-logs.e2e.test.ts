@@ -35,3 +35,19 @@ test('the api process logs started, stopping and stopped around a SIGTERM, every
   for (const line of lines) expect(line).toMatchObject({ service: 'api', level: expect.any(String), time: expect.any(String) });
   expect(lines.at(-1)?.msg).toBe('api stopped');
 });
+
+test('a start that fails is one JSON line on stderr naming the error, no stack dump, exit 1', async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+  delete env.ESDB_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/api.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env });
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  expect(code).toBe(1);
+  const lines = err.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+    level: 'fatal', service: 'api', msg: 'api start failed',
+    err: { type: 'Error', message: 'the standalone API needs ESDB_URL (npm start runs it with an embedded store)' },
+  });
+});
