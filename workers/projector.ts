@@ -180,7 +180,7 @@ export async function startProjector(
 export type RunningReadSide = {
   /** What the API serves GetAccount, ListAccountsByOwner and ListTransactions from. */
   readonly readModel: AccountReadModelQueries;
-  /** The Mongo the read model lives in (MONGO_URL or the embedded server); the jobs worker rebuilds there. */
+  /** The Mongo the read model lives in (MONGO_URL or the embedded server, wherever it restarted); the jobs worker rebuilds there. */
   readonly mongoUrl: string;
   /** Closed while Mongo is down or the read model is being filled: queries answer UNAVAILABLE, /healthz is unhealthy. */
   readonly availability: ReadModelAvailability;
@@ -224,51 +224,69 @@ export async function startReadSide(config: Config, esdbUrl: string, logger: Log
     }
   }
   const availability = new ReadModelAvailability('mongo', readStore.inMemory ? 'filling the read model from the event store' : 'open');
-  // Bounded waits: a dead Mongo fails calls within seconds (UNAVAILABLE), it never hangs them.
-  const bounds = { serverSelectionTimeoutMS: 5_000, socketTimeoutMS: readStore.opTimeoutMs + 5_000 };
-  const mongo = await MongoClient.connect(url, { ...bounds, ...(config.MONGO_URL === undefined ? {} : mongoSecurityOptions(config)) });
+  // Bounded waits: a dead Mongo fails calls within seconds (UNAVAILABLE), it
+  // never hangs them. Polling monitors notice a restarted server sooner.
+  const clientOptions = {
+    serverSelectionTimeoutMS: 5_000, socketTimeoutMS: readStore.opTimeoutMs + 5_000, serverMonitoringMode: 'poll' as const, heartbeatFrequencyMS: 2_000,
+    ...(config.MONGO_URL === undefined ? {} : mongoSecurityOptions(config)),
+  };
   const esdb = connectEventStore(esdbUrl);
-  const db = mongo.db(config.MONGO_DB);
   const projectorLogger = logger.child({ part: 'projector' });
-  const running = await startProjector(esdb.client, db, { ...projectorSettings(config), seedFromLog: false }, projectorLogger, metrics);
+  type Session = { readonly mongo: MongoClient; readonly running: RunningProjector; readonly queries: AccountReadModelQueries };
+  const open = async (mongoUrl: string): Promise<Session> => {
+    const mongo = await MongoClient.connect(mongoUrl, clientOptions);
+    const db = mongo.db(config.MONGO_DB);
+    const running = await startProjector(esdb.client, db, projectorSettings(config), projectorLogger, metrics);
+    return { mongo, running, queries: new ReadModelQueriesService(new AccountReadQueries(db, running.registry)) };
+  };
+  const close = async (session: Session): Promise<void> => {
+    // Bounded: a projector holding a batch for a dead store is not waited for long.
+    await Promise.race([session.running.stop(), new Promise((r) => setTimeout(r, 10_000).unref())]).catch(() => {});
+    await session.mongo.close(true).catch(() => {});
+  };
+  let session = await open(url);
   let stopping = false;
   // Fill (again) in the background: commands are served meanwhile, queries wait for it.
-  let filling: Promise<void> = Promise.resolve();
-  const fill = (): void => {
-    filling = filling.then(async () => {
+  let work: Promise<void> = Promise.resolve();
+  const retrying = (what: string, step: () => Promise<void>): void => {
+    work = work.then(async () => {
       for (let attempt = 0; !stopping; attempt += 1) {
         try {
-          await running.reseed();
+          await step();
           availability.reopen();
           return;
         } catch (err) {
-          projectorLogger.warn({ err: String(err), attempt }, 'filling the read model failed; retrying');
+          projectorLogger.warn({ err: String(err), attempt }, `${what} failed; retrying`);
           await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5_000)));
         }
       }
     });
   };
-  if (readStore.inMemory) fill();
+  if (readStore.inMemory) retrying('filling the read model', async () => { await session.running.reseed(); });
   embedded?.on('down', () => availability.close('the embedded Mongo-wire server is down; restarting'));
   embedded?.on('up', (up) => {
-    if (up.portChanged) {
-      projectorLogger.error({ url: up.url }, 'the embedded Mongo-wire server came back on another port; restart Ledger');
-      return;
-    }
-    if (readStore.inMemory) {
-      availability.close('the embedded Mongo-wire server restarted empty; filling the read model from the event store');
-      fill();
-    } else availability.reopen();
+    availability.close(readStore.inMemory ? 'the embedded Mongo-wire server restarted empty; filling the read model from the event store' : 'reconnecting to the restarted Mongo-wire server');
+    // A new client and projector: a client that lived through the server's
+    // death was seen (1 run in 4) to fail server selection for good after it.
+    retrying('reconnecting the read side', async () => {
+      await close(session);
+      session = await open(up.url);
+      if (readStore.inMemory) await session.running.reseed();
+    });
   });
+  const current: AccountReadModelQueries = {
+    getAccount: (req, ctx) => session.queries.getAccount(req, ctx),
+    listAccountsByOwner: (req, ctx) => session.queries.listAccountsByOwner(req, ctx),
+    listTransactions: (req, ctx) => session.queries.listTransactions(req, ctx),
+  };
   return {
-    readModel: gatedReadModelQueries(new ReadModelQueriesService(new AccountReadQueries(db, running.registry)), availability),
-    mongoUrl: url,
+    readModel: gatedReadModelQueries(current, availability),
+    get mongoUrl() { return embedded?.url ?? url; },
     availability,
     stop: async () => {
       stopping = true;
-      await running.stop();
-      await filling;
-      await mongo.close();
+      await work;
+      await close(session);
       await esdb.close();
       await embedded?.stop();
     },

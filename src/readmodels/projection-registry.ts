@@ -1,3 +1,4 @@
+import { ReadModelUnavailable } from './read-model-unavailable.js';
 import type { Db } from 'mongodb';
 
 export const PROJECTIONS_COLLECTION = 'projections';
@@ -61,7 +62,9 @@ export class ProjectionRegistry {
 
   async getActiveCollection(name: string): Promise<string> {
     const doc = await this.collection().findOne({ _id: name });
-    if (doc === null) throw new Error(`projection ${name} is not registered`);
+    // Unavailable, not a bug: an in-memory Mongo that restarted is empty until
+    // the read side fills it again (its registry included).
+    if (doc === null) throw new ReadModelUnavailable(new Error(`projection ${name} is not registered`));
     return doc.active_collection;
   }
 

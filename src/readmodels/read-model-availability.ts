@@ -23,6 +23,8 @@ export class ReadModelNotServing extends LedgerError {
  */
 export class ReadModelAvailability {
   private closedBecause: string | undefined;
+  /** Counts closings: a query that saw one while it ran may have read a store that died and came back empty. */
+  private closings = 0;
 
   constructor(readonly dependency: string, initially: 'open' | string = 'open') {
     this.closedBecause = initially === 'open' ? undefined : initially;
@@ -31,15 +33,22 @@ export class ReadModelAvailability {
   get open(): boolean { return this.closedBecause === undefined; }
   get reason(): string | undefined { return this.closedBecause; }
 
-  close(why: string): void { this.closedBecause = why; }
+  close(why: string): void {
+    this.closedBecause = why;
+    this.closings += 1;
+  }
   reopen(): void { this.closedBecause = undefined; }
 
   /** Runs a query if open; a Mongo that does not answer is UNAVAILABLE too. */
   async serve<T>(query: () => Promise<T>): Promise<T> {
     if (this.closedBecause !== undefined) throw new ReadModelNotServing(this.dependency, this.closedBecause);
+    const closings = this.closings;
     try {
-      return await query();
+      const answer = await query();
+      if (this.closings !== closings) throw new ReadModelNotServing(this.dependency, this.closedBecause ?? 'the store restarted while the query ran');
+      return answer;
     } catch (err) {
+      if (err instanceof ReadModelNotServing) throw err;
       if (err instanceof ReadModelUnavailable || isMongoUnavailable(err)) {
         throw new ReadModelNotServing(this.dependency, err instanceof Error ? err.message : String(err));
       }

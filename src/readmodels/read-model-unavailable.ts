@@ -17,8 +17,12 @@ export class ReadModelUnavailable extends Error {
   }
 }
 
+/** Socket errors the driver sometimes passes on unwrapped (seen: EPIPE when the server died mid-write). */
+const SOCKET_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+
 export function isMongoUnavailable(err: unknown): boolean {
   return (
+    (err instanceof Error && SOCKET_ERRORS.has((err as NodeJS.ErrnoException).code ?? '')) ||
     err instanceof MongoNetworkError ||
     err instanceof MongoServerSelectionError ||
     err instanceof MongoNotConnectedError ||

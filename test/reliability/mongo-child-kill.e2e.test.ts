@@ -34,12 +34,12 @@ test('the Mongo-wire child SIGKILLed under load comes back by itself and the rea
   const lines = ledger.lines;
   const esdbUrl = String(logged(lines, 'embedded event store started')?.['url']);
   const mongoUrl = String(logged(lines, 'embedded Mongo-wire server started for the read model')?.['url']);
-  const accounts = Array.from({ length: 20 }, () => randomUUID());
+  const accounts = Array.from({ length: 200 }, () => randomUUID());
   const commands = new RetryingCommands(ledger.address);
-  for (const id of accounts) await commands.openAccount(randomUUID(), id);
-  const deposits: Deposit[] = Array.from({ length: 3_000 }, (_, i) => ({ commandId: randomUUID(), accountId: accounts[i % accounts.length] ?? '', amount: BigInt(1 + (i % 7)) }));
+  for (let i = 0; i < accounts.length; i += 20) await Promise.all(accounts.slice(i, i + 20).map((id) => commands.openAccount(randomUUID(), id)));
+  const deposits: Deposit[] = Array.from({ length: 4_000 }, (_, i) => ({ commandId: randomUUID(), accountId: accounts[i % accounts.length] ?? '', amount: BigInt(1 + (i % 7)) }));
   const tally: LoadTally = { attempts: 0, acknowledged: new Set(), refused: [] };
-  const load = commands.depositAll(deposits, 8, tally);
+  const load = commands.depositAll(deposits, 32, tally);
   while (tally.acknowledged.size < 300) await sleep(50);
   // Queries all along: every failure must be a dependency outage, said so.
   const queries = new LedgerClient(ledger.address);
@@ -64,7 +64,10 @@ test('the Mongo-wire child SIGKILLed under load comes back by itself and the rea
   expect(running(mongoPid ?? 0)).toBe(false);
   expect(logged(lines, 'child server restarted')).toMatchObject({ dependency: 'mongo', portChanged: false });
   expect(tally.refused).toEqual([]);
-  expect(failures.filter((f) => f.code !== status.UNAVAILABLE || f.dependency !== 'mongo')).toEqual([]);
+  expect(failures.some((f) => f.code === status.UNAVAILABLE)).toBe(true);
+  // A query admitted just before the kill may run into the caller's own 3 s
+  // deadline while it waits for the server; anything else is UNAVAILABLE naming mongo.
+  expect(failures.filter((f) => f.code !== status.DEADLINE_EXCEEDED && (f.code !== status.UNAVAILABLE || f.dependency !== 'mongo'))).toEqual([]);
   const esdb = connectEventStore(esdbUrl);
   const mongo = await MongoClient.connect(mongoUrl);
   try {
