@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { connectEventStore } from '../../src/eventstore/connection.js';
+import { foldAccounts, readAccountEvents } from './account-events.js';
+import { asReadSide, readSideOf } from './read-side.js';
 import { RetryingCommands, type Deposit, type LoadTally } from './retrying-commands.js';
-import { childServerPids, isJson, isNpmBanner, npmStart, running, type NpmStart } from './npm-start.js';
+import { childServerPids, isJson, isNpmBanner, logged, npmStart, running, type NpmStart } from './npm-start.js';
 
 // Issue 11: `npm start` under load, stopped by Ctrl-C (SIGINT to its process
 // group, as a terminal sends it) or its Ledger process SIGKILLed. Children
@@ -70,6 +74,17 @@ describe('npm start', () => {
     again.close();
     expect(after.refused).toEqual([]);
     expect(childServerPids(dataDir).some((pid) => children.includes(pid))).toBe(false);
+    // The read side (refilled from the event store: the default Mongo-wire server keeps nothing) equals the fold of the store.
+    const esdb = connectEventStore(String(logged(second.lines, 'embedded event store started')?.['url']));
+    const mongo = await MongoClient.connect(String(logged(second.lines, 'embedded Mongo-wire server started for the read model')?.['url']));
+    try {
+      const folded = foldAccounts(await readAccountEvents(esdb.client));
+      expect(folded.size).toBe(accounts.length);
+      expect(await readSideOf(mongo.db('ledger'), folded, 60_000)).toEqual(asReadSide(folded));
+    } finally {
+      await mongo.close();
+      await esdb.close();
+    }
     process.kill(-(second.npm.pid ?? 0), 'SIGINT');
     await second.exited;
   }, 300_000);
