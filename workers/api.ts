@@ -103,8 +103,9 @@ async function main(): Promise<void> {
     ...(readModel ? { readModel } : {}),
     ...(snapshotting ? { snapshots: snapshotting.snapshots, afterAppend: snapshotting.afterAppend } : {}),
   });
-  logger.info({ readModel: readModel !== undefined, snapshots: snapshotting !== undefined }, 'api started');
+  // Signal handlers before the "started" line: whoever waits for that line may send SIGTERM at once.
   stopOnSignal(logger, 'api', [() => api.stop(), () => snapshotting?.close(), () => mongo?.close(), () => metricsServer.close()]);
+  logger.info({ readModel: readModel !== undefined, snapshots: snapshotting !== undefined }, 'api started');
 }
 
 runIfEntry(import.meta.url, main);

@@ -11,7 +11,9 @@ export type ErrorKind =
   | 'out_of_range'
   | 'conflict' // optimistic concurrency: ABORTED with the actual revision
   | 'unavailable' // infrastructure
-  | 'deadline';
+  | 'deadline'
+  | 'unauthenticated' // no or bad credentials: UNAUTHENTICATED (issue 13)
+  | 'permission_denied'; // an authenticated caller acting on what it does not own: PERMISSION_DENIED
 
 export type FieldViolation = { readonly field: string; readonly description: string };
 

@@ -25,6 +25,8 @@ const metadataSchema = z.object({
   schema_version: z.number().int(),
   command_type: z.string().optional(),
   command_fingerprint: z.string().optional(),
+  actor: z.string().optional(),
+  auth_method: z.string().optional(),
 });
 
 /** Domain event → the JSON object stored as event data. */
@@ -80,6 +82,8 @@ export function encodeMetadata(m: EventMetadata): Record<string, string | number
     schema_version: m.schemaVersion,
     ...(m.commandType === undefined ? {} : { command_type: m.commandType }),
     ...(m.commandFingerprint === undefined ? {} : { command_fingerprint: m.commandFingerprint }),
+    ...(m.actor === undefined ? {} : { actor: m.actor }),
+    ...(m.authMethod === undefined ? {} : { auth_method: m.authMethod }),
   };
 }
 
@@ -95,5 +99,7 @@ export function decodeMetadata(json: unknown): EventMetadata | undefined {
     schemaVersion: r.data.schema_version,
     ...(r.data.command_type === undefined ? {} : { commandType: r.data.command_type }),
     ...(r.data.command_fingerprint === undefined ? {} : { commandFingerprint: r.data.command_fingerprint }),
+    ...(r.data.actor === undefined ? {} : { actor: r.data.actor }),
+    ...(r.data.auth_method === undefined ? {} : { authMethod: r.data.auth_method }),
   };
 }

@@ -51,6 +51,9 @@ export const accountStream = (accountId: string): string => `${ACCOUNT_STREAM_PR
  *    "command_type":"Deposit","command_fingerprint":"<22 base64url chars>"}
  * command_type and command_fingerprint (issue 12) identify what the
  * command_id was used for; events written before them lack both.
+ * actor and auth_method (issue 13) say who asked and how that caller was
+ * authenticated ("jwt", "mtls", or "none" under AUTH_MODE=none, where the
+ * actor is "anonymous"); events written before them lack both.
  */
 export type EventMetadata = {
   readonly occurredAt: string;
@@ -62,4 +65,8 @@ export type EventMetadata = {
   readonly commandType?: string;
   /** Digest of the command's type and effect fields (src/app/command-fingerprint.ts; absent on older events). */
   readonly commandFingerprint?: string;
+  /** The authenticated principal that sent the command (absent on older events). */
+  readonly actor?: string;
+  /** How the actor was authenticated: jwt, mtls or none (absent on older events). */
+  readonly authMethod?: string;
 };

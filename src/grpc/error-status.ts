@@ -19,6 +19,8 @@ const statusOf: Record<ErrorKind, status> = {
   conflict: status.ABORTED,
   unavailable: status.UNAVAILABLE,
   deadline: status.DEADLINE_EXCEEDED,
+  unauthenticated: status.UNAUTHENTICATED,
+  permission_denied: status.PERMISSION_DENIED,
 };
 
 /**

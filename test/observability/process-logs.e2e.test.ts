@@ -29,7 +29,8 @@ test('the api process logs started, stopping and stopped around a SIGTERM, every
   for (let i = 0; i < 600 && !out.includes('"msg":"api started"'); i++) await sleep(100);
   expect(out).toContain('"msg":"api started"');
   child.kill('SIGTERM');
-  expect(await exited).toBe(0);
+  const code = await exited;
+  expect({ code, out }).toMatchObject({ code: 0 });
   const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['gRPC API listening', 'api started', 'api stopping', 'api stopped']));
   for (const line of lines) expect(line).toMatchObject({ service: 'api', level: expect.any(String), time: expect.any(String) });
