@@ -17,6 +17,7 @@ import { applyAppended, currentOutcome, outcomeOf, type CommandOutcome, type Loa
 import { BatchPerStream, settle, type Settled } from './batch-per-stream.js';
 import { planBatch } from './command-batch.js';
 import { answerToRetry, commandIdentity } from './command-fingerprint.js';
+import type { Principal } from './principal.js';
 
 export type CommandEnvelope = {
   readonly command: AccountCommand;
@@ -28,6 +29,8 @@ export type CommandEnvelope = {
   readonly causationId?: string;
   /** Epoch milliseconds after which the caller no longer waits. */
   readonly deadline?: number;
+  /** Who sent it (issue 13): recorded as the events' actor and auth_method. */
+  readonly principal?: Principal;
 };
 
 export type HandledCommand = CommandOutcome & {
@@ -70,6 +73,19 @@ export class CommandHandler {
     this.clock = options.clock ?? (() => new Date());
     this.random = options.random ?? Math.random;
     this.batches = new BatchPerStream((_stream, envelopes) => this.handleBatch(envelopes), options.maxBatch ?? 100);
+  }
+
+  /**
+   * The account's owner, or undefined when it does not exist (authorization,
+   * issue 13). An owner never changes once the account is opened, so a cached
+   * state answers; a load fills the cache the command then uses.
+   */
+  async ownerOf(accountId: string): Promise<string | undefined> {
+    const cached = this.cache.get(accountStream(accountId));
+    if (cached !== undefined && cached.state.status !== 'none') return cached.state.ownerId;
+    const loaded = await loadAccount(this.options.store, accountId, cached, cached === undefined ? this.options.snapshots : undefined);
+    this.cache.set(loaded);
+    return loaded.state.status === 'none' ? undefined : loaded.state.ownerId;
   }
 
   handle(envelope: CommandEnvelope): Promise<HandledCommand> {
@@ -215,6 +231,7 @@ export class CommandHandler {
       schemaVersion: EVENT_SCHEMA_VERSION,
       commandType,
       commandFingerprint: fingerprint,
+      ...(envelope.principal === undefined ? {} : { actor: envelope.principal.id, authMethod: envelope.principal.method }),
     };
   }
 

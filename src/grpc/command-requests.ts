@@ -1,4 +1,5 @@
 import type { CommandEnvelope } from '../app/index.js';
+import type { Principal } from '../app/principal.js';
 import type {
   CloseAccountRequest,
   DepositRequest,
@@ -8,7 +9,12 @@ import type {
 import { RequestFields } from './request-fields.js';
 
 /** What the transport knows about a call besides its message. */
-export type CallContext = { readonly correlationId?: string; readonly deadline?: number };
+export type CallContext = {
+  readonly correlationId?: string;
+  readonly deadline?: number;
+  /** The authenticated caller (issue 13); the server always sets it, ANONYMOUS under AUTH_MODE=none. */
+  readonly principal?: Principal;
+};
 
 const MAX_OWNER_ID = 128;
 const MAX_REASON = 500;
@@ -64,5 +70,6 @@ function envelope(
     ...(expectedRevision === undefined ? {} : { expectedRevision }),
     ...(ctx.correlationId === undefined ? {} : { correlationId: ctx.correlationId }),
     ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
+    ...(ctx.principal === undefined ? {} : { principal: ctx.principal }),
   };
 }
