@@ -1,23 +1,23 @@
 import { ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
 import { secondsSince, type CallOutcome, type LedgerMetrics } from './metrics.js';
 
-/** The gRPC status of an answer, as a command outcome label (STYLE.md §3's table, read backwards). */
+/**
+ * The gRPC status of an answer as an outcome label, for calls measured at
+ * the transport, where the refusal's reason is not known: `ok`, `invalid`,
+ * `unavailable`, `internal` as in CallOutcome, and any other status by its
+ * own name in lower case (`failed_precondition`, `aborted`, `not_found`, …),
+ * never folded into a vaguer word. The API's own calls are measured in
+ * src/grpc/unary-call.ts, which knows the reason.
+ */
 export function outcomeOfStatus(code: status): CallOutcome {
   switch (code) {
     case status.OK: return 'ok';
-    case status.INVALID_ARGUMENT:
-    case status.OUT_OF_RANGE:
-    case status.UNAUTHENTICATED:
-    case status.PERMISSION_DENIED: return 'invalid';
-    case status.FAILED_PRECONDITION:
-    case status.ALREADY_EXISTS: return 'rejected';
-    case status.NOT_FOUND: return 'not_found';
-    case status.ABORTED: return 'conflict';
-    case status.UNAVAILABLE:
-    case status.DEADLINE_EXCEEDED:
-    case status.CANCELLED:
-    case status.RESOURCE_EXHAUSTED: return 'unavailable';
-    default: return 'error';
+    case status.INVALID_ARGUMENT: return 'invalid';
+    case status.UNAVAILABLE: return 'unavailable';
+    case status.INTERNAL:
+    case status.UNKNOWN:
+    case status.DATA_LOSS: return 'internal';
+    default: return (status[code] ?? `status_${code}`).toLowerCase();
   }
 }
 

@@ -62,9 +62,9 @@ describe('commands are counted by type and outcome from the status actually sent
     await call('Withdraw', status.INTERNAL);
     expect(await count('Deposit', 'ok')).toBe(2);
     expect(await count('Deposit', 'invalid')).toBe(1);
-    expect(await count('Withdraw', 'rejected')).toBe(1);
-    expect(await count('Withdraw', 'conflict')).toBe(1);
-    expect(await count('Withdraw', 'error')).toBe(1);
+    expect(await count('Withdraw', 'failed_precondition')).toBe(1);
+    expect(await count('Withdraw', 'aborted')).toBe(1);
+    expect(await count('Withdraw', 'internal')).toBe(1);
     const latency = await metrics.registry.getSingleMetric('ledger_command_duration_seconds')?.get();
     const depositOk = latency?.values.find((v) => 'metricName' in v && v.metricName === 'ledger_command_duration_seconds_count'
       && v.labels.type === 'Deposit' && v.labels.outcome === 'ok');

@@ -35,7 +35,10 @@ describe('metric hooks for the projector and the jobs', () => {
     expect(counts?.map((v) => [v.labels.status, v.value])).toEqual([['completed', 1], ['failed', 1]]);
   });
 
-  test.each([[0, 'ok'], [3, 'invalid'], [9, 'rejected'], [5, 'not_found'], [10, 'conflict'], [14, 'unavailable'], [13, 'error']])(
+  test.each([
+    [0, 'ok'], [3, 'invalid'], [9, 'failed_precondition'], [5, 'not_found'], [10, 'aborted'], [14, 'unavailable'], [13, 'internal'],
+    [2, 'internal'], [4, 'deadline_exceeded'], [1, 'cancelled'],
+  ])(
     'gRPC status %i is outcome %s', (code, outcome) => expect(outcomeOfStatus(code)).toBe(outcome),
   );
 });
