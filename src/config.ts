@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { shippedEventRepairs } from './domain/event-repairs.js';
 
 /**
  * Every setting Ledger reads, validated once at the edge (STYLE.md §8).
@@ -47,6 +48,16 @@ export const configSchema = z.object({
   SNAPSHOT_SWEEP_MS: z.coerce.number().int().min(0).default(60_000),
   JOBS_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   ESDB_FSYNC: bool.default('true'),
+  // Repairs of stored events every reader applies (issue 14): shipped ones
+  // by name, comma-separated, and a JSON file of single-event corrections.
+  EVENT_REPAIRS: z.string().optional().transform((v, ctx) => {
+    const names = (v ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+    for (const n of names) {
+      if (!(n in shippedEventRepairs)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unknown repair ${n}; shipped: ${Object.keys(shippedEventRepairs).join(', ')}` });
+    }
+    return names;
+  }),
+  EVENT_REPAIRS_FILE: z.string().min(1).optional(),
   // Security pass-through (issue 7). File variables name PEM files (mounted
   // secrets); credentials live apart from the URLs so a URL can sit in a
   // ConfigMap and its password in a Secret.
@@ -98,7 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** Variables that only make sense together, and files that must exist at start. */
 const FILE_VARS = [
   'GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE', 'GRPC_TLS_CLIENT_CA_FILE', 'ESDB_TLS_CA_FILE',
-  'MONGO_TLS_CA_FILE', 'MONGO_TLS_CERT_KEY_FILE', 'REDIS_TLS_CA_FILE',
+  'MONGO_TLS_CA_FILE', 'MONGO_TLS_CERT_KEY_FILE', 'REDIS_TLS_CA_FILE', 'EVENT_REPAIRS_FILE',
 ] as const;
 
 function securityProblems(c: Config): string[] {

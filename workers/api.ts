@@ -19,6 +19,7 @@ import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
 import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { commandSnapshots } from './command-snapshots.js';
+import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
 
 export type ApiParts = {
   readonly config: Config;
@@ -39,7 +40,10 @@ export type RunningApi = { readonly server: ApiServer; stop(): Promise<void> };
 export async function startApi(parts: ApiParts): Promise<RunningApi> {
   const { config, logger } = parts;
   const esdb = connectEventStore(parts.esdbUrl);
-  const store = new EsdbAccountEventStore(esdb.client);
+  // Commands and as-of queries read events with the deployed repairs (issue 14).
+  const decoder = configuredEventDecoder(config);
+  logEventDecoder(logger, decoder);
+  const store = new EsdbAccountEventStore(esdb.client, decoder);
   const handler = new CommandHandler({
     store,
     maxRetries: config.COMMAND_MAX_RETRIES,

@@ -28,6 +28,7 @@ import { isRebuildableProjection, rebuildTargetFor, rebuildableProjections } fro
 import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { commandSnapshots } from './command-snapshots.js';
 import { startAdminServer, type AdminServer } from '../src/grpc/admin-service-server.js';
+import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
 
 export type JobsParts = {
   readonly config: Config;
@@ -54,7 +55,10 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
   const db = mongo.db(config.MONGO_DB);
   const readStore = readStoreProfileOf(config);
   const registry = await ensureReadModel(db, readStore);
-  const store = new EsdbAccountEventStore(esdb.client);
+  // Snapshots and rebuilds read events as the command side and the projector do (issue 14).
+  const decoder = configuredEventDecoder(config);
+  logEventDecoder(logger, decoder);
+  const store = new EsdbAccountEventStore(esdb.client, decoder);
   const snapshots = new EsdbAccountSnapshots(esdb.client, { keep: 10, commandWindow: config.SNAPSHOT_EVERY });
   const log = new AccountLogReader(esdb.client);
   const readModel = new MongoReadModelStore(db, readStore);
@@ -87,7 +91,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
     run: (data, control) => timed('rebuild', async () => {
       if (!isRebuildableProjection(data.projection)) throw new Error(`unknown projection ${data.projection}`);
       logger.info({ rebuild: data.rebuildId, projection: data.projection, resumedAt: control.recorded()?.position }, 'rebuild running');
-      const target = rebuildTargetFor(data.projection, data.targetCollection, readModel, log, collections);
+      const target = rebuildTargetFor(data.projection, data.targetCollection, readModel, log, collections, decoder);
       // One filtered catch-up subscription per run: the server filters `account-`, events stream in while a batch is written.
       const source = new AccountLogSubscription(esdb.client, () => log.head());
       const outcome = await runRebuild(source, target, {

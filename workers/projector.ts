@@ -20,7 +20,9 @@ import type { ProjectionRegistry } from '../src/readmodels/projection-registry.j
 import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
 import type { ProjectionTargets } from '../src/readmodels/read-model-store.js';
 import type { ProjectionSource } from '../src/readmodels/projection-source.js';
-import { decoderWith, type EventRepair } from '../src/readmodels/event-repairs.js';
+import { recordedEventDecoder } from '../src/readmodels/event-repairs.js';
+import { plainEventDecoder, type EventDecoder } from '../src/domain/event-decoder.js';
+import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
 import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
 import { readStoreProfile, readStoreProfileOf, type ReadStoreProfile } from '../src/readmodels/read-store-profile.js';
 import { seedReadModel, type SeedResult } from '../src/readmodels/read-model-seed.js';
@@ -49,6 +51,12 @@ export type ProjectorSettings = {
   readonly retryBackoffMs: number;
   readonly messageTimeoutMs: number;
   readonly statusIntervalMs: number;
+  /**
+   * The decoding pipeline with the deployed repairs (EVENT_REPAIRS,
+   * EVENT_REPAIRS_FILE; issue 14), for the projector, its gap fills and the
+   * seed alike. Default: the shipped upcasters, no repairs.
+   */
+  readonly decoder?: EventDecoder;
 };
 
 export const projectorSettings = (config: Config): ProjectorSettings => ({
@@ -61,6 +69,7 @@ export const projectorSettings = (config: Config): ProjectorSettings => ({
   retryBackoffMs: config.PROJECTOR_RETRY_BACKOFF_MS,
   messageTimeoutMs: config.PROJECTOR_MESSAGE_TIMEOUT_MS,
   statusIntervalMs: config.PROJECTOR_STATUS_INTERVAL_MS,
+  decoder: configuredEventDecoder(config),
 });
 
 export type RunningProjector = {
@@ -84,8 +93,6 @@ const TARGETS_TTL_MS = 1_000;
  * the subscription group, then consumes until stop().
  */
 export type ProjectorHooks = {
-  /** Repairs deployed for known bad event shapes (src/readmodels/event-repairs.ts). */
-  readonly repairs?: readonly EventRepair[];
   /** Wraps each subscription consumer (a decorator: tracing, fault injection in tests). */
   readonly decorateSource?: (source: ProjectionSource) => ProjectionSource;
 };
@@ -107,7 +114,9 @@ export async function startProjector(
   });
   logger.info({ group: settings.group, created: created === 'created', strategy: settings.consumerStrategy }, 'projector subscription group ready');
   const store = new MongoReadModelStore(db, readStore);
-  const decode = decoderWith(hooks.repairs ?? []);
+  const decoder = settings.decoder ?? plainEventDecoder;
+  logEventDecoder(logger, decoder);
+  const decode = recordedEventDecoder(decoder);
   const writer = new AccountProjectionWriter(store, new AccountGapReader(esdb), decode);
   let cached: { targets: ProjectionTargets; at: number } | undefined;
   const targets = async (): Promise<ProjectionTargets> => {

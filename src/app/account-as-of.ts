@@ -1,5 +1,6 @@
 import { AccountNotFound, RevisionNotReached, accountStream, evolve, initialAccount, type Account } from '../domain/index.js';
 import type { AccountEventStore, StoredEvent } from './event-store.js';
+import { AccountStreamDamaged } from './errors.js';
 import { usableSnapshot, type AccountSnapshot, type AccountSnapshots } from './account-snapshot.js';
 
 export type AsOf = { readonly timestamp: Date } | { readonly revision: bigint };
@@ -33,6 +34,8 @@ export async function getAccountAsOf(store: AccountEventStore, accountId: string
   let view: Omit<AccountAsOf, 'state'> | undefined = snap && viewOfSnapshot(snap);
   for (const stored of events) {
     if (!included(stored)) break;
+    // Only a point at or after the bad event needs it: earlier points still answer (issue 14).
+    if (stored.undecodable !== undefined) throw new AccountStreamDamaged(accountId, stored.eventId, stored.revision, stored.undecodable);
     if (!stored.event) continue;
     state = evolve(state, stored.event);
     const at = occurredAt(stored);

@@ -40,3 +40,21 @@ export class IdempotencyKeyReused extends LedgerError {
     this.details = { command_id: commandId, original_command_type: originalCommandType, command_type: commandType };
   }
 }
+
+/**
+ * An event of the account's stream does not decode even after the deployed
+ * repairs (issue 14), so its state after that event is unknown: commands and
+ * queries that need it are refused, naming the event, until a repair is
+ * deployed (EVENT_REPAIRS, EVENT_REPAIRS_FILE). Queries of earlier revisions
+ * still answer.
+ */
+export class AccountStreamDamaged extends LedgerError {
+  override readonly name = 'AccountStreamDamaged';
+  readonly kind = 'precondition';
+  readonly reason = 'ACCOUNT_STREAM_DAMAGED';
+  override readonly details: Record<string, string>;
+  constructor(readonly accountId: string, readonly eventId: string, readonly revision: bigint, readonly problem: string) {
+    super(`account ${accountId}: event ${eventId} at revision ${revision} cannot be read (${problem}); it needs a repair`);
+    this.details = { account_id: accountId, event_id: eventId, revision: revision.toString(), problem };
+  }
+}

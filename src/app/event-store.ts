@@ -16,8 +16,13 @@ export interface AccountEventStore {
 }
 
 export type StoredEvent = {
-  /** undefined for an event type this domain does not know (written by someone else). */
+  /** undefined for an event type this domain does not know (written by someone else), or one that did not decode. */
   readonly event: AccountEvent | undefined;
+  /**
+   * Set when the decoding pipeline (upcasters, deployed repairs, validation)
+   * refused the event: why. Folding past it is refused (AccountStreamDamaged).
+   */
+  readonly undecodable?: string;
   /** undefined when the event carries no Ledger metadata. */
   readonly metadata: EventMetadata | undefined;
   readonly eventId: string;

@@ -3,4 +3,4 @@ export { getAccountAsOf, type AccountAsOf, type AsOf } from './account-as-of.js'
 export { loadAccount } from './load-account.js';
 export { emptyAccount, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
 export type { AccountEventStore, Appended, NewEvent, StoredEvent } from './event-store.js';
-export { DeadlineExceeded, StoreUnavailable } from './errors.js';
+export { AccountStreamDamaged, DeadlineExceeded, StoreUnavailable } from './errors.js';

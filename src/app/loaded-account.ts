@@ -1,5 +1,6 @@
 import { accountStream, evolve, initialAccount, type Account, type AccountEvent } from '../domain/index.js';
 import type { StoredEvent } from './event-store.js';
+import { AccountStreamDamaged } from './errors.js';
 import type { CommandIdFilter } from './command-id-filter.js';
 import type { CommandIdentity } from './command-fingerprint.js';
 
@@ -57,8 +58,9 @@ export const emptyAccount = (accountId: string): LoadedAccount => ({
 
 const balanceOf = (state: Account): bigint => (state.status === 'none' ? 0n : state.balance);
 
-/** Folds one stored event in (unknown types still advance the revision). */
+/** Folds one stored event in (unknown types still advance the revision; an undecodable one stops the fold). */
 export function applyStored(loaded: LoadedAccount, stored: StoredEvent): LoadedAccount {
+  if (stored.undecodable !== undefined) throw new AccountStreamDamaged(loaded.accountId, stored.eventId, stored.revision, stored.undecodable);
   const state = stored.event ? evolve(loaded.state, stored.event) : loaded.state;
   const metadata = stored.metadata;
   // A command's last event overwrites its earlier ones: the answer is where the command ended.

@@ -5,3 +5,8 @@ export * from './errors.js';
 export * from './events.js';
 export * from './event-codec.js';
 export * from './money.js';
+export * from './encoded-event.js';
+export * from './event-decoder.js';
+export * from './event-repairs.js';
+export * from './event-upcasters.js';
+export * from './event-corrections-file.js';

@@ -9,7 +9,7 @@ import {
   type CurrentRevision,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
-import { RevisionConflict } from '../domain/index.js';
+import { plainEventDecoder, RevisionConflict, type EventDecoder } from '../domain/index.js';
 import { DeadlineExceeded, StoreUnavailable, type AccountEventStore, type Appended, type NewEvent, type StoredEvent } from '../app/index.js';
 import { fromResolved, toEventData } from './account-event-serde.js';
 
@@ -17,15 +17,20 @@ import { fromResolved, toEventData } from './account-event-serde.js';
  * Account streams on EventStoreDB. The client's errors stop here: a wrong
  * expected version becomes RevisionConflict, a missing stream an empty read,
  * an unreachable server StoreUnavailable, a timed-out call DeadlineExceeded.
+ * Events are read through the decoding pipeline every reader shares
+ * (upcasters and the deployed repairs; issue 14).
  */
 export class EsdbAccountEventStore implements AccountEventStore {
-  constructor(private readonly client: EventStoreDBClient) {}
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly decoder: EventDecoder = plainEventDecoder,
+  ) {}
 
   async readStream(stream: string, fromRevision: bigint): Promise<StoredEvent[]> {
     const out: StoredEvent[] = [];
     try {
       for await (const resolved of this.client.readStream(stream, { fromRevision, direction: FORWARDS })) {
-        const stored = fromResolved(resolved);
+        const stored = fromResolved(resolved, this.decoder);
         if (stored) out.push(stored);
       }
     } catch (e) {

@@ -1,30 +1,16 @@
-import type { StoredEvent } from './recorded-account-event.js';
-import { toRecordedAccountEvent, type RecordedAccountEvent } from './recorded-account-event.js';
+import { eventDecoder, type EventDecoder, type EventRepair } from '../domain/index.js';
+import { decodeRecordedAccountEvent, type RecordedAccountEvent, type StoredEvent } from './recorded-account-event.js';
 
 /**
- * A repair is code, deployed: it rewrites a known bad shape of stored event
- * into the documented one before decoding (events themselves are immutable).
- * The repair story: an event is parked, someone writes the repair, the
- * projector restarts with it, an operator replays the parked messages.
+ * How the read side decodes: the one pipeline every reader shares
+ * (src/domain/event-decoder.ts: upcasters, deployed repairs, validation),
+ * plus what the read model needs to place the event. The projector, its gap
+ * fills, the seed of an in-memory read model and rebuilds all take the same
+ * one, so none of them undoes a repair another applied (issue 14).
  */
-export type EventRepair = (stored: StoredEvent) => StoredEvent;
-
-/**
- * Money amounts written as a JSON integer number instead of a decimal string
- * (a foreign writer's mistake). Fractions stay broken: guessing minor units
- * would invent money.
- */
-export const amountAsNumberRepair: EventRepair = (stored) => {
-  if (stored.type !== 'MoneyDeposited' && stored.type !== 'MoneyWithdrawn') return stored;
-  const data = stored.data;
-  if (typeof data !== 'object' || data === null || !('amount' in data)) return stored;
-  const amount = data.amount;
-  if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) return stored;
-  return { ...stored, data: { ...data, amount: String(amount) } };
-};
-
 export type AccountEventDecoder = (stored: StoredEvent) => RecordedAccountEvent;
 
-/** Decoding with the given repairs applied first; throws MalformedEvent when still bad. */
-export const decoderWith = (repairs: readonly EventRepair[]): AccountEventDecoder => (stored) =>
-  toRecordedAccountEvent(repairs.reduce((s, repair) => repair(s), stored));
+export const recordedEventDecoder = (decoder: EventDecoder): AccountEventDecoder => (stored) => decodeRecordedAccountEvent(decoder, stored);
+
+/** The shipped upcasters and the given repairs; throws MalformedEvent when still bad. */
+export const decoderWith = (repairs: readonly EventRepair[]): AccountEventDecoder => recordedEventDecoder(eventDecoder({ repairs }));

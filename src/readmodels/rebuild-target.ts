@@ -2,7 +2,9 @@ import { MalformedEvent } from '../domain/event-codec.js';
 import { AccountProjectionWriter } from './account-projection-writer.js';
 import { AccountSummaryProjection } from './account-summary-projection.js';
 import { AccountTransactionsProjection } from './account-transactions-projection.js';
-import { toRecordedAccountEvent, type RecordedAccountEvent, type StoredEvent } from './recorded-account-event.js';
+import { plainEventDecoder, type EventDecoder } from '../domain/event-decoder.js';
+import type { RecordedAccountEvent, StoredEvent } from './recorded-account-event.js';
+import { recordedEventDecoder, type AccountEventDecoder } from './event-repairs.js';
 import type { AccountStreamReader, ProjectionTargets, ReadModelStore } from './read-model-store.js';
 import { RebuildReadModelStore } from './rebuild-store.js';
 import type { RebuildTarget } from './rebuild.js';
@@ -24,6 +26,8 @@ export interface RebuildCollections {
  * summary), so the one not being rebuilt gets a scratch collection that is
  * dropped at the end: `<target>_fold` holds the summaries a transactions
  * rebuild folds through; a summaries rebuild discards transactions.
+ * `decoder` must be the live projector's (the deployed repairs and
+ * upcasters): with another one a rebuild would undo a repair (issue 14).
  */
 export function rebuildTargetFor(
   projection: RebuildableProjection,
@@ -31,18 +35,20 @@ export function rebuildTargetFor(
   store: ReadModelStore,
   streams: AccountStreamReader,
   collections: RebuildCollections,
+  decoder: EventDecoder = plainEventDecoder,
 ): RebuildTarget {
+  const decode = recordedEventDecoder(decoder);
   const summariesOnly = projection === AccountSummaryProjection.name;
   const scratch = summariesOnly ? `${collection}_tx` : `${collection}_fold`;
   const targets: ProjectionTargets = summariesOnly
     ? { summaries: collection, transactions: scratch }
     : { summaries: scratch, transactions: collection };
-  const writer = new AccountProjectionWriter(new RebuildReadModelStore(store, !summariesOnly), streams);
+  const writer = new AccountProjectionWriter(new RebuildReadModelStore(store, !summariesOnly), streams, decode);
   return {
     collection,
     prepare: () => collections.create(targets),
     apply: async (events: readonly StoredEvent[]) => {
-      const recorded = events.flatMap(decodeOrSkip);
+      const recorded = events.flatMap((e) => decodeOrSkip(decode, e));
       if (recorded.length > 0) await writer.project(targets, recorded);
     },
     finish: () => collections.drop(scratch),
@@ -58,9 +64,9 @@ export function rebuildTargetFor(
  * a gap, the writer reads the stream, meets the poison and holds the account
  * at its last good state, as the live projector does.
  */
-function decodeOrSkip(stored: StoredEvent): RecordedAccountEvent[] {
+function decodeOrSkip(decode: AccountEventDecoder, stored: StoredEvent): RecordedAccountEvent[] {
   try {
-    return [toRecordedAccountEvent(stored)];
+    return [decode(stored)];
   } catch (err) {
     if (err instanceof MalformedEvent) return [];
     throw err;

@@ -1,4 +1,5 @@
-import { decodeEvent, MalformedEvent } from '../domain/event-codec.js';
+import { MalformedEvent } from '../domain/event-codec.js';
+import { plainEventDecoder, type EventDecoder } from '../domain/event-decoder.js';
 import { ACCOUNT_STREAM_PREFIX, type AccountEvent } from '../domain/events.js';
 
 /**
@@ -35,16 +36,22 @@ export const accountIdOfStream = (streamId: string): string | undefined =>
     ? streamId.slice(ACCOUNT_STREAM_PREFIX.length)
     : undefined;
 
-/** Decodes a stored event of an account stream; throws MalformedEvent for a poison event. */
-export function toRecordedAccountEvent(stored: StoredEvent): RecordedAccountEvent {
+/**
+ * Decodes a stored event of an account stream through the shared pipeline
+ * (upcasters, repairs, validation); throws MalformedEvent for a poison event.
+ */
+export function decodeRecordedAccountEvent(decoder: EventDecoder, stored: StoredEvent): RecordedAccountEvent {
   const accountId = accountIdOfStream(stored.streamId);
   if (accountId === undefined) throw new MalformedEvent(stored.type, `stream ${stored.streamId} is not an account stream`);
-  const event = decodeEvent(stored.type, stored.data);
+  const event = decoder.decode(stored);
   // occurred_at comes from the command's clock (metadata); the store's own
   // timestamp is only a fallback for events written by foreign writers.
   const occurredAt = occurredAtOf(stored);
   return { eventId: stored.eventId, accountId, revision: stored.revision, event, occurredAt };
 }
+
+/** With no repairs deployed (the shipped upcasters only). */
+export const toRecordedAccountEvent = (stored: StoredEvent): RecordedAccountEvent => decodeRecordedAccountEvent(plainEventDecoder, stored);
 
 function occurredAtOf(stored: StoredEvent): Date {
   // Only occurred_at matters here: read it directly rather than validating the

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { replayParkedAccountEvents, subscriptionGroupStats } from '../../src/eventstore/persistent-subscription-admin.js';
-import { amountAsNumberRepair, decoderWith } from '../../src/readmodels/event-repairs.js';
+import { decoderWith } from '../../src/readmodels/event-repairs.js';
+import { amountAsNumberRepair, eventDecoder } from '../../src/domain/index.js';
 import type { ProjectionSource } from '../../src/readmodels/projection-source.js';
 import { ReadModelFixture, deposited, opened, withdrawn } from './read-model-fixture.js';
 
@@ -93,7 +94,7 @@ describe('a poison event', () => {
     }
 
     // Repair deployed (a restart with the upcaster), then the operator replays the parked message.
-    const after = await fx.projector({ group, maxRetries: 2, retryBackoffMs: 10 }, { repairs: [amountAsNumberRepair] });
+    const after = await fx.projector({ group, maxRetries: 2, retryBackoffMs: 10, decoder: eventDecoder({ repairs: [amountAsNumberRepair] }) });
     try {
       expect(await replayParkedAccountEvents(fx.esdb, group)).toBe(true);
       await fx.expectReadModelEqualsEventStore([victim, ...others], 20_000, decoderWith([amountAsNumberRepair]));

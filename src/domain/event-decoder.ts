@@ -1,0 +1,53 @@
+import type { EncodedEvent } from './encoded-event.js';
+import { decodeEvent } from './event-codec.js';
+import type { EventRepair } from './event-repairs.js';
+import { accountEventUpcasters, upcastEventData, upcasterName, type EventUpcaster } from './event-upcasters.js';
+import type { AccountEvent } from './events.js';
+
+/**
+ * The one way a stored event becomes a domain event, shared by every reader
+ * (issue 14): upcasters (schema_version n -> n+1, chained), then the
+ * deployed repairs in order, then validation. Returns undefined for a type
+ * this domain does not know (or one a repair says to ignore); throws
+ * MalformedEvent when the event is still bad.
+ */
+export type EventDecoder = {
+  readonly decode: (event: EncodedEvent) => AccountEvent | undefined;
+  /** What it applies, for logs and `ledger-admin list`. */
+  readonly repairs: readonly string[];
+  readonly upcasters: readonly string[];
+};
+
+export type EventDecoderParts = {
+  /** Default: the ones Ledger ships (event-upcasters.ts). */
+  readonly upcasters?: readonly EventUpcaster[];
+  readonly repairs?: readonly EventRepair[];
+};
+
+export function eventDecoder(parts: EventDecoderParts = {}): EventDecoder {
+  const upcasters = parts.upcasters ?? accountEventUpcasters;
+  const repairs = parts.repairs ?? [];
+  return {
+    repairs: repairs.map((r) => r.name),
+    upcasters: upcasters.map(upcasterName),
+    decode: (stored) => {
+      const upcast = upcastEventData(upcasters, stored.type, schemaVersionOf(stored.metadata), stored.data);
+      let event: EncodedEvent = upcast.data === stored.data ? stored : { ...stored, data: upcast.data };
+      for (const r of repairs) {
+        const repaired = r.repair(event);
+        if ('ignore' in repaired) return undefined;
+        event = repaired;
+      }
+      return decodeEvent(event.type, event.data);
+    },
+  };
+}
+
+/** Upcasters only, no repairs: what a reader uses when nothing is deployed. */
+export const plainEventDecoder: EventDecoder = eventDecoder();
+
+function schemaVersionOf(metadata: unknown): number | undefined {
+  if (typeof metadata !== 'object' || metadata === null || !('schema_version' in metadata)) return undefined;
+  const v = metadata.schema_version;
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+}
