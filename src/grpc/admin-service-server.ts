@@ -1,6 +1,8 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { adminService, type AdminBackend } from './admin-service.js';
-import { Admin } from './gen/ledger/v1/admin_pb.js';
+import { Admin, file_ledger_v1_admin } from './gen/ledger/v1/admin_pb.js';
+import { file_google_rpc_error_details } from './gen/google/rpc/error_details_pb.js';
+import { reflectionService } from './reflection.js';
 import { grpcServiceDefinition } from './service-definition.js';
 
 export type AdminServer = { readonly port: number; close(): Promise<void> };
@@ -9,6 +11,8 @@ export type AdminServer = { readonly port: number; close(): Promise<void> };
 export async function startAdminServer(backend: AdminBackend, host: string, port: number): Promise<AdminServer> {
   const server = new Server();
   server.addService(grpcServiceDefinition(Admin), adminService(backend));
+  // Reflection (no token: it shows only the schema, which is public), so grpcurl needs no proto files here either.
+  reflectionService([file_ledger_v1_admin, file_google_rpc_error_details]).addToServer(server);
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );

@@ -11,6 +11,9 @@ import { Health } from '../../src/grpc/gen/grpc/health/v1/health_pb.js';
 import { startEsdbServer } from '../../src/esdb-server/index.js';
 import { startTestBackends, type TestBackends } from '../support/backends.js';
 import { ledgerProcess, type LedgerProcess } from '../reliability/ledger-process.js';
+import { Admin } from '../../src/grpc/gen/ledger/v1/admin_pb.js';
+import type { AdminBackend } from '../../src/grpc/admin-service.js';
+import { startAdminServer, type AdminServer } from '../../src/grpc/admin-service-server.js';
 
 /**
  * Issue 12: a reflection client in another language (grpcurl, Go) lists,
@@ -173,3 +176,38 @@ describe('the running API through grpcurl and server reflection only', () => {
     }
   });
 });
+
+describe('the Admin port through grpcurl and its own reflection', () => {
+  const TOKEN = 'grpcurl-admin-token-0123';
+  const backend: AdminBackend = {
+    token: TOKEN,
+    rebuildable: ['account_summaries'],
+    defaultGroup: 'projector',
+    rebuilds: { start: async () => { throw new Error('not in this test'); }, get: async () => undefined, cancel: async () => undefined, running: async () => new Map() },
+    listProjections: async () => [{ name: 'account_summaries', activeCollection: 'account_summaries_v1', status: 'running', lag: null, updatedAt: new Date() }],
+    replayParked: async () => 3n,
+  };
+  let admin: AdminServer;
+  let grpcurl: string;
+  beforeAll(async () => {
+    grpcurl = grpcurlPath();
+    admin = await startAdminServer(backend, '127.0.0.1', 0);
+  });
+  afterAll(async () => admin?.close());
+  const at = () => `127.0.0.1:${admin.port}`;
+
+  test('lists and describes ledger.v1.Admin with no proto files, and calls it with the token', async () => {
+    expect(await run(grpcurl, ['-plaintext', at(), 'list'])).toMatchObject({ code: 0, stdout: 'ledger.v1.Admin\n' });
+    const described = await run(grpcurl, ['-plaintext', at(), 'describe', 'ledger.v1.Admin']);
+    for (const m of Admin.methods) expect(described.stdout).toContain(`rpc ${m.name} (`);
+    const listed = await run(grpcurl, ['-plaintext', '-H', `authorization: Bearer ${TOKEN}`, '-d', '{}', at(), 'ledger.v1.Admin/ListProjections']);
+    expect(listed.stderr).toBe('');
+    expect(JSON.parse(listed.stdout)).toMatchObject({ projections: [{ name: 'account_summaries', activeCollection: 'account_summaries_v1' }] });
+    const replayed = await run(grpcurl, ['-plaintext', '-H', `authorization: Bearer ${TOKEN}`, '-d', '{"group":"projector"}', at(), 'ledger.v1.Admin/ReplayParked']);
+    expect(JSON.parse(replayed.stdout)).toEqual({ replayed: '3' });
+    const refused = await run(grpcurl, ['-plaintext', '-d', '{}', at(), 'ledger.v1.Admin/ListProjections']);
+    expect(refused.stderr).toContain('Code: Unauthenticated');
+    expect(refused.stderr).toContain('no token sent');
+  });
+});
+
