@@ -31,14 +31,13 @@ export function upcastEventData(
 ): { readonly version: number; readonly data: unknown } {
   let version = storedVersion ?? 1;
   let current = data;
-  // Bounded by the list's length, so a chain that loops (two steps for one version) cannot hang a reader.
-  for (let step = 0; step <= upcasters.length; step += 1) {
+  // Each step raises the version, so a finite list always ends the chain.
+  for (;;) {
     const next = upcasters.find((u) => u.eventType === eventType && u.fromVersion === version);
     if (next === undefined) return { version, data: current };
     current = next.upcast(current);
     version += 1;
   }
-  throw new Error(`upcasters for ${eventType} loop at schema_version ${version}`);
 }
 
 /** One name per step, for logs and `ledger-admin list`: "MoneyDeposited v1->v2". */
