@@ -74,6 +74,19 @@ export const configSchema = z.object({
   REDIS_TLS_CA_FILE: z.string().min(1).optional(),
   REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
+  // Who may call the public API (issue 13; README "Security"). none: nobody
+  // is authenticated and every caller acts as an operator (local use only,
+  // warned at start). jwt: a bearer token verified against a JWKS. mtls: the
+  // client certificate (GRPC_TLS_CLIENT_CA_FILE). jwt,mtls: either.
+  AUTH_MODE: z.enum(['none', 'jwt', 'mtls', 'jwt,mtls']).default('none'),
+  AUTH_JWKS_URL: z.string().url().optional(),
+  AUTH_JWKS_FILE: z.string().min(1).optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  AUTH_JWT_PRINCIPAL_CLAIM: z.string().min(1).default('sub'),
+  AUTH_OPERATOR_ROLE: z.string().min(1).default('ledger:operator'),
+  AUTH_MTLS_PRINCIPAL: z.enum(['cn', 'san']).default('cn'),
+  AUTH_MTLS_OPERATORS: z.string().default('').transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '')),
   // Observability (issue 7). Tracing is off unless an exporter or an OTLP
   // endpoint is named; the OTLP exporter reads its other OTEL_* variables
   // (headers, timeouts) itself, as every OpenTelemetry SDK does.
@@ -110,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 const FILE_VARS = [
   'GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE', 'GRPC_TLS_CLIENT_CA_FILE', 'ESDB_TLS_CA_FILE',
   'MONGO_TLS_CA_FILE', 'MONGO_TLS_CERT_KEY_FILE', 'REDIS_TLS_CA_FILE', 'EVENT_REPAIRS_FILE',
+  'AUTH_JWKS_FILE',
 ] as const;
 
 function securityProblems(c: Config): string[] {
@@ -124,12 +138,26 @@ function securityProblems(c: Config): string[] {
   pair('ESDB_PASSWORD', 'ESDB_USERNAME');
   pair('MONGO_USERNAME', 'MONGO_PASSWORD');
   pair('MONGO_PASSWORD', 'MONGO_USERNAME');
+  problems.push(...authenticationProblems(c));
   // A missing certificate would otherwise surface as an opaque handshake
   // failure long after start; naming the variable here saves the hunt.
   for (const name of FILE_VARS) {
     const file = c[name];
     if (file !== undefined && !existsSync(file)) problems.push(`${name}: file not found: ${file}`);
   }
+  return problems;
+}
+
+function authenticationProblems(c: Config): string[] {
+  const problems: string[] = [];
+  if (c.AUTH_MODE.includes('jwt')) {
+    if ((c.AUTH_JWKS_URL === undefined) === (c.AUTH_JWKS_FILE === undefined))
+      problems.push(`AUTH_JWKS_URL or AUTH_JWKS_FILE: exactly one is required when AUTH_MODE=${c.AUTH_MODE}`);
+    if (c.AUTH_JWT_ISSUER === undefined) problems.push(`AUTH_JWT_ISSUER: required when AUTH_MODE=${c.AUTH_MODE}`);
+    if (c.AUTH_JWT_AUDIENCE === undefined) problems.push(`AUTH_JWT_AUDIENCE: required when AUTH_MODE=${c.AUTH_MODE}`);
+  }
+  if (c.AUTH_MODE.includes('mtls') && c.GRPC_TLS_CLIENT_CA_FILE === undefined)
+    problems.push(`GRPC_TLS_CLIENT_CA_FILE: required when AUTH_MODE=${c.AUTH_MODE} (with GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE)`);
   return problems;
 }
 

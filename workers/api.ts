@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CommandHandler, type CommandHandlerOptions } from '../src/app/index.js';
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
-import { esdbConnectionString, grpcServerTlsFiles, loadConfig, mongoSecurityOptions, redisConnectionUrl, type Config } from '../src/config.js';
+import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, type Config } from '../src/config.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
 import { startApiServer, type ApiServer } from '../src/grpc/server.js';
+import { apiAuthentication } from '../src/grpc/api-authentication.js';
+import { apiServerCredentials } from '../src/grpc/server-tls.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
@@ -50,6 +51,9 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
     ...(parts.snapshots ? { snapshots: parts.snapshots } : {}),
     ...(parts.afterAppend ? { afterAppend: parts.afterAppend } : {}),
   });
+  // Who may call (issue 13): AUTH_MODE none is said loudly, once.
+  const auth = apiAuthentication(config, readFileSync);
+  for (const warning of auth.warnings) logger.warn({ auth_mode: config.AUTH_MODE }, warning);
   const server = await startApiServer({
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
@@ -57,7 +61,8 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
     handler,
     store,
     logger,
-    credentials: serverCredentials(config),
+    credentials: apiServerCredentials(auth.tls, auth.clientCertificates),
+    ...(auth.authenticate ? { authenticate: auth.authenticate } : {}),
     ...(parts.metrics ? { metrics: parts.metrics } : {}),
     ...(parts.readModel ? { readModel: parts.readModel } : {}),
     ...(parts.snapshots ? { snapshots: parts.snapshots } : {}),
@@ -69,17 +74,6 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
       await esdb.close();
     },
   };
-}
-
-function serverCredentials(config: Config): ServerCredentials {
-  const tls = grpcServerTlsFiles(config);
-  if (!tls) return ServerCredentials.createInsecure();
-  const ca = tls.clientCaFile ? readFileSync(tls.clientCaFile) : null;
-  return ServerCredentials.createSsl(
-    ca,
-    [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
-    ca !== null,
-  );
 }
 
 /** Standalone entry: `tsx workers/api.ts` against ESDB_URL (npm start embeds the store instead). */

@@ -1,6 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { CommandEnvelope, CommandHandler, HandledCommand } from '../app/index.js';
+import type { AccountAccess } from '../app/account-access.js';
+import { ANONYMOUS } from '../app/principal.js';
 import {
   closeAccountEnvelope,
   depositEnvelope,
@@ -23,14 +25,16 @@ export const RETRIES_TRAILER = 'x-ledger-conflict-retries';
 export const DUPLICATE_TRAILER = 'x-ledger-duplicate';
 
 /** AccountCommands: validate, hand to the command handler, answer where the events landed. */
-export function accountCommandsService(handler: CommandHandler, deps: UnaryDeps): UntypedServiceImplementation {
+export function accountCommandsService(handler: CommandHandler, deps: UnaryDeps & { readonly access: AccountAccess }): UntypedServiceImplementation {
   const command = <Req, Res>(
     name: string,
     toEnvelope: (req: Req, ctx: CallContext) => CommandEnvelope,
     toResponse: (result: CommandResult) => Res,
   ) =>
     unaryCall<Req, Res>(name, 'command', deps, async (req, ctx): Promise<UnaryAnswer<Res>> => {
-      const handled = await handler.handle(toEnvelope(req, ctx));
+      const envelope = toEnvelope(req, ctx);
+      await deps.access.command(ctx.principal ?? ANONYMOUS, envelope.command);
+      const handled = await handler.handle(envelope);
       if (handled.retries > 0) for (let i = 0; i < handled.retries; i++) deps.metrics?.conflictRetried(name);
       return { response: toResponse(commandResult(handled)), trailer: trailer(handled), duplicate: handled.duplicate };
     });

@@ -3,6 +3,8 @@ import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { status, type ServerUnaryCall, type UntypedServiceImplementation, type sendUnaryData } from '@grpc/grpc-js';
 import { getAccountAsOf, type AccountAsOf, type AccountEventStore, type AsOf } from '../app/index.js';
 import type { AccountSnapshots } from '../app/account-snapshot.js';
+import type { AccountAccess } from '../app/account-access.js';
+import { ANONYMOUS } from '../app/principal.js';
 import type { CallContext } from './command-requests.js';
 import { AccountSchema, AccountStatus, type Account } from './gen/ledger/v1/account_pb.js';
 import {
@@ -36,28 +38,36 @@ export type AccountQueriesDeps = UnaryDeps & {
   /** When given, as-of queries start from the nearest snapshot at or before the point (issue 6). */
   readonly snapshots?: AccountSnapshots;
   readonly readModel?: AccountReadModelQueries;
+  /** Per-owner authorization (issue 13), checked before each query reads anything. */
+  readonly access: AccountAccess;
 };
 
 export function accountQueriesService(deps: AccountQueriesDeps): UntypedServiceImplementation {
-  const { readModel } = deps;
+  const { readModel, access } = deps;
   return {
-    getAccountAsOf: unaryCall<GetAccountAsOfRequest, GetAccountAsOfResponse>('GetAccountAsOf', 'query', deps, async (req) => {
+    getAccountAsOf: unaryCall<GetAccountAsOfRequest, GetAccountAsOfResponse>('GetAccountAsOf', 'query', deps, async (req, ctx) => {
       const { accountId, asOf } = asOfRequest(req);
+      await access.read(ctx.principal ?? ANONYMOUS, accountId);
       const found = await getAccountAsOf(deps.store, accountId, asOf, deps.snapshots);
       return { response: create(GetAccountAsOfResponseSchema, { account: accountMessage(found) }) };
     }),
     getAccount: readModel
-      ? unaryCall('GetAccount', 'query', deps, async (req: GetAccountRequest, ctx) => ({ response: await readModel.getAccount(req, ctx) }))
+      ? unaryCall('GetAccount', 'query', deps, async (req: GetAccountRequest, ctx) => {
+          await access.read(ctx.principal ?? ANONYMOUS, validAccountId(req.accountId));
+          return { response: await readModel.getAccount(req, ctx) };
+        })
       : notYetServed('GetAccount'),
     listAccountsByOwner: readModel
-      ? unaryCall('ListAccountsByOwner', 'query', deps, async (req: ListAccountsByOwnerRequest, ctx) => ({
-          response: await readModel.listAccountsByOwner(req, ctx),
-        }))
+      ? unaryCall('ListAccountsByOwner', 'query', deps, async (req: ListAccountsByOwnerRequest, ctx) => {
+          access.owner(ctx.principal ?? ANONYMOUS, req.ownerId);
+          return { response: await readModel.listAccountsByOwner(req, ctx) };
+        })
       : notYetServed('ListAccountsByOwner'),
     listTransactions: readModel
-      ? unaryCall('ListTransactions', 'query', deps, async (req: ListTransactionsRequest, ctx) => ({
-          response: await readModel.listTransactions(req, ctx),
-        }))
+      ? unaryCall('ListTransactions', 'query', deps, async (req: ListTransactionsRequest, ctx) => {
+          await access.read(ctx.principal ?? ANONYMOUS, validAccountId(req.accountId));
+          return { response: await readModel.listTransactions(req, ctx) };
+        })
       : notYetServed('ListTransactions'),
   };
 }
@@ -81,6 +91,14 @@ function asOfRequest(req: GetAccountAsOfRequest): { accountId: string; asOf: AsO
   else f.add('as_of', 'timestamp or revision is required');
   f.done();
   return { accountId, asOf: asOf ?? { revision: 0n } };
+}
+
+/** The account_id a read-model query names, validated here so the owner lookup reads only a valid stream. */
+function validAccountId(accountId: string): string {
+  const f = new RequestFields();
+  const id = f.uuid('account_id', accountId);
+  f.done();
+  return id;
 }
 
 function accountMessage(a: AccountAsOf): Account {

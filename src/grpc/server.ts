@@ -2,6 +2,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { CommandHandler, AccountEventStore } from '../app/index.js';
 import type { AccountSnapshots } from '../app/account-snapshot.js';
+import { AccountAccess } from '../app/account-access.js';
 import { accountCommandsService } from './account-commands-service.js';
 import { accountQueriesService, type AccountReadModelQueries } from './account-queries-service.js';
 import { AccountCommands } from './gen/ledger/v1/account_commands_pb.js';
@@ -43,10 +44,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     'grpc.enable_channelz': 0,
     interceptors: [requestFramingGuard()],
   });
-  server.addService(grpcServiceDefinition(AccountCommands, { malformedAsValue: true }), accountCommandsService(opts.handler, opts));
+  // Authorization (issue 13) asks the command handler for owners: its cache then serves the command too.
+  const access = new AccountAccess((accountId) => opts.handler.ownerOf(accountId));
+  server.addService(grpcServiceDefinition(AccountCommands, { malformedAsValue: true }), accountCommandsService(opts.handler, { ...opts, access }));
   server.addService(
     grpcServiceDefinition(AccountQueries, { malformedAsValue: true }),
-    accountQueriesService(opts),
+    accountQueriesService({ ...opts, access }),
   );
   const health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'SERVING' as const])));
   health.addToServer(server);

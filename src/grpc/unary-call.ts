@@ -1,13 +1,20 @@
 import { Metadata, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { ANONYMOUS } from '../app/principal.js';
 import { InvalidCommand, LedgerError } from '../domain/index.js';
 import { CORRELATION_HEADER, correlationIdFrom, type LedgerMetrics } from '../observability/index.js';
 import type { CallContext } from './command-requests.js';
 import { outcomeOfError, toServiceError } from './error-status.js';
 import type { CallOutcome } from '../observability/metrics.js';
 import { MalformedRequest } from './service-definition.js';
+import type { Authenticate } from './authentication.js';
 
-export type UnaryDeps = { readonly logger: Logger; readonly metrics?: LedgerMetrics };
+export type UnaryDeps = {
+  readonly logger: Logger;
+  readonly metrics?: LedgerMetrics;
+  /** Who is calling (issue 13); without it every caller is ANONYMOUS, an operator (AUTH_MODE=none). */
+  readonly authenticate?: Authenticate;
+};
 export type UnaryAnswer<Res> = {
   readonly response: Res;
   readonly trailer?: Record<string, string>;
@@ -34,10 +41,13 @@ export function unaryCall<Req, Res>(
     const ctx = callContext(call);
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     const request: Req | MalformedRequest = call.request;
-    const answer =
+    // Authentication first: an unauthenticated caller learns nothing, not even what is wrong with its request.
+    const principal = deps.authenticate ? deps.authenticate(call) : Promise.resolve(ANONYMOUS);
+    const answer = principal.then((p) =>
       request instanceof MalformedRequest
         ? Promise.reject(new InvalidCommand([{ field: 'request', description: `not a valid ${request.typeName}: ${request.reason}` }]))
-        : run(request, ctx);
+        : run(request, { ...ctx, principal: p }),
+    );
     answer.then(
       ({ response, trailer, duplicate }) => {
         measure(duplicate === true ? 'duplicate' : 'ok', seconds());
