@@ -13,8 +13,8 @@ export type Answer<O> =
 export class LedgerClient {
   readonly grpc: Client;
 
-  constructor(address: string) {
-    this.grpc = new Client(address, credentials.createInsecure());
+  constructor(address: string, channelCredentials = credentials.createInsecure()) {
+    this.grpc = new Client(address, channelCredentials);
   }
 
   call<I extends DescMessage, O extends DescMessage>(
