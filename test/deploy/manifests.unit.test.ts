@@ -79,6 +79,10 @@ describe('Kubernetes manifests', () => {
     expect(k8sConfig.REDIS_URL).toBeDefined();
   });
 
+  test('the API authenticates its callers by default (issue 13)', () => {
+    expect(k8sConfig.AUTH_MODE).not.toBe('none');
+  });
+
   test.each(['api', 'projector', 'jobs'])('%s: Deployment, Service, probes, resources and ports agree', (name) => {
     const deployment = named('Deployment', `ledger-${name}`);
     const spec = obj(deployment.spec, 'spec');
@@ -140,6 +144,9 @@ describe('docker-compose.yml', () => {
   const services = obj(compose?.services, 'services');
   const service = (name: string): Doc => obj(services[name], `service ${name}`);
   const envOf = (name: string): Record<string, string> => stringMap(service(name).environment, `${name}.environment`);
+  /** ${VAR:-default} is compose interpolation: the environment with each default filled in. */
+  const resolvedEnvOf = (name: string): Record<string, string> =>
+    Object.fromEntries(Object.entries(envOf(name)).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
 
   test('has the backing servers: EventStoreDB insecure, Mongo as an initiated replica set, Redis', () => {
     expect(envOf('eventstore').EVENTSTORE_INSECURE).toBe('true');
@@ -170,8 +177,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  test('the api authenticates its callers unless LEDGER_AUTH_MODE says otherwise (issue 13)', () => {
+    expect(loadConfig(resolvedEnvOf('api')).AUTH_MODE).not.toBe('none');
+  });
+
   test('the api publishes its gRPC port and it matches GRPC_PORT', () => {
-    const config = loadConfig(envOf('api'));
+    const config = loadConfig(resolvedEnvOf('api'));
     const published = list(service('api').ports, 'api.ports').map((p) => String(p).split(':').map(Number));
     expect(published).toContainEqual([config.GRPC_PORT, config.GRPC_PORT]);
     expect(published).toContainEqual([config.METRICS_PORT, config.METRICS_PORT]);
