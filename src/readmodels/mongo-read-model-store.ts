@@ -3,6 +3,7 @@ import type { AccountSummaryDocument, AccountTransactionDocument } from './accou
 import type { AccountHold, ProjectionBatch, ProjectionTargets, ReadModelStore } from './read-model-store.js';
 import { withDeadline } from './mongo-deadline.js';
 import { readStoreProfile, type ReadStoreProfile } from './read-store-profile.js';
+import { WrittenSummaries } from './written-summaries.js';
 
 export const HOLDS_COLLECTION = 'projection_holds';
 
@@ -21,6 +22,8 @@ const readOptions = { useBigInt64: true } as const;
  */
 export class MongoReadModelStore implements ReadModelStore {
   bulkWrites = 0;
+  /** What this store last wrote per account: the next batch plans from it instead of reading Mongo (see WrittenSummaries). */
+  private readonly written = new WrittenSummaries();
 
   constructor(
     private readonly db: Db,
@@ -28,12 +31,19 @@ export class MongoReadModelStore implements ReadModelStore {
   ) {}
 
   async loadSummaries(targets: ProjectionTargets, accountIds: readonly string[]): Promise<Map<string, AccountSummaryDocument>> {
-    const docs: AccountSummaryDocument[] = [];
-    for (const ids of chunks(accountIds, this.profile.maxBulkOps)) {
-      docs.push(...(await this.deadline(`find in ${targets.summaries}`, () =>
-        this.db.collection<AccountSummaryDocument>(targets.summaries).find({ _id: { $in: [...ids] } }, readOptions).toArray())));
+    const found = new Map<string, AccountSummaryDocument>();
+    const missing: string[] = [];
+    for (const id of accountIds) {
+      const known = this.written.get(targets.summaries, id);
+      if (known === undefined) missing.push(id);
+      else found.set(id, known);
     }
-    return new Map(docs.map((d) => [d._id, d]));
+    for (const ids of chunks(missing, this.profile.maxBulkOps)) {
+      const docs = await this.deadline(`find in ${targets.summaries}`, () =>
+        this.db.collection<AccountSummaryDocument>(targets.summaries).find({ _id: { $in: [...ids] } }, readOptions).toArray());
+      for (const d of docs) found.set(d._id, d);
+    }
+    return found;
   }
 
   async writeBatch(targets: ProjectionTargets, batch: ProjectionBatch): Promise<{ conflicts: readonly string[] }> {
@@ -52,19 +62,35 @@ export class MongoReadModelStore implements ReadModelStore {
           // field set is fixed), and cheaper on FerretDB.
           { updateOne: { filter: { _id: next._id, revision: expectedRevision }, update: { $set: withoutId(next) } } },
     );
-    await this.bulkWrite(targets.summaries, ops);
-    // Read back rather than trust matchedCount: on MongoDB the guarded replace
-    // is atomic, but Mongo-wire servers without document-level atomicity
-    // (FerretDB on SQLite: two concurrent replaces can both match) may lose a
-    // write. Any account not at our revision is re-read and re-folded.
-    const stored = await this.loadSummaries(targets, batch.summaries.map((s) => s.next._id));
-    const conflicts = batch.summaries
-      .filter(({ next }) => (stored.get(next._id)?.revision ?? -1n) < next.revision)
-      .map(({ next }) => next._id);
+    const updates = batch.summaries.filter((s) => s.expectedRevision !== undefined).length;
+    const written = await this.bulkWrite(targets.summaries, ops);
+    let conflicts: string[];
+    if (this.profile.atomicGuard && written.matched === updates && written.duplicates === 0) {
+      // Every guard matched, atomically: nothing to read back.
+      conflicts = [];
+    } else {
+      // Read back rather than trust the counts: a guard that missed (another
+      // consumer moved the account), or a server whose guarded update is not
+      // atomic (FerretDB on SQLite: two concurrent updates can both match).
+      // Any account not at our revision is re-read and re-folded.
+      for (const { next } of batch.summaries) this.written.forget(targets.summaries, next._id);
+      const stored = await this.loadSummaries(targets, batch.summaries.map((s) => s.next._id));
+      conflicts = batch.summaries
+        .filter(({ next }) => (stored.get(next._id)?.revision ?? -1n) < next.revision)
+        .map(({ next }) => next._id);
+    }
+    const conflicting = new Set(conflicts);
+    for (const { next } of batch.summaries) {
+      if (conflicting.has(next._id)) this.written.forget(targets.summaries, next._id);
+      else this.written.remember(targets.summaries, next);
+    }
     return { conflicts };
   }
 
   async loadHolds(accountIds: readonly string[]): Promise<Map<string, AccountHold>> {
+    // Holds are rare: one count (collection metadata) saves a lookup of every account of the batch.
+    const any = await this.deadline('count holds', () => this.db.collection(HOLDS_COLLECTION).estimatedDocumentCount());
+    if (any === 0) return new Map();
     const docs: HoldDocument[] = [];
     for (const ids of chunks(accountIds, this.profile.maxBulkOps)) {
       docs.push(...(await this.deadline('find holds', () =>
@@ -93,18 +119,26 @@ export class MongoReadModelStore implements ReadModelStore {
     return withDeadline(operation, this.profile.opTimeoutMs, call);
   }
 
-  /** Runs unordered bulkWrites of at most maxBulkOps each; duplicate keys are lost races, not failures. */
-  private async bulkWrite<T extends { _id: string }>(collection: string, ops: AnyBulkWriteOperation<T>[]): Promise<void> {
+  /**
+   * Runs unordered bulkWrites of at most maxBulkOps each; duplicate keys are
+   * lost races, not failures. Returns the matched updates and the duplicates.
+   */
+  private async bulkWrite<T extends { _id: string }>(collection: string, ops: AnyBulkWriteOperation<T>[]): Promise<{ matched: number; duplicates: number }> {
+    let matched = 0;
+    let duplicates = 0;
     for (const part of chunks(ops, this.profile.maxBulkOps)) {
       this.bulkWrites += 1;
       try {
-        await this.deadline(`bulkWrite of ${part.length} to ${collection}`, () => this.db.collection<T>(collection).bulkWrite(part, { ordered: false }));
+        matched += (await this.deadline(`bulkWrite of ${part.length} to ${collection}`, () => this.db.collection<T>(collection).bulkWrite(part, { ordered: false }))).matchedCount;
       } catch (err) {
         if (!(err instanceof MongoBulkWriteError)) throw err;
         const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
         if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+        matched += err.result.matchedCount;
+        duplicates += errors.length;
       }
     }
+    return { matched, duplicates };
   }
 }
 

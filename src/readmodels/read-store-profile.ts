@@ -3,7 +3,7 @@
  * The projector's write pattern is the same everywhere (one guarded
  * conditional write per account: filter {_id, revision}); what differs is
  * how a server can be made to run it fast and how much it takes at once.
- * Numbers come from bench/mongo-wire.ts (see bench/RESULTS.md).
+ * Numbers come from bench/read-side.ts (see bench/RESULTS.md).
  */
 export type MongoServerKind = 'mongodb' | 'mongo-java-server' | 'ferretdb';
 
@@ -20,12 +20,20 @@ export type ReadStoreProfile = {
   readonly maxBulkOps: number;
   /** Deadline of every Mongo call of the projector and the rebuild; a miss fails the batch (retried with back-off). */
   readonly opTimeoutMs: number;
+  /**
+   * The guarded update is atomic (filter and write under one lock), so a
+   * bulkWrite's matched count can be trusted and the summaries need no
+   * read-back when every guard matched. MongoDB: document-level atomicity;
+   * mongo-java-server: updates hold the collection's lock. FerretDB 1.24 on
+   * SQLite: two concurrent guarded updates were seen to both match.
+   */
+  readonly atomicGuard: boolean;
 };
 
 const DEFAULTS: Record<MongoServerKind, Omit<ReadStoreProfile, 'server'>> = {
-  mongodb: { guardIndex: false, maxBulkOps: 1_000, opTimeoutMs: 30_000 },
-  'mongo-java-server': { guardIndex: true, maxBulkOps: 1_000, opTimeoutMs: 30_000 },
-  ferretdb: { guardIndex: false, maxBulkOps: 90, opTimeoutMs: 30_000 },
+  mongodb: { guardIndex: false, maxBulkOps: 1_000, opTimeoutMs: 30_000, atomicGuard: true },
+  'mongo-java-server': { guardIndex: true, maxBulkOps: 1_000, opTimeoutMs: 30_000, atomicGuard: true },
+  ferretdb: { guardIndex: false, maxBulkOps: 90, opTimeoutMs: 30_000, atomicGuard: false },
 };
 
 export function readStoreProfile(server: MongoServerKind, overrides: Partial<Omit<ReadStoreProfile, 'server'>> = {}): ReadStoreProfile {
@@ -35,6 +43,7 @@ export function readStoreProfile(server: MongoServerKind, overrides: Partial<Omi
     guardIndex: overrides.guardIndex ?? base.guardIndex,
     maxBulkOps: overrides.maxBulkOps ?? base.maxBulkOps,
     opTimeoutMs: overrides.opTimeoutMs ?? base.opTimeoutMs,
+    atomicGuard: overrides.atomicGuard ?? base.atomicGuard,
   };
 }
 
