@@ -18,9 +18,15 @@ Connects to ADMIN_HOST:ADMIN_PORT (default 127.0.0.1:50052) with ADMIN_TOKEN.`;
 const stateName = (s: RebuildState): string => RebuildState[s]?.toLowerCase() ?? String(s);
 const finished = (s: RebuildState) => s === RebuildState.COMPLETED || s === RebuildState.CANCELLED || s === RebuildState.FAILED;
 
-/** One line: bar by share of the log read, events, rate, time left, state. */
+/**
+ * One line: bar by share of the log read, events, rate, time left, state.
+ * A completed rebuild is 100%: the head it measured is the log's last
+ * position, which may be a non-account event (a snapshot, a system event)
+ * the filtered read never reaches (issue 14: it ended at 77% or 94%).
+ */
 export function progressLine(r: Rebuild, width = 30): string {
-  const share = r.headPosition > 0n ? Math.min(1, Number(r.position) / Number(r.headPosition)) : 0;
+  const share = r.state === RebuildState.COMPLETED ? 1
+    : r.headPosition > 0n ? Math.min(1, Number(r.position) / Number(r.headPosition)) : 0;
   const filled = Math.round(share * width);
   const eta = r.estimatedTimeLeft ? `${Number(r.estimatedTimeLeft.seconds)}s` : '-';
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(1).padStart(5)}%  ` +
