@@ -48,6 +48,9 @@ export class ProjectionLagReporter {
     await this.report('stopped').catch((err: unknown) => this.logger.warn({ err }, 'last projection status not written'));
   }
 
+  /** What the last status line said, to log at info only on a change. */
+  private lastShape: string | undefined;
+
   async measure(): Promise<ProjectionLag> {
     const behind = await this.probe.countAfter(this.progress.lastPosition, COUNT_CAP);
     const headCreated = await this.probe.headCreated();
@@ -70,7 +73,12 @@ export class ProjectionLagReporter {
       const lag = await this.measure();
       const status: ProjectionStatus = final ?? (this.progress.storeFailing ? 'waiting_for_store' : lag.blockedAccounts > 0 ? 'blocked' : 'running');
       for (const name of this.projections) await this.registry.updateStatus(name, status, lag);
-      this.logger.info(
+      // Info when something an operator cares about changed (status, or being
+      // behind at all, parked, blocked); otherwise debug, so an idle projector is quiet.
+      const shape = `${status}|${lag.eventsBehind > 0n}|${lag.parkedCount}|${lag.blockedAccounts}`;
+      const level = shape === this.lastShape ? 'debug' : 'info';
+      this.lastShape = shape;
+      this.logger[level](
         {
           status,
           checkpoint_position: lag.checkpointPosition?.toString() ?? null,
