@@ -1,9 +1,9 @@
 import { AccountNotFound, RevisionNotReached, accountStream, evolve, initialAccount, type Account } from '../domain/index.js';
 import type { AccountEventStore, StoredEvent } from './event-store.js';
 import { AccountStreamDamaged } from './errors.js';
-import { usableSnapshot, type AccountSnapshot, type AccountSnapshots } from './account-snapshot.js';
+import { usableSnapshot, type AccountSnapshot, type AccountSnapshots, type AsOf } from './account-snapshot.js';
 
-export type AsOf = { readonly timestamp: Date } | { readonly revision: bigint };
+export type { AsOf } from './account-snapshot.js';
 
 /** An account's state at a point in its history, with the times the read side shows. */
 export type AccountAsOf = {

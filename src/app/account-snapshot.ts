@@ -1,5 +1,7 @@
-import type { AsOf } from './account-as-of.js';
 import type { LoadedAccount } from './loaded-account.js';
+
+/** A point of an account's history: a moment, or a stream revision. */
+export type AsOf = { readonly timestamp: Date } | { readonly revision: bigint };
 
 /**
  * A snapshot of one account: its write-side state at a revision, the

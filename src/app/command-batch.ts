@@ -1,5 +1,5 @@
 import { LedgerError, decide, evolve, type AccountEvent } from '../domain/index.js';
-import type { CommandEnvelope } from './command-handler.js';
+import type { CommandEnvelope } from './command-envelope.js';
 import { DeadlineExceeded } from './errors.js';
 import type { LoadedAccount } from './loaded-account.js';
 import { answerToRetry, commandIdentity } from './command-fingerprint.js';

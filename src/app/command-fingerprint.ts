@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AccountCommand, AccountCommandType } from '../domain/index.js';
 import { IdempotencyKeyReused } from './errors.js';
-import { outcomeOf, type CommandOutcome, type KnownCommand } from './loaded-account.js';
+import { outcomeOf, type CommandIdentity, type CommandOutcome, type KnownCommand } from './loaded-account.js';
 
 /**
  * What an idempotency key (command_id) was first used for: the command's
@@ -10,7 +10,7 @@ import { outcomeOf, type CommandOutcome, type KnownCommand } from './loaded-acco
  * as a retry only when it is the same command (issue 12); expected_revision
  * is a concurrency guard, not part of the effect, and is left out.
  */
-export type CommandIdentity = { readonly commandType: AccountCommandType; readonly fingerprint: string };
+export type { CommandIdentity } from './loaded-account.js';
 
 export function commandIdentity(command: AccountCommand): CommandIdentity {
   return { commandType: command.type, fingerprint: digest([command.type, ...effectFields(command)]) };

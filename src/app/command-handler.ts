@@ -17,21 +17,9 @@ import { applyAppended, currentOutcome, outcomeOf, type CommandOutcome, type Loa
 import { BatchPerStream, settle, type Settled } from './batch-per-stream.js';
 import { planBatch } from './command-batch.js';
 import { answerToRetry, commandIdentity } from './command-fingerprint.js';
-import type { Principal } from './principal.js';
+import type { CommandEnvelope } from './command-envelope.js';
 
-export type CommandEnvelope = {
-  readonly command: AccountCommand;
-  /** Client-chosen uuid, the idempotency key; event ids derive from it. */
-  readonly commandId: string;
-  /** Pinned: apply only at exactly this revision, else RevisionConflict (no re-decide). */
-  readonly expectedRevision?: bigint;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  /** Epoch milliseconds after which the caller no longer waits. */
-  readonly deadline?: number;
-  /** Who sent it (issue 13): recorded as the events' actor and auth_method. */
-  readonly principal?: Principal;
-};
+export type { CommandEnvelope } from './command-envelope.js';
 
 export type HandledCommand = CommandOutcome & {
   /** Times the command was decided again after a conflict (0 normally). */

@@ -1,8 +1,10 @@
-import { accountStream, evolve, initialAccount, type Account, type AccountEvent } from '../domain/index.js';
+import { accountStream, evolve, initialAccount, type Account, type AccountCommandType, type AccountEvent } from '../domain/index.js';
 import type { StoredEvent } from './event-store.js';
 import { AccountStreamDamaged } from './errors.js';
 import type { CommandIdFilter } from './command-id-filter.js';
-import type { CommandIdentity } from './command-fingerprint.js';
+
+/** A command's type and the fingerprint of the fields that decide its effect (command-fingerprint.ts). */
+export type CommandIdentity = { readonly commandType: AccountCommandType; readonly fingerprint: string };
 
 /** Where a command's events landed and the balance right after them: the command's answer. */
 export type CommandOutcome = { readonly revision: bigint; readonly position: bigint; readonly balance: bigint };
