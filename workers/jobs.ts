@@ -29,6 +29,7 @@ import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { commandSnapshots } from './command-snapshots.js';
 import { startAdminServer, type AdminServer } from '../src/grpc/admin-service-server.js';
 import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
+import { listHeldAccounts } from '../src/readmodels/held-accounts.js';
 
 export type JobsParts = {
   readonly config: Config;
@@ -115,6 +116,8 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       if (!before) return undefined;
       return (await replayParkedAccountEvents(esdb.client, group)) ? before.parkedCount : undefined;
     },
+    heldAccounts: () => listHeldAccounts(db, 100),
+    eventDecoding: { repairs: decoder.repairs, upcasters: decoder.upcasters },
   }, config.ADMIN_HOST, config.ADMIN_PORT);
   if (config.ADMIN_TOKEN === undefined) logger.warn('ADMIN_TOKEN is not set: the Admin API refuses every call');
   logger.info({ host: config.ADMIN_HOST, port: admin.port }, 'Admin API listening');

@@ -129,9 +129,13 @@ export async function main(argv: readonly string[], env: Record<string, string |
 async function run(admin: AdminClient, { command, arg, watch: follow }: Invocation): Promise<number> {
   switch (command) {
     case 'list': {
-      for (const p of (await admin.listProjections()).projections) {
+      const listed = await admin.listProjections();
+      for (const p of listed.projections) {
         console.log(`${p.name}\t${p.activeCollection}\t${p.status}\tbehind=${p.eventsBehind}\tparked=${p.parkedCount}${p.rebuildId ? `\trebuild=${p.rebuildId}` : ''}`);
       }
+      // Which event each held account waits behind (issue 14), and what repairs are deployed.
+      for (const h of listed.heldAccounts) console.log(`held\taccount=${h.accountId}\trevision=${h.revision}\tevent=${h.eventId}\t${h.reason}`);
+      console.log(`repairs\t${listed.eventRepairs.join(',') || '-'}\tupcasters\t${listed.eventUpcasters.join(',') || '-'}`);
       return 0;
     }
     case 'start': {

@@ -5,6 +5,7 @@ import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type Untype
 import type { RebuildView, StartRebuildResult } from '../jobs/rebuild-jobs.js';
 import type { ProjectionRecord } from '../readmodels/projection-registry.js';
 import {
+  HeldAccountSchema,
   ProjectionSchema,
   RebuildSchema,
   RebuildState,
@@ -30,7 +31,13 @@ export type AdminBackend = {
   listProjections(): Promise<ProjectionRecord[]>;
   /** Replays a group's parked events; undefined when the group does not exist. */
   replayParked(group: string): Promise<bigint | undefined>;
+  /** Accounts held behind a parked event (issue 14); none when not wired. */
+  heldAccounts?(): Promise<readonly HeldAccountRecord[]>;
+  /** The repairs and upcasters this process reads events with (issue 14). */
+  readonly eventDecoding?: { readonly repairs: readonly string[]; readonly upcasters: readonly string[] };
 };
+
+export type HeldAccountRecord = { readonly accountId: string; readonly revision: bigint; readonly eventId: string; readonly reason: string };
 
 type Failure = { code: status; details: string };
 const fail = (code: status, details: string): Failure => ({ code, details });
@@ -71,8 +78,11 @@ function unary<Req, Res>(backend: AdminBackend, body: (req: Req) => Promise<Res 
 export function adminService(backend: AdminBackend): UntypedServiceImplementation {
   return {
     listProjections: unary(backend, async () => {
-      const [records, running] = await Promise.all([backend.listProjections(), backend.rebuilds.running()]);
+      const [records, running, held] = await Promise.all([backend.listProjections(), backend.rebuilds.running(), backend.heldAccounts?.() ?? []]);
       return {
+        heldAccounts: held.map((h) => create(HeldAccountSchema, { ...h })),
+        eventRepairs: [...(backend.eventDecoding?.repairs ?? [])],
+        eventUpcasters: [...(backend.eventDecoding?.upcasters ?? [])],
         projections: records.map((p) => {
           const lag = p.lag;
           const rebuild = running.get(p.name);

@@ -23,6 +23,7 @@ import { mongoRebuildCollections } from '../../src/readmodels/rebuild-collection
 import { rebuildTargetFor } from '../../src/readmodels/rebuild-target.js';
 import { runRebuild } from '../../src/readmodels/rebuild.js';
 import { recordedEventDecoder } from '../../src/readmodels/event-repairs.js';
+import { listHeldAccounts } from '../../src/readmodels/held-accounts.js';
 import type { RebuildProgress } from '../../src/readmodels/rebuild-progress.js';
 import { startApi, type RunningApi } from '../../workers/api.js';
 import { projectorSettings, startProjector } from '../../workers/projector.js';
@@ -123,6 +124,8 @@ describe('an account with an undecodable event', () => {
     try {
       await expect.poll(async () => fx.db.collection('projection_holds').countDocuments({ _id: victim as never }), { timeout: 15_000 }).toBe(1);
       await fx.expectReadModelEqualsEventStore([healthy]);
+      // What the Admin API and `ledger-admin list` show for it.
+      expect(await listHeldAccounts(fx.db, 100)).toEqual([expect.objectContaining({ accountId: victim, revision: 2n, eventId: badEventId })]);
     } finally {
       await projector.stop();
     }

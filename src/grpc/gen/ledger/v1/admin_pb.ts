@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ledger/v1/admin.proto.
  */
 export const file_ledger_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVsZWRnZXIvdjEvYWRtaW4ucHJvdG8SCWxlZGdlci52MSKIAgoKUHJvamVjdGlvbhIMCgRuYW1lGAEgASgJEhkKEWFjdGl2ZV9jb2xsZWN0aW9uGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIbChNjaGVja3BvaW50X3Bvc2l0aW9uGAQgASgEEhUKDWV2ZW50c19iZWhpbmQYBSABKAQSLgoLdGltZV9iZWhpbmQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGQoRZXZlbnRzX3Blcl9zZWNvbmQYByABKAESFAoMcGFya2VkX2NvdW50GAggASgEEhgKEGJsb2NrZWRfYWNjb3VudHMYCSABKAQSEgoKcmVidWlsZF9pZBgKIAEoCSIYChZMaXN0UHJvamVjdGlvbnNSZXF1ZXN0IkUKF0xpc3RQcm9qZWN0aW9uc1Jlc3BvbnNlEioKC3Byb2plY3Rpb25zGAEgAygLMhUubGVkZ2VyLnYxLlByb2plY3Rpb24i7QIKB1JlYnVpbGQSCgoCaWQYASABKAkSEgoKcHJvamVjdGlvbhgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmxlZGdlci52MS5SZWJ1aWxkU3RhdGUSEAoIcG9zaXRpb24YBCABKAQSFQoNaGVhZF9wb3NpdGlvbhgFIAEoBBITCgtldmVudHNfZG9uZRgGIAEoBBIZChFldmVudHNfcGVyX3NlY29uZBgHIAEoARI2ChNlc3RpbWF0ZWRfdGltZV9sZWZ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEXRhcmdldF9jb2xsZWN0aW9uGAkgASgJEi4KCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVlcnJvchgMIAEoCSIpChNTdGFydFJlYnVpbGRSZXF1ZXN0EhIKCnByb2plY3Rpb24YASABKAkiOwoUU3RhcnRSZWJ1aWxkUmVzcG9uc2USIwoHcmVidWlsZBgBIAEoCzISLmxlZGdlci52MS5SZWJ1aWxkIh8KEUdldFJlYnVpbGRSZXF1ZXN0EgoKAmlkGAEgASgJIjkKEkdldFJlYnVpbGRSZXNwb25zZRIjCgdyZWJ1aWxkGAEgASgLMhIubGVkZ2VyLnYxLlJlYnVpbGQiIgoUQ2FuY2VsUmVidWlsZFJlcXVlc3QSCgoCaWQYASABKAkiPAoVQ2FuY2VsUmVidWlsZFJlc3BvbnNlEiMKB3JlYnVpbGQYASABKAsyEi5sZWRnZXIudjEuUmVidWlsZCIkChNSZXBsYXlQYXJrZWRSZXF1ZXN0Eg0KBWdyb3VwGAEgASgJIigKFFJlcGxheVBhcmtlZFJlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgEKtUBCgxSZWJ1aWxkU3RhdGUSHQoZUkVCVUlMRF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFFJFQlVJTERfU1RBVEVfUVVFVUVEEAESGQoVUkVCVUlMRF9TVEFURV9SVU5OSU5HEAISHQoZUkVCVUlMRF9TVEFURV9DQVRDSElOR19VUBADEhsKF1JFQlVJTERfU1RBVEVfQ09NUExFVEVEEAQSGwoXUkVCVUlMRF9TVEFURV9DQU5DRUxMRUQQBRIYChRSRUJVSUxEX1NUQVRFX0ZBSUxFRBAGMqIDCgVBZG1pbhJYCg9MaXN0UHJvamVjdGlvbnMSIS5sZWRnZXIudjEuTGlzdFByb2plY3Rpb25zUmVxdWVzdBoiLmxlZGdlci52MS5MaXN0UHJvamVjdGlvbnNSZXNwb25zZRJPCgxTdGFydFJlYnVpbGQSHi5sZWRnZXIudjEuU3RhcnRSZWJ1aWxkUmVxdWVzdBofLmxlZGdlci52MS5TdGFydFJlYnVpbGRSZXNwb25zZRJJCgpHZXRSZWJ1aWxkEhwubGVkZ2VyLnYxLkdldFJlYnVpbGRSZXF1ZXN0Gh0ubGVkZ2VyLnYxLkdldFJlYnVpbGRSZXNwb25zZRJSCg1DYW5jZWxSZWJ1aWxkEh8ubGVkZ2VyLnYxLkNhbmNlbFJlYnVpbGRSZXF1ZXN0GiAubGVkZ2VyLnYxLkNhbmNlbFJlYnVpbGRSZXNwb25zZRJPCgxSZXBsYXlQYXJrZWQSHi5sZWRnZXIudjEuUmVwbGF5UGFya2VkUmVxdWVzdBofLmxlZGdlci52MS5SZXBsYXlQYXJrZWRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChVsZWRnZXIvdjEvYWRtaW4ucHJvdG8SCWxlZGdlci52MSKIAgoKUHJvamVjdGlvbhIMCgRuYW1lGAEgASgJEhkKEWFjdGl2ZV9jb2xsZWN0aW9uGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIbChNjaGVja3BvaW50X3Bvc2l0aW9uGAQgASgEEhUKDWV2ZW50c19iZWhpbmQYBSABKAQSLgoLdGltZV9iZWhpbmQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGQoRZXZlbnRzX3Blcl9zZWNvbmQYByABKAESFAoMcGFya2VkX2NvdW50GAggASgEEhgKEGJsb2NrZWRfYWNjb3VudHMYCSABKAQSEgoKcmVidWlsZF9pZBgKIAEoCSIYChZMaXN0UHJvamVjdGlvbnNSZXF1ZXN0IqQBChdMaXN0UHJvamVjdGlvbnNSZXNwb25zZRIqCgtwcm9qZWN0aW9ucxgBIAMoCzIVLmxlZGdlci52MS5Qcm9qZWN0aW9uEi0KDWhlbGRfYWNjb3VudHMYAiADKAsyFi5sZWRnZXIudjEuSGVsZEFjY291bnQSFQoNZXZlbnRfcmVwYWlycxgDIAMoCRIXCg9ldmVudF91cGNhc3RlcnMYBCADKAkiVQoLSGVsZEFjY291bnQSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBIQCghldmVudF9pZBgDIAEoCRIOCgZyZWFzb24YBCABKAki7QIKB1JlYnVpbGQSCgoCaWQYASABKAkSEgoKcHJvamVjdGlvbhgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmxlZGdlci52MS5SZWJ1aWxkU3RhdGUSEAoIcG9zaXRpb24YBCABKAQSFQoNaGVhZF9wb3NpdGlvbhgFIAEoBBITCgtldmVudHNfZG9uZRgGIAEoBBIZChFldmVudHNfcGVyX3NlY29uZBgHIAEoARI2ChNlc3RpbWF0ZWRfdGltZV9sZWZ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEXRhcmdldF9jb2xsZWN0aW9uGAkgASgJEi4KCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVlcnJvchgMIAEoCSIpChNTdGFydFJlYnVpbGRSZXF1ZXN0EhIKCnByb2plY3Rpb24YASABKAkiOwoUU3RhcnRSZWJ1aWxkUmVzcG9uc2USIwoHcmVidWlsZBgBIAEoCzISLmxlZGdlci52MS5SZWJ1aWxkIh8KEUdldFJlYnVpbGRSZXF1ZXN0EgoKAmlkGAEgASgJIjkKEkdldFJlYnVpbGRSZXNwb25zZRIjCgdyZWJ1aWxkGAEgASgLMhIubGVkZ2VyLnYxLlJlYnVpbGQiIgoUQ2FuY2VsUmVidWlsZFJlcXVlc3QSCgoCaWQYASABKAkiPAoVQ2FuY2VsUmVidWlsZFJlc3BvbnNlEiMKB3JlYnVpbGQYASABKAsyEi5sZWRnZXIudjEuUmVidWlsZCIkChNSZXBsYXlQYXJrZWRSZXF1ZXN0Eg0KBWdyb3VwGAEgASgJIigKFFJlcGxheVBhcmtlZFJlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgEKtUBCgxSZWJ1aWxkU3RhdGUSHQoZUkVCVUlMRF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFFJFQlVJTERfU1RBVEVfUVVFVUVEEAESGQoVUkVCVUlMRF9TVEFURV9SVU5OSU5HEAISHQoZUkVCVUlMRF9TVEFURV9DQVRDSElOR19VUBADEhsKF1JFQlVJTERfU1RBVEVfQ09NUExFVEVEEAQSGwoXUkVCVUlMRF9TVEFURV9DQU5DRUxMRUQQBRIYChRSRUJVSUxEX1NUQVRFX0ZBSUxFRBAGMqIDCgVBZG1pbhJYCg9MaXN0UHJvamVjdGlvbnMSIS5sZWRnZXIudjEuTGlzdFByb2plY3Rpb25zUmVxdWVzdBoiLmxlZGdlci52MS5MaXN0UHJvamVjdGlvbnNSZXNwb25zZRJPCgxTdGFydFJlYnVpbGQSHi5sZWRnZXIudjEuU3RhcnRSZWJ1aWxkUmVxdWVzdBofLmxlZGdlci52MS5TdGFydFJlYnVpbGRSZXNwb25zZRJJCgpHZXRSZWJ1aWxkEhwubGVkZ2VyLnYxLkdldFJlYnVpbGRSZXF1ZXN0Gh0ubGVkZ2VyLnYxLkdldFJlYnVpbGRSZXNwb25zZRJSCg1DYW5jZWxSZWJ1aWxkEh8ubGVkZ2VyLnYxLkNhbmNlbFJlYnVpbGRSZXF1ZXN0GiAubGVkZ2VyLnYxLkNhbmNlbFJlYnVpbGRSZXNwb25zZRJPCgxSZXBsYXlQYXJrZWQSHi5sZWRnZXIudjEuUmVwbGF5UGFya2VkUmVxdWVzdBofLmxlZGdlci52MS5SZXBsYXlQYXJrZWRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Projection is one read model's status.
@@ -115,6 +115,27 @@ export type ListProjectionsResponse = Message<"ledger.v1.ListProjectionsResponse
    * @generated from field: repeated ledger.v1.Projection projections = 1;
    */
   projections: Projection[];
+
+  /**
+   * Accounts the projector holds behind an event it could not read or apply
+   * (that event is parked), lowest revision first; at most 100.
+   *
+   * @generated from field: repeated ledger.v1.HeldAccount held_accounts = 2;
+   */
+  heldAccounts: HeldAccount[];
+
+  /**
+   * What the jobs process reads events with: its repairs (EVENT_REPAIRS,
+   * EVENT_REPAIRS_FILE) and upcasters ("MoneyDeposited v1->v2").
+   *
+   * @generated from field: repeated string event_repairs = 3;
+   */
+  eventRepairs: string[];
+
+  /**
+   * @generated from field: repeated string event_upcasters = 4;
+   */
+  eventUpcasters: string[];
 };
 
 /**
@@ -123,6 +144,44 @@ export type ListProjectionsResponse = Message<"ledger.v1.ListProjectionsResponse
  */
 export const ListProjectionsResponseSchema: GenMessage<ListProjectionsResponse> = /*@__PURE__*/
   messageDesc(file_ledger_v1_admin, 2);
+
+/**
+ * HeldAccount is an account whose projection waits behind one event.
+ *
+ * @generated from message ledger.v1.HeldAccount
+ */
+export type HeldAccount = Message<"ledger.v1.HeldAccount"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * Stream revision of the event it waits behind.
+   *
+   * @generated from field: uint64 revision = 2;
+   */
+  revision: bigint;
+
+  /**
+   * @generated from field: string event_id = 3;
+   */
+  eventId: string;
+
+  /**
+   * Why the event was not applied (the decoder's or writer's message).
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message ledger.v1.HeldAccount.
+ * Use `create(HeldAccountSchema)` to create a new message.
+ */
+export const HeldAccountSchema: GenMessage<HeldAccount> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_admin, 3);
 
 /**
  * Rebuild is one rebuild's progress.
@@ -204,7 +263,7 @@ export type Rebuild = Message<"ledger.v1.Rebuild"> & {
  * Use `create(RebuildSchema)` to create a new message.
  */
 export const RebuildSchema: GenMessage<Rebuild> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 3);
+  messageDesc(file_ledger_v1_admin, 4);
 
 /**
  * StartRebuildRequest names the projection to rebuild.
@@ -225,7 +284,7 @@ export type StartRebuildRequest = Message<"ledger.v1.StartRebuildRequest"> & {
  * Use `create(StartRebuildRequestSchema)` to create a new message.
  */
 export const StartRebuildRequestSchema: GenMessage<StartRebuildRequest> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 4);
+  messageDesc(file_ledger_v1_admin, 5);
 
 /**
  * StartRebuildResponse carries the new rebuild.
@@ -244,7 +303,7 @@ export type StartRebuildResponse = Message<"ledger.v1.StartRebuildResponse"> & {
  * Use `create(StartRebuildResponseSchema)` to create a new message.
  */
 export const StartRebuildResponseSchema: GenMessage<StartRebuildResponse> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 5);
+  messageDesc(file_ledger_v1_admin, 6);
 
 /**
  * GetRebuildRequest names a rebuild.
@@ -263,7 +322,7 @@ export type GetRebuildRequest = Message<"ledger.v1.GetRebuildRequest"> & {
  * Use `create(GetRebuildRequestSchema)` to create a new message.
  */
 export const GetRebuildRequestSchema: GenMessage<GetRebuildRequest> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 6);
+  messageDesc(file_ledger_v1_admin, 7);
 
 /**
  * GetRebuildResponse carries its progress.
@@ -282,7 +341,7 @@ export type GetRebuildResponse = Message<"ledger.v1.GetRebuildResponse"> & {
  * Use `create(GetRebuildResponseSchema)` to create a new message.
  */
 export const GetRebuildResponseSchema: GenMessage<GetRebuildResponse> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 7);
+  messageDesc(file_ledger_v1_admin, 8);
 
 /**
  * CancelRebuildRequest names a rebuild.
@@ -301,7 +360,7 @@ export type CancelRebuildRequest = Message<"ledger.v1.CancelRebuildRequest"> & {
  * Use `create(CancelRebuildRequestSchema)` to create a new message.
  */
 export const CancelRebuildRequestSchema: GenMessage<CancelRebuildRequest> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 8);
+  messageDesc(file_ledger_v1_admin, 9);
 
 /**
  * CancelRebuildResponse carries its final state.
@@ -320,7 +379,7 @@ export type CancelRebuildResponse = Message<"ledger.v1.CancelRebuildResponse"> &
  * Use `create(CancelRebuildResponseSchema)` to create a new message.
  */
 export const CancelRebuildResponseSchema: GenMessage<CancelRebuildResponse> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 9);
+  messageDesc(file_ledger_v1_admin, 10);
 
 /**
  * ReplayParkedRequest names the subscription group.
@@ -341,7 +400,7 @@ export type ReplayParkedRequest = Message<"ledger.v1.ReplayParkedRequest"> & {
  * Use `create(ReplayParkedRequestSchema)` to create a new message.
  */
 export const ReplayParkedRequestSchema: GenMessage<ReplayParkedRequest> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 10);
+  messageDesc(file_ledger_v1_admin, 11);
 
 /**
  * ReplayParkedResponse says how many parked events were replayed.
@@ -360,7 +419,7 @@ export type ReplayParkedResponse = Message<"ledger.v1.ReplayParkedResponse"> & {
  * Use `create(ReplayParkedResponseSchema)` to create a new message.
  */
 export const ReplayParkedResponseSchema: GenMessage<ReplayParkedResponse> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 11);
+  messageDesc(file_ledger_v1_admin, 12);
 
 /**
  * RebuildState is where a rebuild stands.
