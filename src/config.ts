@@ -234,3 +234,22 @@ export function redisConnectionUrl(c: Config): string | undefined {
   url.password = c.REDIS_PASSWORD;
   return url.toString();
 }
+
+/**
+ * Every secret value the config holds, for the logger to keep out of every
+ * line (issue 13): the password and token variables, and passwords written
+ * into the URLs themselves.
+ */
+export function configSecrets(c: Config): string[] {
+  const inUrl = (url: string | undefined): string[] => {
+    const password = url === undefined ? undefined : /^[a-z][a-z0-9+.-]*:\/\/[^/@]*?:([^/@]+)@/i.exec(url)?.[1];
+    if (password === undefined) return [];
+    try {
+      return [password, decodeURIComponent(password)];
+    } catch {
+      return [password];
+    }
+  };
+  return [c.ESDB_PASSWORD, c.MONGO_PASSWORD, c.REDIS_PASSWORD, c.ADMIN_TOKEN, ...inUrl(c.ESDB_URL), ...inUrl(c.MONGO_URL), ...inUrl(c.REDIS_URL)]
+    .filter((s): s is string => s !== undefined && s !== '');
+}

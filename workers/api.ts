@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CommandHandler, type CommandHandlerOptions } from '../src/app/index.js';
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
-import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, type Config } from '../src/config.js';
+import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, type Config, configSecrets } from '../src/config.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
 import { startApiServer, type ApiServer } from '../src/grpc/server.js';
@@ -79,7 +79,7 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
 /** Standalone entry: `tsx workers/api.ts` against ESDB_URL (npm start embeds the store instead). */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
+  const logger = createLogger({ service: 'api', level: config.LOG_LEVEL, secrets: configSecrets(config) });
   const esdbUrl = esdbConnectionString(config);
   if (esdbUrl === undefined) throw new Error('the standalone API needs ESDB_URL (npm start runs it with an embedded store)');
   // Metrics (issue 7): one registry for this process, served on METRICS_PORT.

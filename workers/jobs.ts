@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startRedis, type EmbeddedRedis } from '../src/embedded/index.js';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, redisTlsOptions, type Config } from '../src/config.js';
+import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, redisTlsOptions, type Config, configSecrets } from '../src/config.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, timeJob, type LedgerMetrics } from '../src/observability/index.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
@@ -52,7 +52,8 @@ export type RunningJobs = { readonly admin: AdminServer; stop(): Promise<void> }
 export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
   const { config, logger } = parts;
   const esdb = connectEventStore(parts.esdbUrl);
-  const mongo = await MongoClient.connect(parts.mongoUrl, mongoSecurityOptions(config));
+  // MONGO_* credentials and TLS are for MONGO_URL; npm start's embedded Mongo-wire server has neither.
+  const mongo = await MongoClient.connect(parts.mongoUrl, config.MONGO_URL === undefined ? {} : mongoSecurityOptions(config));
   const db = mongo.db(config.MONGO_DB);
   const readStore = readStoreProfileOf(config);
   const registry = await ensureReadModel(db, readStore);
@@ -155,7 +156,8 @@ export type JobsPart = RunningJobs & {
 
 export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: string, logger: Logger, metrics?: LedgerMetrics): Promise<JobsPart> {
   let embedded: EmbeddedRedis | undefined;
-  let redisUrl = config.REDIS_URL;
+  // REDIS_USERNAME/PASSWORD folded in, as for the standalone worker (issue 13: npm start used REDIS_URL as is and looped on NOAUTH).
+  let redisUrl = redisConnectionUrl(config);
   if (redisUrl === undefined) {
     const dataDir = join(config.DATA_DIR, 'redis');
     mkdirSync(dataDir, { recursive: true });
@@ -184,7 +186,7 @@ export async function startJobsPart(config: Config, esdbUrl: string, mongoUrl: s
 /** Standalone entry: `tsx workers/jobs.ts` with ESDB_URL, MONGO_URL and REDIS_URL set. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = createLogger({ service: 'jobs', level: config.LOG_LEVEL });
+  const logger = createLogger({ service: 'jobs', level: config.LOG_LEVEL, secrets: configSecrets(config) });
   const esdbUrl = esdbConnectionString(config) ?? config.ESDB_URL;
   if (esdbUrl === undefined || config.MONGO_URL === undefined || config.REDIS_URL === undefined) {
     throw new Error('the standalone jobs worker needs ESDB_URL, MONGO_URL and REDIS_URL (npm start runs it with embedded servers)');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { esdbConnectionString, loadConfig, type Config } from '../src/config.js';
+import { esdbConnectionString, loadConfig, type Config, configSecrets } from '../src/config.js';
 import { startEsdbServer } from '../src/esdb-server/index.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, type LedgerMetrics, type Logger } from '../src/observability/index.js';
@@ -74,7 +74,7 @@ const REPEAT_MEANS_NOW_AFTER_MS = 1_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const ctx: Context = { config, logger: createLogger({ service: 'ledger', level: config.LOG_LEVEL }) };
+  const ctx: Context = { config, logger: createLogger({ service: 'ledger', level: config.LOG_LEVEL, secrets: configSecrets(config) }) };
   const parts: Part[] = [];
   const stopAll = async () => {
     for (const part of parts.reverse()) {

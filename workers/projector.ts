@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import { esdbConnectionString, loadConfig, mongoSecurityOptions, type Config } from '../src/config.js';
+import { esdbConnectionString, loadConfig, mongoSecurityOptions, type Config, configSecrets } from '../src/config.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, projectorBatchHook, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
@@ -305,7 +305,7 @@ export async function startReadSide(config: Config, esdbUrl: string, logger: Log
 /** Standalone entry: `tsx workers/projector.ts` with ESDB_URL and MONGO_URL set. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = createLogger({ service: 'projector', level: config.LOG_LEVEL });
+  const logger = createLogger({ service: 'projector', level: config.LOG_LEVEL, secrets: configSecrets(config) });
   if (config.ESDB_URL === undefined || config.MONGO_URL === undefined) {
     // An embedded event store in this process would be empty and private to
     // it; `npm start` runs the projector next to the embedded servers instead.

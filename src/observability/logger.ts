@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { conciseError } from './concise-error.js';
+import { secretRedactor } from './secret-redaction.js';
 
 export type { Logger } from 'pino';
 
@@ -9,6 +10,8 @@ export interface LoggerOptions {
   level: LevelWithSilent;
   /** Where lines go; stdout when omitted (containers collect stdout). */
   destination?: DestinationStream;
+  /** Values never to write (passwords, tokens from the config, src/config.ts configSecrets); issue 13. */
+  secrets?: readonly string[];
 }
 
 /**
@@ -16,6 +19,7 @@ export interface LoggerOptions {
  * `msg`. Log shippers index these fields without a parsing rule.
  */
 export function createLogger(opts: LoggerOptions): Logger {
+  const redact = secretRedactor(opts.secrets);
   return pino(
     {
       level: opts.level,
@@ -26,6 +30,8 @@ export function createLogger(opts: LoggerOptions): Logger {
       serializers: { err: conciseError, error: conciseError },
       // Admin tokens and connection strings must never reach a log line.
       redact: { paths: ['token', 'authorization', '*.authorization', 'password', '*.password'], censor: '[redacted]' },
+      // And, whatever field carried it, no URL password, bearer token or configured secret (secret-redaction.ts).
+      hooks: { streamWrite: redact },
     },
     opts.destination,
   );
