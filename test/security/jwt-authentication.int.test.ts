@@ -166,6 +166,19 @@ describe('AUTH_MODE=jwt: whose money', () => {
   });
 });
 
+describe('AUTH_MODE=jwt: refusals are counted', () => {
+  test('as outcome unauthenticated and permission_denied of the command', async () => {
+    const accountId = await annOpensAccountWith(10n);
+    await client.call(AccountCommands.method.withdraw, { commandId: randomUUID(), accountId, amount: 1n, currency: 'EUR' });
+    await client.call(AccountCommands.method.withdraw, { commandId: randomUUID(), accountId, amount: 1n, currency: 'EUR' }, await as({ sub: 'mallory' }));
+    await client.call(AccountQueries.method.listAccountsByOwner, { ownerId: 'ann' }, await as({ sub: 'mallory' }));
+    const text = await api.scrape();
+    expect(text).toMatch(/ledger_commands_total\{type="Withdraw",outcome="unauthenticated"\} [1-9]/);
+    expect(text).toMatch(/ledger_commands_total\{type="Withdraw",outcome="permission_denied"\} [1-9]/);
+    expect(text).toMatch(/ledger_queries_total\{type="ListAccountsByOwner",outcome="permission_denied"\} [1-9]/);
+  });
+});
+
 describe('AUTH_MODE=jwt: the audit trail', () => {
   test('every event records the principal that asked and how it was authenticated', async () => {
     const accountId = await annOpensAccountWith(100n);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { CommandHandler } from '../../src/app/index.js';
 import { loadConfig } from '../../src/config.js';
 import { EsdbAccountEventStore } from '../../src/eventstore/account-event-store.js';
@@ -9,6 +10,7 @@ import type { AccountReadModelQueries } from '../../src/grpc/account-queries-ser
 import { apiAuthentication } from '../../src/grpc/api-authentication.js';
 import { startApiServer, type ApiServer } from '../../src/grpc/server.js';
 import { apiServerCredentials } from '../../src/grpc/server-tls.js';
+import { createMetrics } from '../../src/observability/index.js';
 import { startTestBackends, type TestBackends } from '../support/backends.js';
 import { LedgerClient } from '../commands/ledger-client.js';
 
@@ -18,6 +20,8 @@ export type SecuredApi = {
   readonly esdb: EventStoreConnection;
   /** What the start-up said (the AUTH_MODE=none warning). */
   readonly warnings: readonly string[];
+  /** The server's Prometheus text, as /metrics would serve it. */
+  scrape(): Promise<string>;
   client(channelCredentials?: ChannelCredentials): LedgerClient;
   stop(): Promise<void>;
 };
@@ -33,6 +37,7 @@ export async function startSecuredApi(env: Record<string, string>, readModel?: A
   if (url === undefined) throw new Error('no event store');
   const config = loadConfig(env);
   const auth = apiAuthentication(config, readFileSync);
+  const metrics = createMetrics(new Registry());
   const esdb = connectEventStore(url);
   const connection = connectEventStore(url);
   const store = new EsdbAccountEventStore(connection.client);
@@ -43,6 +48,7 @@ export async function startSecuredApi(env: Record<string, string>, readModel?: A
     handler: new CommandHandler({ store, maxRetries: 10 }),
     store,
     logger: pino({ level: 'silent' }),
+    metrics,
     credentials: apiServerCredentials(auth.tls, auth.clientCertificates),
     ...(auth.authenticate ? { authenticate: auth.authenticate } : {}),
     ...(readModel ? { readModel } : {}),
@@ -53,6 +59,7 @@ export async function startSecuredApi(env: Record<string, string>, readModel?: A
     address,
     esdb,
     warnings: auth.warnings,
+    scrape: () => metrics.registry.metrics(),
     client: (channelCredentials) => {
       const c = new LedgerClient(address, channelCredentials);
       clients.push(c);
