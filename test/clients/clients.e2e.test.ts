@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -13,12 +15,16 @@ import {
 } from '../../src/grpc/gen/ledger/v1/account_queries_pb.js';
 import { AccountStatus } from '../../src/grpc/gen/ledger/v1/account_pb.js';
 import { startLedger, type RunningLedger } from './ledger-under-test.js';
+import { makeCertificates, makeTokenIssuer, type TokenIssuer } from '../security/throwaway-credentials.js';
 
 // The Python and Go clients (test/clients/{python,go}), with stubs that buf
 // generates here from proto/ledger/v1, run against the real API on the
 // embedded event store. Nothing is skipped: without python3 and the pip
 // requirements, or without Go and its protoc plugins, this file fails
 // (deploy/dev/setup.sh installs them).
+// Ledger runs authenticated (issue 13: AUTH_MODE=jwt,mtls over TLS): each
+// client runs once with a bearer token in its metadata and once with a
+// client certificate, and opens its account for the principal it is.
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -55,12 +61,12 @@ interface ClientReport {
 }
 
 /** Runs a client; its JSON report is on stdout whether it passed (exit 0) or listed mismatches (exit 1). */
-async function runClient(file: string, args: string[], cwd: string): Promise<{ exitCode: number; report: ClientReport; stderr: string }> {
+async function runClient(file: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ exitCode: number; report: ClientReport; stderr: string }> {
   let stdout: string;
   let stderr: string;
   let exitCode = 0;
   try {
-    ({ stdout, stderr } = await run(file, args, { cwd, timeout: 90_000, maxBuffer: 1 << 20 }));
+    ({ stdout, stderr } = await run(file, args, { cwd, env: { ...process.env, ...env }, timeout: 90_000, maxBuffer: 1 << 20 }));
   } catch (err) {
     const e = err as { code?: unknown; stdout?: string; stderr?: string; message: string };
     if (typeof e.code !== 'number') throw err; // not started (ENOENT) or killed by the timeout
@@ -77,10 +83,19 @@ function detail(step: Step, type: string): Detail | undefined {
 }
 
 /** The account as the service itself answers it, through the TypeScript stubs. */
-function accountAsOf(address: string, accountId: string, revision: bigint): Promise<GetAccountAsOfResponse> {
+async function accountAsOf(address: string, accountId: string, revision: bigint): Promise<GetAccountAsOfResponse> {
   const method = grpcServiceDefinition(AccountQueries)['getAccountAsOf'];
   if (method === undefined) throw new Error('AccountQueries has no GetAccountAsOf');
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  // An operator reads any owner's account.
+  const operator = await issuer().token('auditor', 'ledger:operator');
+  const client = new grpc.Client(address, grpc.credentials.combineChannelCredentials(
+    grpc.credentials.createSsl(readFileSync(join(pkiDir, 'ca.crt'))),
+    grpc.credentials.createFromMetadataGenerator((_params, callback) => {
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${operator}`);
+      callback(null, metadata);
+    }),
+  ));
   const request = create(GetAccountAsOfRequestSchema, { accountId, asOf: { case: 'revision', value: revision } });
   return new Promise((resolve, reject) => {
     client.makeUnaryRequest(
@@ -101,6 +116,12 @@ function accountAsOf(address: string, accountId: string, revision: bigint): Prom
 // Clients run with the async execFile only: the event store lives in this
 // process, and a synchronous spawn would stall it until the clients time out.
 let ledger: RunningLedger | undefined;
+let pkiDir: string;
+let tokens: TokenIssuer | undefined;
+const issuer = (): TokenIssuer => {
+  if (tokens === undefined) throw new Error('no token issuer');
+  return tokens;
+};
 // A failed set-up (no python3, no Go, no plugin, no service) fails every test
 // below with its message; a throwing beforeAll would only mark them skipped.
 let setupError: unknown;
@@ -121,7 +142,18 @@ beforeAll(async () => {
       timeout: 60_000,
     });
     await run('go', ['build', '-o', GO_CLIENT, './cmd/ledgerclient'], { cwd: join(CLIENTS, 'go'), timeout: 480_000 });
-    ledger = await startLedger();
+    pkiDir = mkdtempSync(join(tmpdir(), 'ledger-clients-'));
+    makeCertificates(pkiDir, ['python-cert-user', 'go-cert-user']);
+    tokens = await makeTokenIssuer(pkiDir);
+    ledger = await startLedger(60_000, {
+      AUTH_MODE: 'jwt,mtls',
+      AUTH_JWKS_FILE: tokens.jwksFile,
+      AUTH_JWT_ISSUER: tokens.issuer,
+      AUTH_JWT_AUDIENCE: tokens.audience,
+      GRPC_TLS_CERT_FILE: join(pkiDir, 'server.crt'),
+      GRPC_TLS_KEY_FILE: join(pkiDir, 'server.key'),
+      GRPC_TLS_CLIENT_CA_FILE: join(pkiDir, 'ca.crt'),
+    });
   } catch (err) {
     setupError = err;
   }
@@ -129,18 +161,32 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ledger?.stop();
+  if (pkiDir) rmSync(pkiDir, { recursive: true, force: true });
 });
 
+/** The client's environment for one way of authenticating (test/clients/python/ledger_client.py documents the variables). */
+async function credentialsFor(language: string, how: 'token' | 'certificate'): Promise<Record<string, string>> {
+  const ca = join(pkiDir, 'ca.crt');
+  if (how === 'token') {
+    const principal = `${language}-token-user`;
+    return { LEDGER_TLS_CA: ca, LEDGER_TOKEN: await issuer().token(principal), LEDGER_OWNER_ID: principal };
+  }
+  const principal = `${language}-cert-user`;
+  return { LEDGER_TLS_CA: ca, LEDGER_TLS_CERT: join(pkiDir, `${principal}.crt`), LEDGER_TLS_KEY: join(pkiDir, `${principal}.key`), LEDGER_OWNER_ID: principal };
+}
+
 describe.each([
-  { language: 'python', file: PYTHON, args: (addr: string) => [join(CLIENTS, 'python/ledger_client.py'), addr] },
-  { language: 'go', file: GO_CLIENT, args: (addr: string) => [addr] },
-])('the $language client', ({ language, file, args }) => {
+  { language: 'python', how: 'token' as const, file: PYTHON, args: (addr: string) => [join(CLIENTS, 'python/ledger_client.py'), addr] },
+  { language: 'python', how: 'certificate' as const, file: PYTHON, args: (addr: string) => [join(CLIENTS, 'python/ledger_client.py'), addr] },
+  { language: 'go', how: 'token' as const, file: GO_CLIENT, args: (addr: string) => [addr] },
+  { language: 'go', how: 'certificate' as const, file: GO_CLIENT, args: (addr: string) => [addr] },
+])('the $language client authenticated by $how', ({ language, how, file, args }) => {
   let outcome: Promise<{ exitCode: number; report: ClientReport }>;
   let report: ClientReport;
   let exitCode: number;
 
   beforeAll(() => {
-    outcome = Promise.resolve().then(() => runClient(file, args(running().address), CLIENTS));
+    outcome = Promise.resolve().then(async () => runClient(file, args(running().address), CLIENTS, await credentialsFor(language, how)));
     outcome.catch(() => {}); // reported by each test below
   });
 

@@ -27,7 +27,7 @@ const portOpen = (port: number): Promise<boolean> =>
  * memory) and `tsx workers/api.ts` as a child process against it, on free
  * loopback ports; resolves once the API accepts connections.
  */
-export async function startLedger(timeoutMs = 60_000): Promise<RunningLedger> {
+export async function startLedger(timeoutMs = 60_000, env: Record<string, string> = {}): Promise<RunningLedger> {
   const esdb = await startEsdbServer({ port: 0, memory: true });
   const [grpcPort, metricsPort] = [await freePort(), await freePort()];
   const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['workers/api.ts'], {
@@ -41,6 +41,7 @@ export async function startLedger(timeoutMs = 60_000): Promise<RunningLedger> {
       METRICS_HOST: '127.0.0.1',
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'warn',
+      ...env,
     },
   });
   let stderr = '';

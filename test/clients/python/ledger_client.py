@@ -10,6 +10,12 @@ googleapis-common-protos), not with Ledger's own google.rpc declarations.
 Prints one JSON document on stdout and exits 1 if anything differs from what
 the API promises (the list is in "mismatches"), 2 if the service is not there.
 
+Authentication (issue 13), from the environment: LEDGER_TLS_CA (PEM file)
+turns TLS on; LEDGER_TLS_CERT and LEDGER_TLS_KEY add a client certificate
+(mutual TLS); LEDGER_TOKEN is sent as `authorization: Bearer <token>` on every
+call; LEDGER_OWNER_ID is the owner_id of the account it opens (the principal
+the credentials name; a random one by default, for AUTH_MODE=none).
+
 The stubs in gen/ come from `npx buf generate --template
 test/clients/buf.gen.clients.yaml`.
 """
@@ -126,11 +132,45 @@ def check(steps):
     return problems
 
 
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def open_channel(address):
+    """A channel with the credentials the environment names (module docstring)."""
+    ca = os.environ.get("LEDGER_TLS_CA")
+    token = os.environ.get("LEDGER_TOKEN")
+    if ca is None:
+        if token is not None:
+            # grpcio sends call credentials only over TLS; a plaintext channel gets the header on each call.
+            return grpc.intercept_channel(grpc.insecure_channel(address), BearerHeader(token))
+        return grpc.insecure_channel(address)
+    cert, key = os.environ.get("LEDGER_TLS_CERT"), os.environ.get("LEDGER_TLS_KEY")
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=read(ca),
+        private_key=read(key) if key else None,
+        certificate_chain=read(cert) if cert else None,
+    )
+    if token is not None:
+        creds = grpc.composite_channel_credentials(creds, grpc.access_token_call_credentials(token))
+    return grpc.secure_channel(address, creds)
+
+
+class BearerHeader(grpc.UnaryUnaryClientInterceptor):
+    def __init__(self, token):
+        self.header = ("authorization", f"Bearer {token}")
+
+    def intercept_unary_unary(self, continuation, details, request):
+        details = details._replace(metadata=list(details.metadata or []) + [self.header])
+        return continuation(details, request)
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    channel = grpc.insecure_channel(argv[1])
+    channel = open_channel(argv[1])
     try:
         grpc.channel_ready_future(channel).result(timeout=DEADLINE_S)
     except grpc.FutureTimeoutError:
@@ -146,7 +186,7 @@ def main(argv):
     steps["open"] = call(
         cmds.OpenAccount,
         commands.OpenAccountRequest(
-            command_id=str(uuid.uuid4()), account_id=account_id, owner_id=str(uuid.uuid4()), currency=CURRENCY
+            command_id=str(uuid.uuid4()), account_id=account_id, owner_id=os.environ.get("LEDGER_OWNER_ID", str(uuid.uuid4())), currency=CURRENCY
         ),
     )
     steps["deposit"] = call(

@@ -12,6 +12,11 @@
 // exits 1 if anything differs from what the API promises (the list is in
 // "mismatches"), 2 if the service is not there.
 //
+// Authentication (issue 13), from the environment: LEDGER_TLS_CA turns TLS
+// on, LEDGER_TLS_CERT and LEDGER_TLS_KEY add a client certificate,
+// LEDGER_TOKEN is sent as `authorization: Bearer <token>`, LEDGER_OWNER_ID is
+// the owner_id of the account it opens (random by default, for AUTH_MODE=none).
+//
 // The stubs in gen/ come from
 // `npx buf generate --template test/clients/buf.gen.clients.yaml`.
 package main
@@ -19,6 +24,8 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -30,6 +37,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
@@ -198,8 +206,61 @@ func check(steps map[string]Step) []string {
 	return problems
 }
 
+// bearer sends `authorization: Bearer <token>` with every call (issue 13).
+type bearer string
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(b)}, nil
+}
+
+// RequireTransportSecurity is false so AUTH_MODE=jwt behind a TLS-terminating proxy can be tried in plaintext too.
+func (bearer) RequireTransportSecurity() bool { return false }
+
+// dialOptions reads the credentials the environment names: LEDGER_TLS_CA
+// turns TLS on, LEDGER_TLS_CERT/LEDGER_TLS_KEY add a client certificate,
+// LEDGER_TOKEN a bearer token.
+func dialOptions() ([]grpc.DialOption, error) {
+	transport := insecure.NewCredentials()
+	if ca := os.Getenv("LEDGER_TLS_CA"); ca != "" {
+		pem, err := os.ReadFile(ca)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("no certificate in %s", ca)
+		}
+		config := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		if cert, key := os.Getenv("LEDGER_TLS_CERT"), os.Getenv("LEDGER_TLS_KEY"); cert != "" {
+			pair, err := tls.LoadX509KeyPair(cert, key)
+			if err != nil {
+				return nil, err
+			}
+			config.Certificates = []tls.Certificate{pair}
+		}
+		transport = credentials.NewTLS(config)
+	}
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(transport)}
+	if token := os.Getenv("LEDGER_TOKEN"); token != "" {
+		opts = append(opts, grpc.WithPerRPCCredentials(bearer(token)))
+	}
+	return opts, nil
+}
+
+func ownerID() string {
+	if owner := os.Getenv("LEDGER_OWNER_ID"); owner != "" {
+		return owner
+	}
+	return newUUID()
+}
+
 func run(addr string) int {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	opts, err := dialOptions()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	conn, err := grpc.NewClient(addr, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -220,7 +281,7 @@ func run(addr string) int {
 	accountID := newUUID()
 	withdraw := &ledgerv1.WithdrawRequest{CommandId: newUUID(), AccountId: accountID, Amount: withdrawal, Currency: currency}
 	steps := map[string]Step{}
-	steps["open"] = command(cmds.OpenAccount, &ledgerv1.OpenAccountRequest{CommandId: newUUID(), AccountId: accountID, OwnerId: newUUID(), Currency: currency})
+	steps["open"] = command(cmds.OpenAccount, &ledgerv1.OpenAccountRequest{CommandId: newUUID(), AccountId: accountID, OwnerId: ownerID(), Currency: currency})
 	steps["deposit"] = command(cmds.Deposit, &ledgerv1.DepositRequest{CommandId: newUUID(), AccountId: accountID, Amount: deposit, Currency: currency})
 	steps["withdraw"] = command(cmds.Withdraw, withdraw)
 	steps["withdraw_retry"] = command(cmds.Withdraw, withdraw)
