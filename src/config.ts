@@ -45,6 +45,7 @@ export const configSchema = z.object({
   REBUILD_BATCH_SIZE: z.coerce.number().int().min(1).default(1000),
   REBUILD_GRACE_MS: z.coerce.number().int().min(0).default(60_000),
   REBUILD_SETTLE_MS: z.coerce.number().int().min(0).default(3_000),
+  REBUILD_FLUSH_MS: z.coerce.number().int().min(0).default(2_000),
   SNAPSHOT_SWEEP_MS: z.coerce.number().int().min(0).default(60_000),
   JOBS_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   ESDB_FSYNC: bool.default('true'),

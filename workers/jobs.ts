@@ -99,7 +99,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       const outcome = await runRebuild(source, target, {
         activeCollection: (p) => registry.getActiveCollection(p),
         setActiveCollection: (p, c) => registry.setActiveCollection(p, c),
-      }, control, { projection: data.projection, batchSize: config.REBUILD_BATCH_SIZE, settleMs: config.REBUILD_SETTLE_MS })
+      }, control, { projection: data.projection, batchSize: config.REBUILD_BATCH_SIZE, settleMs: config.REBUILD_SETTLE_MS, flushEveryMs: config.REBUILD_FLUSH_MS })
         .finally(() => source.close());
       logger.info({ rebuild: data.rebuildId, phase: outcome.phase, events: outcome.progress.eventsDone }, 'rebuild finished');
       return outcome;

@@ -43,10 +43,13 @@ export function rebuildTargetFor(
   const targets: ProjectionTargets = summariesOnly
     ? { summaries: collection, transactions: scratch }
     : { summaries: scratch, transactions: collection };
-  const writer = new AccountProjectionWriter(new RebuildReadModelStore(store, !summariesOnly), streams, decode);
+  const staging = new RebuildReadModelStore(store, !summariesOnly);
+  const writer = new AccountProjectionWriter(staging, streams, decode);
   return {
     collection,
     prepare: () => collections.create(targets),
+    flush: () => staging.flush(),
+    writeThrough: () => staging.writeThrough(),
     apply: async (events: readonly StoredEvent[]) => {
       const recorded = events.flatMap((e) => decodeOrSkip(decode, e));
       if (recorded.length > 0) await writer.project(targets, recorded);

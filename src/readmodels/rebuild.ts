@@ -14,6 +14,10 @@ export interface RebuildTarget {
   readonly collection: string;
   prepare(): Promise<void>;
   apply(events: readonly StoredEvent[]): Promise<void>;
+  /** Persists everything applied so far (a target may stage writes in memory); called before a position is recorded. */
+  flush?(): Promise<void>;
+  /** Flushes, then writes each apply through: from the flip on, when the live projector writes the target too. */
+  writeThrough?(): Promise<void>;
   /** Called once the rebuild completed: drop any working state. */
   finish(): Promise<void>;
   /** Called on cancel: drop everything built so far. */
@@ -40,8 +44,17 @@ export type RebuildOptions = {
   readonly batchSize: number;
   /** How long to keep closing the gap after the flip, so a projector still writing to the old collection is covered. */
   readonly settleMs: number;
+  /**
+   * How long a staging target may hold folded summaries before they are
+   * written and the position recorded (REBUILD_FLUSH_MS); 0: every batch.
+   * Longer folds more events of an account into one write.
+   */
+  readonly flushEveryMs?: number;
   readonly now?: () => Date;
 };
+
+/** Most events applied between two flushes of a staging target, whatever the time: bounds its memory. */
+const FLUSH_EVERY_EVENTS = 100_000;
 
 export type RebuildOutcome = { readonly phase: 'completed' | 'cancelled'; readonly progress: RebuildProgress };
 
@@ -86,6 +99,10 @@ export async function runRebuild(
   let position = fromJson(progress.position);
   const rate = rateMeter(now, progress.eventsDone);
 
+  // A resumed run after the flip writes through from the start.
+  if (progress.phase === 'flipped') await target.writeThrough?.();
+  let unflushed = 0;
+  let flushedAt = now().getTime();
   const copyToHead = async (): Promise<'head' | 'cancelled'> => {
     for (;;) {
       if (progress.phase !== 'flipped' && (await control.cancelRequested())) return 'cancelled';
@@ -96,7 +113,14 @@ export async function runRebuild(
       const phase = progress.phase === 'flipped' ? 'flipped'
         : position && position.commit >= BigInt(progress.headPosition) ? 'catching_up' : progress.phase;
       progress = { ...progress, phase, position: toJson(position), eventsDone, eventsPerSecond: rate(eventsDone), updatedAt: now().toISOString() };
-      await control.record(progress);
+      unflushed += page.events.length;
+      // The recorded position must not run ahead of what Mongo holds.
+      if (page.atHead || unflushed >= FLUSH_EVERY_EVENTS || now().getTime() - flushedAt >= (opts.flushEveryMs ?? 0)) {
+        await target.flush?.();
+        unflushed = 0;
+        flushedAt = now().getTime();
+        await control.record(progress);
+      }
       if (page.atHead) return 'head';
     }
   };
@@ -108,6 +132,7 @@ export async function runRebuild(
       await control.record(progress);
       return { phase: 'cancelled', progress };
     }
+    await target.writeThrough?.();
     await registry.setActiveCollection(opts.projection, target.collection);
     progress = { ...progress, phase: 'flipped', flippedAt: now().toISOString(), headPosition: (await source.head()).toString() };
     await control.record(progress);

@@ -46,7 +46,8 @@ function startJobsProcess(): ChildProcess {
       ADMIN_TOKEN: TOKEN, ADMIN_HOST: '127.0.0.1', ADMIN_PORT: String(adminPort),
       // Its own free metrics port: the default 9464 is taken while `npm start` runs (issue 11).
       METRICS_HOST: '127.0.0.1', METRICS_PORT: '0', REBUILD_BATCH_SIZE: String(BATCH), REBUILD_GRACE_MS: '1000',
-      REBUILD_SETTLE_MS: '500', SNAPSHOT_SWEEP_MS: '0', JOBS_LOCK_MS: '3000', LOG_LEVEL: 'silent',
+      // A position recorded after every batch, so a kill or a Redis restart lands mid-rebuild.
+      REBUILD_SETTLE_MS: '500', REBUILD_FLUSH_MS: '0', SNAPSHOT_SWEEP_MS: '0', JOBS_LOCK_MS: '3000', LOG_LEVEL: 'silent',
     },
   });
 }
