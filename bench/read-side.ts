@@ -477,7 +477,7 @@ async function rebuildRow(b: Backend, esdb: BenchServer, client: EventStoreDBCli
     },
     scheduleDrop: async () => {},
   };
-  const out = await runRebuild(source, target, registry, control, { projection: 'account_summaries', batchSize: config.REBUILD_BATCH_SIZE, settleMs: 0 })
+  const out = await runRebuild(source, target, registry, control, { projection: 'account_summaries', batchSize: config.REBUILD_BATCH_SIZE, settleMs: 0, flushEveryMs: config.REBUILD_FLUSH_MS })
     .finally(() => source.close());
   const seconds = capped?.seconds ?? (performance.now() - t0) / 1000;
   c1 ??= cpuNow(esdb, mongo?.server);
@@ -517,7 +517,7 @@ for (const key of SERVERS) {
 }
 
 console.log(`read side: ${fmt(ACCOUNTS)} accounts, ${fmt(EVENTS)} events (openings first, then deposits/withdrawals uniform over accounts), one event per append`);
-console.log(`event store: ledger-esdb --memory (child); projector: batch ${settingsBase.batchSize} / ${settingsBase.batchMs} ms, ${settingsBase.consumerStrategy}; rebuild: batch ${config.REBUILD_BATCH_SIZE}, settle 0`);
+console.log(`event store: ledger-esdb --memory (child); projector: batch ${settingsBase.batchSize} / ${settingsBase.batchMs} ms, ${settingsBase.consumerStrategy}; rebuild: batch ${config.REBUILD_BATCH_SIZE}, flush every ${config.REBUILD_FLUSH_MS} ms, settle 0`);
 console.log(`load average 1 min: ${loadStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end; ${((performance.now() - started) / 60_000).toFixed(1)} min in all\n`);
 console.log(`### projector end to end, load ${fmt(RATE)} events/s offered (lag cap after the load: ${DRAIN_SECONDS} s)\n`);
 console.log('| read store | load events/s achieved | projected events/s during load | slowest 10 s of the load | lag at load end / max | lag back to 0 after load | stalls (5 s, no progress, lag > 0) | events projected, whole row | CPU s per 1,000 events: bench / esdb / Mongo / load | batches | loadSummaries p50 / p99 ms | writeBatch p50 / p99 ms | store share of wall time | bulkWrites | Mongo RSS | check |');
