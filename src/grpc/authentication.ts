@@ -1,14 +1,21 @@
-import type { PeerCertificate } from 'node:tls';
 import type { Metadata } from '@grpc/grpc-js';
 import { errors as jose, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Principal } from '../app/principal.js';
 import { LedgerError } from '../domain/index.js';
 
+/** What is read of a verified client certificate (node:tls's PeerCertificate has both). */
+export type ClientCertificate = {
+  /** Node's parsed subject; a repeated attribute is a list. */
+  readonly subject?: { readonly CN?: unknown };
+  /** Node's rendering of the SAN extension: "DNS:a, URI:b". */
+  readonly subjectaltname?: string | undefined;
+};
+
 /** What a call offers as credentials: its metadata and, over TLS, the verified client certificate. */
 export type CallCredentials = {
   readonly metadata: Metadata;
   /** grpc-js's auth context: a peer certificate only when it verified against the client CA. */
-  getAuthContext(): { readonly sslPeerCertificate?: PeerCertificate } | null;
+  getAuthContext(): { readonly sslPeerCertificate?: ClientCertificate | undefined } | null;
 };
 
 /** Turns a call's credentials into a principal, or throws Unauthenticated (issue 13). */
@@ -109,21 +116,21 @@ function roles(payload: JWTPayload): string[] {
   return [...list(payload['scope']), ...list(payload['scp']), ...list(payload['roles'])];
 }
 
-function certificatePrincipal(mtls: MtlsAuthentication, certificate: PeerCertificate): Principal {
+function certificatePrincipal(mtls: MtlsAuthentication, certificate: ClientCertificate): Principal {
   const id = mtls.principalFrom === 'cn' ? commonName(certificate) : alternativeName(certificate);
   if (id === undefined || id === '' || id.length > MAX_PRINCIPAL)
     throw new Unauthenticated(`the client certificate has no usable ${mtls.principalFrom === 'cn' ? 'subject CN' : 'URI, DNS or email subject alternative name'}`);
   return { id, method: 'mtls', operator: mtls.operators.has(id) };
 }
 
-function commonName(certificate: PeerCertificate): string | undefined {
-  // Node's parsed subject: a repeated attribute is a list, which names no single principal.
-  const cn: unknown = certificate.subject?.CN;
+function commonName(certificate: ClientCertificate): string | undefined {
+  // A repeated CN (a list) names no single principal.
+  const cn = certificate.subject?.CN;
   return typeof cn === 'string' ? cn : undefined;
 }
 
 /** Node's subjectaltname string ("DNS:a, URI:b"); a value holding a comma or quote is JSON-quoted by Node. */
-function alternativeName(certificate: PeerCertificate): string | undefined {
+function alternativeName(certificate: ClientCertificate): string | undefined {
   const entries = (certificate.subjectaltname ?? '').split(/, (?=[A-Za-z ]+:)/).map((entry) => {
     const colon = entry.indexOf(':');
     const raw = entry.slice(colon + 1);
