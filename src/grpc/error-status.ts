@@ -5,9 +5,13 @@ import { LedgerError, InvalidCommand, type ErrorKind } from '../domain/index.js'
 import { BadRequestSchema, ErrorInfoSchema } from './gen/google/rpc/error_details_pb.js';
 import { StatusSchema } from './gen/google/rpc/status_pb.js';
 import type { CallOutcome } from '../observability/metrics.js';
+import { secretRedactor } from '../observability/secret-redaction.js';
 
 /** ErrorInfo.domain of every error Ledger reports. */
 export const ERROR_DOMAIN = 'ledger.v1';
+
+/** A refusal's message may quote a driver's error: no URL password or token leaves in an answer (issue 13). */
+const redact = secretRedactor();
 
 /** The one table from error kind to gRPC status (STYLE.md §3). */
 const statusOf: Record<ErrorKind, status> = {
@@ -35,7 +39,7 @@ export function toServiceError(e: unknown): ServerErrorResponse & { code: status
     e instanceof InvalidCommand
       ? [anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: e.violations.map((v) => ({ ...v })) }))]
       : [anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: e.reason, domain: ERROR_DOMAIN, metadata: { ...e.details } }))];
-  return withDetails(statusOf[e.kind], e.message, details);
+  return withDetails(statusOf[e.kind], redact(e.message), details);
 }
 
 /**

@@ -84,3 +84,11 @@ describe('the metrics outcome label of a failed call says what happened (issue 1
     [new TypeError('a bug'), 'internal'],
   ])('%s is %s', (error, outcome) => expect(outcomeOfError(error)).toBe(outcome));
 });
+
+describe('no secret in an error answer (issue 13)', () => {
+  test('a driver message quoting a URL with a password or a bearer token is answered without them', () => {
+    const answer = toServiceError(new StoreUnavailable('cannot reach esdb://admin:hunter2-pw@esdb:2113 (sent Bearer abc.def.ghi)'));
+    expect(answer.details).toContain('esdb://admin:[redacted]@esdb:2113');
+    expect(answer.details).not.toMatch(/hunter2-pw|abc\.def\.ghi/);
+  });
+});
