@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CommandHandler, type CommandHandlerOptions } from '../src/app/index.js';
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
-import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, type Config, configSecrets } from '../src/config.js';
+import { esdbConnectionString, loadConfig, redisConnectionUrl, type Config, configSecrets } from '../src/config.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
 import { startApiServer, type ApiServer } from '../src/grpc/server.js';
@@ -11,13 +11,13 @@ import { apiServerCredentials } from '../src/grpc/server-tls.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
-import { MongoClient } from 'mongodb';
 import { readStoreProfileOf } from '../src/readmodels/read-store-profile.js';
 import { ReadModelAvailability } from '../src/readmodels/read-model-availability.js';
 import { gatedReadModelQueries } from '../src/grpc/gated-read-model-queries.js';
 import { ensureReadModel } from '../src/readmodels/read-model-schema.js';
 import { AccountReadQueries } from '../src/readmodels/account-read-queries.js';
 import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
+import { connectReadStore } from './read-store-client.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { commandSnapshots } from './command-snapshots.js';
 import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   // In a deployment the read model and the snapshot queue live elsewhere:
   // with MONGO_URL the read-model queries are served (the projector process
   // writes them), with REDIS_URL loads use snapshots and appends enqueue them.
-  const mongo = config.MONGO_URL === undefined ? undefined : await MongoClient.connect(config.MONGO_URL, mongoSecurityOptions(config));
+  const mongo = config.MONGO_URL === undefined ? undefined : await connectReadStore(config.MONGO_URL, config);
   const readModel = mongo === undefined ? undefined : await (async () => {
     const db = mongo.db(config.MONGO_DB);
     const queries = new ReadModelQueriesService(new AccountReadQueries(db, await ensureReadModel(db, readStoreProfileOf(config))));

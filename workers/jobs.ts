@@ -1,9 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis, type EmbeddedRedis } from '../src/embedded/index.js';
-import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { esdbConnectionString, loadConfig, mongoSecurityOptions, redisConnectionUrl, redisTlsOptions, type Config, configSecrets } from '../src/config.js';
+import { esdbConnectionString, loadConfig, redisConnectionUrl, redisTlsOptions, type Config, configSecrets } from '../src/config.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, timeJob, type LedgerMetrics } from '../src/observability/index.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
@@ -26,6 +25,7 @@ import { runRebuild } from '../src/readmodels/rebuild.js';
 import { mongoRebuildCollections } from '../src/readmodels/rebuild-collections.js';
 import { isRebuildableProjection, rebuildTargetFor, rebuildableProjections } from '../src/readmodels/rebuild-target.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
+import { connectReadStore } from './read-store-client.js';
 import { commandSnapshots } from './command-snapshots.js';
 import { startAdminServer, type AdminServer } from '../src/grpc/admin-service-server.js';
 import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
@@ -53,7 +53,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
   const { config, logger } = parts;
   const esdb = connectEventStore(parts.esdbUrl);
   // MONGO_* credentials and TLS are for MONGO_URL; npm start's embedded Mongo-wire server has neither.
-  const mongo = await MongoClient.connect(parts.mongoUrl, config.MONGO_URL === undefined ? {} : mongoSecurityOptions(config));
+  const mongo = await connectReadStore(parts.mongoUrl, config);
   const db = mongo.db(config.MONGO_DB);
   const readStore = readStoreProfileOf(config);
   const registry = await ensureReadModel(db, readStore);

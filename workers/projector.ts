@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import { esdbConnectionString, loadConfig, mongoSecurityOptions, type Config, configSecrets } from '../src/config.js';
+import { esdbConnectionString, loadConfig, type Config, configSecrets } from '../src/config.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, projectorBatchHook, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
@@ -33,6 +33,7 @@ import { ReadModelAvailability } from '../src/readmodels/read-model-availability
 import { gatedReadModelQueries } from '../src/grpc/gated-read-model-queries.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
+import { connectReadStore } from './read-store-client.js';
 import { ReadModelQueriesService } from '../src/grpc/account-read-model-queries.js';
 
 export type ProjectorSettings = {
@@ -233,17 +234,11 @@ export async function startReadSide(config: Config, esdbUrl: string, logger: Log
     }
   }
   const availability = new ReadModelAvailability('mongo', readStore.inMemory ? 'filling the read model from the event store' : 'open');
-  // Bounded waits: a dead Mongo fails calls within seconds (UNAVAILABLE), it
-  // never hangs them. Polling monitors notice a restarted server sooner.
-  const clientOptions = {
-    serverSelectionTimeoutMS: 5_000, socketTimeoutMS: readStore.opTimeoutMs + 5_000, serverMonitoringMode: 'poll' as const, heartbeatFrequencyMS: 2_000,
-    ...(config.MONGO_URL === undefined ? {} : mongoSecurityOptions(config)),
-  };
   const esdb = connectEventStore(esdbUrl);
   const projectorLogger = logger.child({ part: 'projector' });
   type Session = { readonly mongo: MongoClient; readonly running: RunningProjector; readonly queries: AccountReadModelQueries };
   const open = async (mongoUrl: string): Promise<Session> => {
-    const mongo = await MongoClient.connect(mongoUrl, clientOptions);
+    const mongo = await connectReadStore(mongoUrl, config);
     const db = mongo.db(config.MONGO_DB);
     const running = await startProjector(esdb.client, db, projectorSettings(config), projectorLogger, metrics);
     return { mongo, running, queries: new ReadModelQueriesService(new AccountReadQueries(db, running.registry)) };
@@ -313,7 +308,7 @@ async function main(): Promise<void> {
   }
   // TLS and credentials pass through from the config (issue 7).
   const esdb = connectEventStore(esdbConnectionString(config) ?? config.ESDB_URL);
-  const mongo = await MongoClient.connect(config.MONGO_URL, mongoSecurityOptions(config));
+  const mongo = await connectReadStore(config.MONGO_URL, config);
   // Metrics and /healthz (issue 7): ready while the projector is not waiting on a failing store.
   const metrics = createMetrics(new Registry(), { processMetrics: true });
   const running = await startProjector(esdb.client, mongo.db(config.MONGO_DB), projectorSettings(config), logger, metrics);
