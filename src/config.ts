@@ -75,7 +75,7 @@ export const configSchema = z.object({
   REDIS_TLS_CA_FILE: z.string().min(1).optional(),
   REDIS_USERNAME: z.string().min(1).optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
-  // Who may call the public API (issue 13; README "Security"). none: nobody
+  // Who may call the public API (issue 13; docs/security.md). none: nobody
   // is authenticated and every caller acts as an operator (local use only,
   // warned at start). jwt: a bearer token verified against a JWKS. mtls: the
   // client certificate (GRPC_TLS_CLIENT_CA_FILE). jwt,mtls: either.

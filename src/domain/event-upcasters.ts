@@ -5,7 +5,7 @@
  * (event-decoder.ts). Chains run n -> n+1 -> ... until no upcaster takes the
  * event's type at its version; each type evolves on its own.
  *
- * Adding a version (the worked example is in README "Schema versions"):
+ * Adding a version (the worked example is in docs/read-model.md "Schema versions"):
  * change event-codec.ts to read and write the new shape, raise
  * EVENT_SCHEMA_VERSION, and add the step from the old shape here.
  */

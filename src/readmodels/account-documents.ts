@@ -1,5 +1,5 @@
 /**
- * The read-model documents: a contract for direct readers (README "Read model").
+ * The read-model documents: a contract for direct readers (docs/read-model.md).
  * Money and counters are BSON Int64 (bigint here): exact, sortable and
  * summable by Mongo, never a float. Read them with `useBigInt64: true`, or a
  * driver's Long type; do not let a driver promote them to doubles.

@@ -1,7 +1,7 @@
 import type { EventUpcaster } from '../../src/domain/index.js';
 
 /**
- * The worked example of README "Schema versions", as tests run it: a deposit
+ * The worked example of docs/read-model.md "Schema versions", as tests run it: a deposit
  * once stored its amount as a JSON number of cents (v1), then as
  * amount_minor (v2), and is now a decimal string under amount (v3). Ledger
  * itself writes version 1 of the current shape and ships no upcaster.

@@ -162,9 +162,9 @@ describe('the running API through grpcurl and server reflection only', () => {
     expect(watch.stderr).toContain('DeadlineExceeded');
   });
 
-  test('the README\'s grpcurl examples run as printed', async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### grpcurl'));
+  test('the grpcurl examples of docs/api.md run as printed', async () => {
+    const readme = readFileSync(join(ROOT, 'docs', 'api.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## grpcurl'));
     const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
     expect(block).toBeDefined();
     const commands = (block ?? '').replace(/\\\n\s*/g, '').split('\n').filter((l) => l.startsWith('grpcurl '));

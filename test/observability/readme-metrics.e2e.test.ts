@@ -25,9 +25,9 @@ afterAll(async () => {
   await esdb?.stop();
 });
 
-test('the README metrics example: its counter lines are what the api exports after the actions it describes', async () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('### Metrics'), readme.indexOf('### Logs'));
+test('the metrics example of docs/operations.md: its counter lines are what the api exports after the actions it describes', async () => {
+  const readme = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('## Logs'));
   expect(section).toContain('After opening an account, five deposits, one retry of a deposit, one\noverdraft, one malformed deposit and one as-of query');
   const printed = (/```console\n([\s\S]*?)```/.exec(section)?.[1] ?? '')
     .split('\n')
