@@ -1,4 +1,4 @@
-import { eventDecoder, type EventDecoder, type EventRepair } from '../domain/index.js';
+import { MalformedEvent, eventDecoder, type EventDecoder, type EventRepair } from '../domain/index.js';
 import { decodeRecordedAccountEvent, type RecordedAccountEvent, type StoredEvent } from './recorded-account-event.js';
 
 /**
@@ -14,3 +14,18 @@ export const recordedEventDecoder = (decoder: EventDecoder): AccountEventDecoder
 
 /** The shipped upcasters and the given repairs; throws MalformedEvent when still bad. */
 export const decoderWith = (repairs: readonly EventRepair[]): AccountEventDecoder => recordedEventDecoder(eventDecoder({ repairs }));
+
+/**
+ * For readers that copy the whole log (rebuilds, the seed of an in-memory
+ * read model): an undecodable event is left out; the account's next event
+ * then shows a gap, the writer reads the stream, meets the poison and holds
+ * the account at its last good state, as the live projector does.
+ */
+export function decodeOrSkip(decode: AccountEventDecoder, stored: StoredEvent): RecordedAccountEvent[] {
+  try {
+    return [decode(stored)];
+  } catch (err) {
+    if (err instanceof MalformedEvent) return [];
+    throw err;
+  }
+}

@@ -1,7 +1,5 @@
-import { MalformedEvent } from '../domain/event-codec.js';
 import type { AccountProjectionWriter } from './account-projection-writer.js';
-import type { AccountEventDecoder } from './event-repairs.js';
-import type { RecordedAccountEvent, StoredEvent } from './recorded-account-event.js';
+import { decodeOrSkip, type AccountEventDecoder } from './event-repairs.js';
 import type { ProjectionTargets } from './read-model-store.js';
 import type { RebuildSource } from './rebuild.js';
 
@@ -34,14 +32,5 @@ export async function seedReadModel(
     pages += 1;
     after = page.last;
     if (page.atHead) return { events, pages };
-  }
-}
-
-function decodeOrSkip(decode: AccountEventDecoder, stored: StoredEvent): RecordedAccountEvent[] {
-  try {
-    return [decode(stored)];
-  } catch (err) {
-    if (err instanceof MalformedEvent) return [];
-    throw err;
   }
 }

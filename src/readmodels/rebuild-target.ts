@@ -1,10 +1,9 @@
-import { MalformedEvent } from '../domain/event-codec.js';
 import { AccountProjectionWriter } from './account-projection-writer.js';
 import { AccountSummaryProjection } from './account-summary-projection.js';
 import { AccountTransactionsProjection } from './account-transactions-projection.js';
 import { plainEventDecoder, type EventDecoder } from '../domain/event-decoder.js';
-import type { RecordedAccountEvent, StoredEvent } from './recorded-account-event.js';
-import { recordedEventDecoder, type AccountEventDecoder } from './event-repairs.js';
+import type { StoredEvent } from './recorded-account-event.js';
+import { decodeOrSkip, recordedEventDecoder } from './event-repairs.js';
 import type { AccountStreamReader, ProjectionTargets, ReadModelStore } from './read-model-store.js';
 import { RebuildReadModelStore } from './rebuild-store.js';
 import type { RebuildTarget } from './rebuild.js';
@@ -60,18 +59,4 @@ export function rebuildTargetFor(
       await collections.drop(scratch);
     },
   };
-}
-
-/**
- * An undecodable event is left out here; the account's next event then shows
- * a gap, the writer reads the stream, meets the poison and holds the account
- * at its last good state, as the live projector does.
- */
-function decodeOrSkip(decode: AccountEventDecoder, stored: StoredEvent): RecordedAccountEvent[] {
-  try {
-    return [decode(stored)];
-  } catch (err) {
-    if (err instanceof MalformedEvent) return [];
-    throw err;
-  }
 }
