@@ -1,7 +1,10 @@
 import { startEsdbServer } from './index.js';
 
 /**
- * `ledger-esdb [--port 2113] [--data <dir> | --memory] [--host 127.0.0.1] [--no-fsync] [--no-system-projections]`
+ * `ledger-esdb [--port 2113] [--data <dir> | --memory] [--host 127.0.0.1] [--no-fsync] [--start-standard-projections]`
+ * The standard projections (`$ce-`/`$et-` links) are off unless asked, as on
+ * the real server (`--run-projections=System|All` with
+ * `--start-standard-projections=true`, accepted here in that form too).
  * Prints the connection string once the server listens; stops cleanly on
  * SIGTERM / SIGINT (in-flight appends finish, the log is closed).
  */
@@ -14,12 +17,16 @@ interface CliOptions {
   systemProjections: boolean;
 }
 
-const USAGE = 'usage: ledger-esdb [--port <n>] (--data <dir> | --memory) [--host <addr>] [--no-fsync] [--no-system-projections]';
+const USAGE =
+  'usage: ledger-esdb [--port <n>] (--data <dir> | --memory) [--host <addr>] [--no-fsync] [--start-standard-projections[=true|false]]';
+
+const flagValue = (a: string, name: string): string | undefined => (a.startsWith(`${name}=`) ? a.slice(name.length + 1).toLowerCase() : undefined);
 
 export const parseArgs = (argv: readonly string[]): CliOptions => {
-  const o: CliOptions = { port: 2113, host: '127.0.0.1', dataDir: undefined, memory: false, fsync: true, systemProjections: true };
+  const o: CliOptions = { port: 2113, host: '127.0.0.1', dataDir: undefined, memory: false, fsync: true, systemProjections: false };
+  let projectionsSubsystem = true;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    const a = argv[i] ?? '';
     const value = (): string => {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
@@ -32,10 +39,21 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
     else if (a === '--memory') o.memory = true;
     else if (a === '--host') o.host = value();
     else if (a === '--no-fsync') o.fsync = false;
-    else if (a === '--no-system-projections') o.systemProjections = false;
+    else if (a === '--start-standard-projections' || a === '--system-projections') o.systemProjections = true;
+    else if (flagValue(a, '--start-standard-projections') !== undefined) {
+      const v = flagValue(a, '--start-standard-projections');
+      if (v !== 'true' && v !== 'false') throw new Error(`bad --start-standard-projections\n${USAGE}`);
+      o.systemProjections = v === 'true';
+    } else if (flagValue(a, '--run-projections') !== undefined) {
+      // The real server's switch for the projection subsystem: `none` keeps the standard projections off whatever else says.
+      const v = flagValue(a, '--run-projections') as string;
+      if (!['none', 'system', 'all'].includes(v)) throw new Error(`bad --run-projections\n${USAGE}`);
+      projectionsSubsystem = v !== 'none';
+    } else if (a === '--no-system-projections') o.systemProjections = false;
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
+  if (!projectionsSubsystem) o.systemProjections = false;
   if (!o.memory && o.dataDir === undefined) o.dataDir = './esdb-data';
   return o;
 };

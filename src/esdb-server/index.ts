@@ -15,10 +15,10 @@ export interface EsdbServerOptions {
   /** Interface to bind (default 127.0.0.1). */
   readonly host?: string;
   /**
-   * Run the standard system projections `$by_category` and `$by_event_type`
-   * (the `$ce-` and `$et-` link streams). Default true; the real server
-   * runs them when started with `--run-projections=System|All` and
-   * `--start-standard-projections`.
+   * Run the standard projections `$by_category` and `$by_event_type` (the
+   * `$ce-` and `$et-` link streams). Default false, as on the real server,
+   * which runs them only when started with `--run-projections=System|All`
+   * and `--start-standard-projections=true`.
    */
   readonly systemProjections?: boolean;
 }
@@ -40,12 +40,12 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
   let unlock = (): void => undefined;
   if (opts.memory === true || opts.dataDir === undefined) {
     if (opts.memory !== true) throw new Error('startEsdbServer: give a dataDir, or memory: true');
-    store = new LogStore({ systemProjections: opts.systemProjections ?? true });
+    store = new LogStore({ systemProjections: opts.systemProjections ?? false });
   } else {
     unlock = lockDataDir(opts.dataDir);
     try {
       // Recover (and cut a torn tail) before the journal opens the file for appending.
-      const recovering = new LogStore({ systemProjections: opts.systemProjections ?? true });
+      const recovering = new LogStore({ systemProjections: opts.systemProjections ?? false });
       recovered = recoverLog(opts.dataDir, (r) => recovering.restore(r), (p) => recovering.restoredAt(p));
       store = recovering.withJournal(await openFileJournal(opts.dataDir, opts.fsync ?? true));
       store.restored();

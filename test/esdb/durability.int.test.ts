@@ -40,7 +40,8 @@ describe('restart with the same data directory', () => {
     const live = uniqueStream('account');
     const soft = uniqueStream('soft');
     const hard = uniqueStream('hard');
-    let server = await startEsdbServer({ port: 0, dataDir: dir });
+    // With the standard projections, so their links are recovered too.
+    let server = await startEsdbServer({ port: 0, dataDir: dir, systemProjections: true });
     let client = EventStoreDBClient.connectionString(server.connectionString);
     await client.appendToStream(live, [...deposits(3), jsonEvent({ type: 'Noted', data: { n: 1 }, metadata: { command_id: 'c-9' } })]);
     await client.setStreamMetadata(live, { maxCount: 3, owner: 'ledger' });
@@ -53,7 +54,7 @@ describe('restart with the same data directory', () => {
     await client.dispose();
     await server.stop();
 
-    server = await startEsdbServer({ port: 0, dataDir: dir });
+    server = await startEsdbServer({ port: 0, dataDir: dir, systemProjections: true });
     client = EventStoreDBClient.connectionString(server.connectionString);
     try {
       expect(server.recovered).toEqual({ records: before.length, truncatedBytes: 0 });

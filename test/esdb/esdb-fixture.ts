@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventStoreDBClient, jsonEvent, type ResolvedEvent } from '@eventstore/db-client';
-import { startEsdbServer, type EsdbServer } from '../../src/esdb-server/index.js';
+import { startEsdbServer, type EsdbServer, type EsdbServerOptions } from '../../src/esdb-server/index.js';
 
 /** A memory-only server and a client on it, for one test file. */
 export interface EsdbFixture {
@@ -9,8 +9,9 @@ export interface EsdbFixture {
   close(): Promise<void>;
 }
 
-export const startFixture = async (): Promise<EsdbFixture> => {
-  const server = await startEsdbServer({ port: 0, memory: true });
+/** `opts` adds to a memory-only server's options, e.g. `{ systemProjections: true }` for `$ce-`/`$et-` links. */
+export const startFixture = async (opts: Partial<EsdbServerOptions> = {}): Promise<EsdbFixture> => {
+  const server = await startEsdbServer({ port: 0, memory: true, ...opts });
   const client = EventStoreDBClient.connectionString(server.connectionString);
   return {
     server,

@@ -4,7 +4,8 @@ import { collect, startServer, uniqueStream, type Delivery, type Running } from 
 
 let env: Running;
 beforeAll(async () => {
-  env = await startServer();
+  // With the standard projections: filtered groups must skip their $ce-/$et- links, and a group reads $ce-.
+  env = await startServer({ systemProjections: true });
 });
 afterAll(async () => env.stop());
 

@@ -19,8 +19,9 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startServer(opts: { dataDir?: string } = {}): Promise<Running> {
-  const server = await startEsdbServer(opts.dataDir ? { port: 0, dataDir: opts.dataDir } : { port: 0, memory: true });
+export async function startServer(opts: { dataDir?: string; systemProjections?: boolean } = {}): Promise<Running> {
+  const projections = { systemProjections: opts.systemProjections ?? false };
+  const server = await startEsdbServer(opts.dataDir ? { port: 0, dataDir: opts.dataDir, ...projections } : { port: 0, memory: true, ...projections });
   const client = EventStoreDBClient.connectionString(server.connectionString);
   return {
     server,

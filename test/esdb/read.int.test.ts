@@ -4,13 +4,19 @@ import { startEsdbServer } from '../../src/esdb-server/index.js';
 import { collect, deposits, startFixture, uniqueStream, type EsdbFixture } from './esdb-fixture.js';
 
 let f: EsdbFixture;
+/** A server started with the standard projections, as `--start-standard-projections` does. */
+let p: EsdbFixture;
 let stream: string;
 beforeAll(async () => {
   f = await startFixture();
+  p = await startFixture({ systemProjections: true });
   stream = uniqueStream('account');
   await f.client.appendToStream(stream, deposits(10));
 });
-afterAll(() => f.close());
+afterAll(async () => {
+  await f.close();
+  await p.close();
+});
 
 const amounts = (events: Awaited<ReturnType<typeof collect>>): unknown[] =>
   events.map((e) => (e.event?.data as { amount: number }).amount);
@@ -74,13 +80,13 @@ describe('reading $all', () => {
     expect(await collect(f.client.readAll({ direction: BACKWARDS, fromPosition: START }))).toEqual([]);
   });
 
-  test('includes the $ce- and $et- link events; resolveLinkTos follows them to their target', async () => {
+  test('with the standard projections, includes the $ce- and $et- link events; resolveLinkTos follows them to their target', async () => {
     const s = uniqueStream('ledger');
-    await f.client.appendToStream(s, jsonEvent({ type: 'LedgerOpened', data: { n: 1 } }));
-    const all = await collect(f.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 3 }));
+    await p.client.appendToStream(s, jsonEvent({ type: 'LedgerOpened', data: { n: 1 } }));
+    const all = await collect(p.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 3 }));
     const links = all.filter((e) => e.event?.type === '$>');
     expect(links.map((e) => e.event!.streamId).sort()).toEqual(['$ce-ledger', '$et-LedgerOpened']);
-    const [resolved] = await collect(f.client.readAll({ fromPosition: links[0]!.event!.position!, maxCount: 1, resolveLinkTos: true }));
+    const [resolved] = await collect(p.client.readAll({ fromPosition: links[0]!.event!.position!, maxCount: 1, resolveLinkTos: true }));
     expect(resolved!.event!.streamId).toBe(s);
     expect(resolved!.link!.type).toBe('$>');
     expect(resolved!.event!.id).toBe((resolved!.link!.metadata as { $causedBy: string }).$causedBy);
@@ -90,27 +96,30 @@ describe('reading $all', () => {
 describe('system projections', () => {
   test('$ce-<category> and $et-<type> link to every event of user streams, in order', async () => {
     const a = `shop-${uniqueStream('x')}`;
-    await f.client.appendToStream(a, [jsonEvent({ type: 'ShopOpened', data: { i: 0 } }), jsonEvent({ type: 'ShopClosed', data: { i: 1 } })]);
-    const ce = await collect(f.client.readStream('$ce-shop', { resolveLinkTos: true }));
+    await p.client.appendToStream(a, [jsonEvent({ type: 'ShopOpened', data: { i: 0 } }), jsonEvent({ type: 'ShopClosed', data: { i: 1 } })]);
+    const ce = await collect(p.client.readStream('$ce-shop', { resolveLinkTos: true }));
     expect(ce.map((e) => [e.event!.streamId, e.event!.revision])).toEqual([
       [a, 0n],
       [a, 1n],
     ]);
     expect(ce.map((e) => e.link!.revision)).toEqual([0n, 1n]);
-    const et = await collect(f.client.readStream('$et-ShopClosed', { resolveLinkTos: true }));
+    const et = await collect(p.client.readStream('$et-ShopClosed', { resolveLinkTos: true }));
     expect(et.map((e) => e.event!.type)).toEqual(['ShopClosed']);
-    const raw = await collect(f.client.readStream('$et-ShopClosed'));
+    const raw = await collect(p.client.readStream('$et-ShopClosed'));
     expect(raw[0]!.event!.type).toBe('$>');
     expect(Buffer.from(raw[0]!.event!.data as Uint8Array).toString()).toBe(`1@${a}`);
   });
 
-  test('a server started without system projections writes no links: $all holds only the events', async () => {
-    const server = await startEsdbServer({ port: 0, memory: true, systemProjections: false });
+  test('are off by default, as on the real server: no $ce-/$et- streams and no links in $all', async () => {
+    const server = await startEsdbServer({ port: 0, memory: true });
     const client = EventStoreDBClient.connectionString(server.connectionString);
     try {
       await client.appendToStream('shop-1', [jsonEvent({ type: 'ShopOpened', data: { i: 0 } })]);
-      expect((await collect(client.readAll())).map((e) => e.event!.streamId)).toEqual(['shop-1']);
+      const all = await collect(client.readAll());
+      expect(all.filter((e) => !e.event!.streamId.startsWith('$')).map((e) => e.event!.streamId)).toEqual(['shop-1']);
+      expect(all.some((e) => e.event!.type === '$>')).toBe(false);
       await expect(collect(client.readStream('$ce-shop'))).rejects.toBeInstanceOf(StreamNotFoundError);
+      await expect(collect(client.readStream('$et-ShopOpened'))).rejects.toBeInstanceOf(StreamNotFoundError);
     } finally {
       await client.dispose();
       await server.stop();

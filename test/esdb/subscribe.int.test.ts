@@ -14,7 +14,8 @@ import { collect, deposits, startFixture, uniqueStream, type EsdbFixture } from 
 
 let f: EsdbFixture;
 beforeAll(async () => {
-  f = await startFixture();
+  // With the standard projections: filters must test each record's own stream, links included.
+  f = await startFixture({ systemProjections: true });
 });
 afterAll(() => f.close());
 

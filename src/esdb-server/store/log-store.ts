@@ -30,7 +30,7 @@ import { BY_CATEGORY, BY_EVENT_TYPE, LINK_EVENT_TYPE, LinkStreams, ProjectedLink
 export interface LogStoreOptions {
   /** Durable sink; omitted for a memory-only store. */
   readonly journal?: Journal;
-  /** Write `$ce-` / `$et-` link events (the standard system projections). */
+  /** Write `$ce-` / `$et-` link events (the standard projections); default false, as on the real server. */
   readonly systemProjections?: boolean;
   /** Clock in 100 ns ticks since the Unix epoch. */
   readonly now?: () => bigint;
@@ -98,7 +98,7 @@ export class LogStore implements StreamStore {
 
   constructor(opts: LogStoreOptions = {}) {
     this.journal = opts.journal;
-    this.projections = opts.systemProjections ?? true;
+    this.projections = opts.systemProjections ?? false;
     this.now = opts.now ?? tickClock();
   }
 
