@@ -121,6 +121,29 @@ describe.each([
     await expect(collect(f.client.readStream(stream))).rejects.toThrow(StreamNotFoundError);
   });
 
+  test('the size limit counts the data, as the real 23.10 does: 30,000 small events with metadata are one append', async () => {
+    const stream = uniqueStream();
+    // 30,000 x 23 bytes of data (690 KB) under 1 MiB; with types and metadata the events are about 3 MB.
+    const many = Array.from({ length: 30_000 }, (_, i) =>
+      jsonEvent({ type: 'MoneyDeposited', data: { n: 100_000 + i, p: 'xxxx' }, metadata: { correlation: 'c'.repeat(40) } }),
+    );
+    expect(Buffer.byteLength(JSON.stringify({ n: 100_000, p: 'xxxx' }))).toBe(23);
+    const result = await f.client.appendToStream(stream, many, via);
+    expect(result.nextExpectedRevision).toBe(29_999n);
+    const back = await collect(f.client.readStream(stream, { fromRevision: 29_999n }));
+    expect(back[0]!.event!.metadata).toEqual({ correlation: 'c'.repeat(40) });
+  });
+
+  test('data just over 1 MiB across small events is refused, whatever the metadata', async () => {
+    const stream = uniqueStream();
+    // 1,049 x 1,000 bytes of data = 1,049,000 > 1,048,576.
+    const events = Array.from({ length: 1_049 }, () => binaryEvent({ type: 'B', data: new Uint8Array(1_000) }));
+    const err = await f.client.appendToStream(stream, events, via).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MaxAppendSizeExceededError);
+    const fits = Array.from({ length: 1_048 }, () => binaryEvent({ type: 'B', data: new Uint8Array(1_000), metadata: new Uint8Array(500) }));
+    expect((await f.client.appendToStream(stream, fits, via)).nextExpectedRevision).toBe(1_047n);
+  });
+
   test('an empty event type or a malformed event id is refused and writes nothing', async () => {
     const stream = uniqueStream();
     const emptyType = await f.client.appendToStream(stream, jsonEvent({ type: '', data: {} }), via).catch((e: unknown) => e);

@@ -149,7 +149,8 @@ describe('a damaged log', () => {
     let server = await startEsdbServer({ port: 0, dataDir: dir, fsync: false });
     const client = EventStoreDBClient.connectionString(server.connectionString);
     const big = 'x'.repeat(200_000);
-    for (let i = 0; i < 180; i++) await client.appendToStream(`bulk-${i % 4}`, jsonEvent({ type: 'Bulk', data: { i, big } }));
+    const count = Math.ceil(MAX_TORN_BYTES / big.length) + 4;
+    for (let i = 0; i < count; i++) await client.appendToStream(`bulk-${i % 4}`, jsonEvent({ type: 'Bulk', data: { i, big } }));
     await client.dispose();
     await server.stop();
     const path = join(dir, LOG_FILE);

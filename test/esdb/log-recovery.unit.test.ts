@@ -124,9 +124,10 @@ describe('damage before the end of the log', () => {
   test('damage further from the end than a crash can tear, with whole records after it, stops recovery and changes nothing', async () => {
     dir = mkdtempSync(join(tmpdir(), 'esdb-unit-'));
     const journal = await openFileJournal(dir, false);
-    // 40 MiB of records: more than the group commits a crash can leave torn.
+    // More records than the group commits a crash can leave torn (MAX_TORN_BYTES), in groups of about 10 MiB.
     const big = Buffer.alloc(100_000, 7);
-    for (let g = 0; g < 4; g++) {
+    const groups = Math.ceil(MAX_TORN_BYTES / (105 * big.length)) + 1;
+    for (let g = 0; g < groups; g++) {
       await journal.write(Array.from({ length: 105 }, (_, i) => ({ ...record(g * 105 + i), data: big, metadata: new Uint8Array(0) })));
     }
     await journal.close();

@@ -30,8 +30,8 @@ export interface StreamStore extends EventLog {
  */
 export const MAX_GROUPS_IN_FLIGHT = 3;
 export const MAX_GROUP_BYTES = 8 * 1024 * 1024;
-/** An append's largest size (the real server's default maximum append size, 1 MiB) plus framing slack. */
-const MAX_APPEND_BYTES = 2 * 1024 * 1024;
+/** An append's largest size in the log (MAX_APPEND_LOG_BYTES in streams/decode-request.ts, which also counts framing). */
+const MAX_APPEND_BYTES = 16 * 1024 * 1024;
 export const MAX_TORN_BYTES = MAX_GROUPS_IN_FLIGHT * (MAX_GROUP_BYTES + MAX_APPEND_BYTES);
 
 /** Where committed records go before an append is acknowledged (the data dir), if anywhere. */

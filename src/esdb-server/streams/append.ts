@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { emptyPb, streamsPb } from '../generated.js';
 import type { StreamStore } from '../store/stream-store.js';
 import type { ExpectedRevision, ProposedEvent } from '../store/types.js';
-import { MAX_APPEND_SIZE, decodeExpected, decodeProposed, decodeStreamName, proposedSize } from './decode-request.js';
+import { MAX_APPEND_LOG_BYTES, MAX_APPEND_SIZE, decodeExpected, decodeProposed, decodeStreamName, logSize, proposedSize } from './decode-request.js';
 import { BadRequest, internal, invalidArgument, maximumAppendSizeExceeded, streamDeleted } from './rpc-errors.js';
 
 type AppendReq = InstanceType<typeof streamsPb.AppendReq>;
@@ -38,6 +38,7 @@ export const appendHandler =
     let expected: ExpectedRevision = { kind: 'any' };
     const events: ProposedEvent[] = [];
     let size = 0;
+    let bytes = 0;
     let failed: grpc.ServiceError | undefined;
     call.on('data', (req: AppendReq) => {
       if (failed !== undefined) return;
@@ -52,7 +53,8 @@ export const appendHandler =
           if (m === undefined) return;
           const e = decodeProposed(m);
           size += proposedSize(e);
-          if (size > MAX_APPEND_SIZE) throw new BadRequest(maximumAppendSizeExceeded(MAX_APPEND_SIZE));
+          bytes += logSize(streamName === undefined ? 0 : Buffer.byteLength(streamName, 'utf8'), e);
+          if (size > MAX_APPEND_SIZE || bytes > MAX_APPEND_LOG_BYTES) throw new BadRequest(maximumAppendSizeExceeded(MAX_APPEND_SIZE));
           events.push(e);
         }
       } catch (err) {

@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { anyPb, emptyPb, sharedPb, statusPb, streamsPb } from '../generated.js';
 import type { StreamStore } from '../store/stream-store.js';
 import type { ExpectedRevision, ProposedEvent } from '../store/types.js';
-import { MAX_APPEND_SIZE, proposedEvent, proposedSize, streamNameFromBytes, uuidFrom } from './decode-request.js';
+import { MAX_APPEND_LOG_BYTES, MAX_APPEND_SIZE, logSize, proposedEvent, proposedSize, streamNameFromBytes, uuidFrom } from './decode-request.js';
 import { encodeBatchAppendSuccess, type WireBatchAppend } from './batch-append-codec.js';
 import { BadRequest, invalidArgument } from './rpc-errors.js';
 import { ResponseFrames } from '../grpc-frames.js';
@@ -20,7 +20,10 @@ interface PendingBatch {
   expected: ExpectedRevision;
   deadline: number | undefined;
   events: ProposedEvent[];
+  /** What counts against MaxAppendSize (the data), and what the events take in the log. */
   size: number;
+  bytes: number;
+  streamBytes: number;
   error: Status | undefined;
 }
 
@@ -145,6 +148,8 @@ export const batchAppendHandler =
             deadline: o.deadlineMs,
             events: [],
             size: 0,
+            bytes: 0,
+            streamBytes: o.streamName?.length ?? 0,
             error: undefined,
           };
           inFlight.set(correlation, batch);
@@ -153,9 +158,10 @@ export const batchAppendHandler =
           for (const m of req.proposed) {
             const e = proposedEvent(() => uuidFrom(m.id), m.metadata, m.data, m.customMetadata);
             batch.size += proposedSize(e);
+            batch.bytes += logSize(batch.streamBytes, e);
             batch.events.push(e);
           }
-          if (batch.size > MAX_APPEND_SIZE) {
+          if (batch.size > MAX_APPEND_SIZE || batch.bytes > MAX_APPEND_LOG_BYTES) {
             batch.error = appendSizeExceeded();
             batch.events = [];
           }

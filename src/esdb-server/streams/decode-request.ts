@@ -95,5 +95,25 @@ export const proposedEvent = (
   return { eventId: id(), type, contentType, data, metadata };
 };
 
-/** Size of an append as the server counts it against MaxAppendSize. */
-export const proposedSize = (e: ProposedEvent): number => e.data.length + e.metadata.length + e.type.length;
+/**
+ * Size of an event as the real server (23.10, the version claimed) counts it
+ * against MaxAppendSize: `Event.SizeOnDisk(type, data, metadata)`, written
+ * `data?.Length ?? 0 + metadata?.Length ?? 0 + eventType.Length * 2`, which C#
+ * parses as `data?.Length ?? (0 + ...)`: the data's length alone. So a batch
+ * of many small events, or events with large metadata, passes there as long
+ * as their data stays within 1 MiB, and must pass here.
+ */
+export const proposedSize = (e: ProposedEvent): number => e.data.length;
+
+/**
+ * What the real server does not limit but this one must: the bytes an
+ * append takes in the log (every record whole, metadata and names
+ * included), bounded so that what a crash can leave torn at the log's end
+ * stays bounded (MAX_TORN_BYTES). Far above anything MaxAppendSize lets
+ * through in practice (30,000 small events take about 4 MiB).
+ */
+export const MAX_APPEND_LOG_BYTES = 16 * 1024 * 1024;
+/** A record's framing and fixed fields, and the two links the standard projections may add for it. */
+const RECORD_OVERHEAD = 128;
+export const logSize = (streamBytes: number, e: ProposedEvent): number =>
+  RECORD_OVERHEAD + streamBytes + Buffer.byteLength(e.type, 'utf8') + e.data.length + e.metadata.length;
