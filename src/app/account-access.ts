@@ -44,4 +44,4 @@ export class AccountAccess {
 }
 
 const verb = (type: AccountCommand['type']): string =>
-  ({ OpenAccount: 'open', Deposit: 'deposit to', Withdraw: 'withdraw from', CloseAccount: 'close' })[type];
+  ({ OpenAccount: 'open', Deposit: 'deposit to', Withdraw: 'withdraw from', CloseAccount: 'close', ReverseTransaction: 'reverse a transaction of' })[type];

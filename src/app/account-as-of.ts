@@ -1,4 +1,4 @@
-import { AccountNotFound, RevisionNotReached, accountStream, evolve, initialAccount, type Account } from '../domain/index.js';
+import { AccountNotFound, RevisionNotReached, accountStream, evolve, initialAccount, movesMoney, type Account } from '../domain/index.js';
 import type { AccountEventStore, StoredEvent } from './event-store.js';
 import { AccountStreamDamaged } from './errors.js';
 import { usableSnapshot, type AccountSnapshot, type AccountSnapshots, type AsOf } from './account-snapshot.js';
@@ -43,7 +43,7 @@ export async function getAccountAsOf(store: AccountEventStore, accountId: string
     view = {
       revision: stored.revision,
       openedAt: type === 'AccountOpened' ? at : (view?.openedAt ?? at),
-      lastTxAt: type === 'MoneyDeposited' || type === 'MoneyWithdrawn' ? at : view?.lastTxAt,
+      lastTxAt: movesMoney(type) ? at : view?.lastTxAt,
       closedAt: type === 'AccountClosed' ? at : view?.closedAt,
       updatedAt: at,
     };

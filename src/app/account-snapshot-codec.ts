@@ -9,7 +9,7 @@ import { CommandIdFilter } from './command-id-filter.js';
  * LoadedAccount or this encoding changes: older snapshots are then ignored
  * (their accounts load from the stream) until new ones are taken.
  */
-export const ACCOUNT_SNAPSHOT_SCHEMA_VERSION = 3;
+export const ACCOUNT_SNAPSHOT_SCHEMA_VERSION = 4;
 
 const int = z.string().regex(/^-?[0-9]+$/).transform((s) => BigInt(s));
 const accountJson = z.discriminatedUnion('status', [
@@ -21,6 +21,8 @@ const accountJson = z.discriminatedUnion('status', [
     currency: z.string(),
     balance: int,
     tx_count: z.number().int().nonnegative(),
+    /** Event ids of the reversed transactions (v4, issue 15). */
+    reversed: z.array(z.string()),
   }),
 ]);
 const snapshotJson = z.object({
@@ -42,7 +44,7 @@ export type AccountSnapshotJson = z.input<typeof snapshotJson>;
 const encodeAccount = (a: Account) =>
   a.status === 'none'
     ? { status: a.status }
-    : { status: a.status, account_id: a.accountId, owner_id: a.ownerId, currency: a.currency, balance: a.balance.toString(), tx_count: a.txCount };
+    : { status: a.status, account_id: a.accountId, owner_id: a.ownerId, currency: a.currency, balance: a.balance.toString(), tx_count: a.txCount, reversed: [...a.reversed] };
 
 /** Keeps the outcomes of commands in the last `commandWindow` revisions, and every command id in a filter. */
 export function encodeAccountSnapshot(s: AccountSnapshot, commandWindow: number): AccountSnapshotJson {
@@ -74,7 +76,7 @@ export function decodeAccountSnapshot(json: unknown, revision: bigint): AccountS
   const d = r.data;
   const state: Account = d.account.status === 'none'
     ? { status: 'none' }
-    : { status: d.account.status, accountId: d.account.account_id, ownerId: d.account.owner_id, currency: d.account.currency, balance: d.account.balance, txCount: d.account.tx_count };
+    : { status: d.account.status, accountId: d.account.account_id, ownerId: d.account.owner_id, currency: d.account.currency, balance: d.account.balance, txCount: d.account.tx_count, reversed: new Set(d.account.reversed) };
   const commands = new Map<string, KnownCommand>(
     d.commands.map(([id, revision, position, balance, commandType, fingerprint]) => [
       id,

@@ -37,6 +37,9 @@ function effectFields(command: AccountCommand): readonly string[] {
       return [command.data.accountId, command.data.amount.toString(), command.data.currency];
     case 'CloseAccount':
       return [command.data.accountId, command.data.reason ?? ''];
+    case 'ReverseTransaction':
+      // `original` is looked up by the app from transactionId: not a choice of the caller.
+      return [command.data.accountId, command.data.transactionId, command.data.reason ?? ''];
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);

@@ -17,6 +17,7 @@ import { applyAppended, currentOutcome, outcomeOf, type CommandOutcome, type Loa
 import { BatchPerStream, settle, type Settled } from './batch-per-stream.js';
 import { planBatch } from './command-batch.js';
 import { answerToRetry, commandIdentity } from './command-fingerprint.js';
+import { findPostedTransaction } from './posted-transaction.js';
 import type { CommandEnvelope } from './command-envelope.js';
 
 export type { CommandEnvelope } from './command-envelope.js';
@@ -76,8 +77,13 @@ export class CommandHandler {
     return loaded.state.status === 'none' ? undefined : loaded.state.ownerId;
   }
 
-  handle(envelope: CommandEnvelope): Promise<HandledCommand> {
+  async handle(envelope: CommandEnvelope): Promise<HandledCommand> {
     const stream = accountStream(envelope.command.data.accountId);
+    const command = envelope.command;
+    if (command.type === 'ReverseTransaction' && command.data.original === undefined) {
+      const original = await findPostedTransaction(this.options.store, stream, command.data.transactionId);
+      return this.batches.submit(stream, { ...envelope, command: { ...command, data: { ...command.data, original } } });
+    }
     return this.batches.submit(stream, envelope);
   }
 

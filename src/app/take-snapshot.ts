@@ -1,4 +1,4 @@
-import { accountStream } from '../domain/index.js';
+import { accountStream, movesMoney } from '../domain/index.js';
 import { usableSnapshot, type AccountSnapshot, type AccountSnapshots } from './account-snapshot.js';
 import type { AccountEventStore, StoredEvent } from './event-store.js';
 import { applyStored, emptyAccount } from './loaded-account.js';
@@ -29,7 +29,7 @@ function timesAfter(s: AccountSnapshot, stored: StoredEvent): AccountSnapshot {
   return {
     ...s,
     openedAt: type === 'AccountOpened' ? at : (s.openedAt ?? at),
-    lastTxAt: type === 'MoneyDeposited' || type === 'MoneyWithdrawn' ? at : s.lastTxAt,
+    lastTxAt: movesMoney(type) ? at : s.lastTxAt,
     closedAt: type === 'AccountClosed' ? at : s.closedAt,
   };
 }

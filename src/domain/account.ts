@@ -9,8 +9,10 @@ export type Account =
       readonly ownerId: string;
       readonly currency: Currency;
       readonly balance: bigint;
-      /** Deposits and withdrawals so far. */
+      /** Money events so far: deposits, withdrawals and their reversals. */
       readonly txCount: number;
+      /** Event ids of the deposits and withdrawals already reversed (issue 15). */
+      readonly reversed: ReadonlySet<string>;
     };
 
 export const initialAccount: Account = { status: 'none' };
@@ -22,7 +24,7 @@ export const initialAccount: Account = { status: 'none' };
 export function evolve(account: Account, event: AccountEvent): Account {
   switch (event.type) {
     case 'AccountOpened':
-      return { status: 'open', ...event.data, balance: 0n, txCount: 0 };
+      return { status: 'open', ...event.data, balance: 0n, txCount: 0, reversed: new Set() };
     case 'MoneyDeposited':
       if (account.status === 'none') return account;
       return { ...account, balance: account.balance + event.data.amount, txCount: account.txCount + 1 };
@@ -32,6 +34,17 @@ export function evolve(account: Account, event: AccountEvent): Account {
     case 'AccountClosed':
       if (account.status === 'none') return account;
       return { ...account, status: 'closed' };
+    case 'DepositReversed':
+    case 'WithdrawalReversed': {
+      if (account.status === 'none') return account;
+      const delta = event.type === 'DepositReversed' ? -event.data.amount : event.data.amount;
+      return {
+        ...account,
+        balance: account.balance + delta,
+        txCount: account.txCount + 1,
+        reversed: new Set([...account.reversed, event.data.transactionId]),
+      };
+    }
     default: {
       const never: never = event;
       throw new Error(`unknown event ${JSON.stringify(never)}`);

@@ -21,5 +21,27 @@ export type CloseAccount = {
   readonly data: { readonly accountId: string; readonly reason?: string };
 };
 
-export type AccountCommand = OpenAccount | Deposit | Withdraw | CloseAccount;
+/** A deposit or withdrawal already in the account's stream, as the app found it by event id. */
+export type PostedTransaction = {
+  readonly eventId: string;
+  readonly type: 'MoneyDeposited' | 'MoneyWithdrawn';
+  readonly amount: bigint;
+};
+
+/**
+ * Reverses a posted deposit or withdrawal (issue 15). `original` is what the
+ * app found under `transactionId` in this account's stream (undefined: no
+ * deposit or withdrawal of this account has that id), so decide stays pure.
+ */
+export type ReverseTransaction = {
+  readonly type: 'ReverseTransaction';
+  readonly data: {
+    readonly accountId: string;
+    readonly transactionId: string;
+    readonly reason?: string;
+    readonly original: PostedTransaction | undefined;
+  };
+};
+
+export type AccountCommand = OpenAccount | Deposit | Withdraw | CloseAccount | ReverseTransaction;
 export type AccountCommandType = AccountCommand['type'];

@@ -1,5 +1,5 @@
 import type { Account } from './account.js';
-import type { AccountCommand, CloseAccount, Deposit, OpenAccount, Withdraw } from './commands.js';
+import type { AccountCommand, CloseAccount, Deposit, OpenAccount, ReverseTransaction, Withdraw } from './commands.js';
 import {
   AccountAlreadyExists,
   AccountIsClosed,
@@ -9,6 +9,8 @@ import {
   CurrencyMismatch,
   InsufficientFunds,
   InvalidCommand,
+  TransactionAlreadyReversed,
+  TransactionNotFound,
 } from './errors.js';
 import type { AccountEvent } from './events.js';
 import { CURRENCY_RULE, MAX_MINOR_UNITS, isCurrency } from './money.js';
@@ -27,6 +29,8 @@ export function decide(command: AccountCommand, account: Account): AccountEvent[
       return withdraw(command, account);
     case 'CloseAccount':
       return closeAccount(command, account);
+    case 'ReverseTransaction':
+      return reverseTransaction(command, account);
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);
@@ -59,6 +63,26 @@ function closeAccount(cmd: CloseAccount, account: Account): AccountEvent[] {
   // Rule chosen: closing needs a zero balance, so no money vanishes with the account.
   if (account.balance !== 0n) throw new AccountNotEmpty(account.balance);
   return [{ type: 'AccountClosed', data: cmd.data.reason ? { reason: cmd.data.reason } : {} }];
+}
+
+/**
+ * A compensating event for a posted deposit or withdrawal (issue 15): the
+ * original stays; the reversal moves its amount back, at most once, never
+ * on a closed account and never below zero.
+ */
+function reverseTransaction(cmd: ReverseTransaction, account: Account): AccountEvent[] {
+  const { accountId, transactionId, original, reason } = cmd.data;
+  if (account.status === 'none') throw new AccountNotFound(accountId);
+  if (account.status === 'closed') throw new AccountIsClosed(accountId);
+  if (original === undefined || original.eventId !== transactionId) throw new TransactionNotFound(accountId, transactionId);
+  if (account.reversed.has(transactionId)) throw new TransactionAlreadyReversed(transactionId);
+  const data = { transactionId, amount: original.amount, ...(reason ? { reason } : {}) };
+  if (original.type === 'MoneyDeposited') {
+    if (account.balance < original.amount) throw new InsufficientFunds(account.balance, original.amount);
+    return [{ type: 'DepositReversed', data }];
+  }
+  if (account.balance + original.amount > MAX_MINOR_UNITS) throw new BalanceLimitExceeded(account.balance, original.amount);
+  return [{ type: 'WithdrawalReversed', data }];
 }
 
 type OpenState = Extract<Account, { status: 'open' | 'closed' }>;

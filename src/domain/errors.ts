@@ -141,3 +141,27 @@ export class RevisionNotReached extends LedgerError {
     this.details = { requested_revision: requested.toString(), actual_revision: head.toString() };
   }
 }
+
+/** A reversal names an id that is no deposit or withdrawal of this account (issue 15). */
+export class TransactionNotFound extends LedgerError {
+  override readonly name = 'TransactionNotFound';
+  readonly kind = 'not_found';
+  readonly reason = 'TRANSACTION_NOT_FOUND';
+  override readonly details: Record<string, string>;
+  constructor(readonly accountId: string, readonly transactionId: string) {
+    super(`account ${accountId} has no deposit or withdrawal ${transactionId}`);
+    this.details = { account_id: accountId, transaction_id: transactionId };
+  }
+}
+
+/** A transaction is reversed at most once: a second reversal would move its money twice. */
+export class TransactionAlreadyReversed extends LedgerError {
+  override readonly name = 'TransactionAlreadyReversed';
+  readonly kind = 'precondition';
+  readonly reason = 'TRANSACTION_ALREADY_REVERSED';
+  override readonly details: Record<string, string>;
+  constructor(readonly transactionId: string) {
+    super(`transaction ${transactionId} is already reversed`);
+    this.details = { transaction_id: transactionId };
+  }
+}

@@ -15,6 +15,8 @@ const schemas = {
   MoneyDeposited: z.object({ amount: minorUnits }),
   MoneyWithdrawn: z.object({ amount: minorUnits }),
   AccountClosed: z.object({ reason: z.string().optional() }),
+  DepositReversed: z.object({ transaction_id: z.string().min(1), amount: minorUnits, reason: z.string().optional() }),
+  WithdrawalReversed: z.object({ transaction_id: z.string().min(1), amount: minorUnits, reason: z.string().optional() }),
 } as const;
 
 const metadataSchema = z.object({
@@ -39,6 +41,13 @@ export function encodeEventData(event: AccountEvent): Record<string, string> {
       return { amount: event.data.amount.toString() };
     case 'AccountClosed':
       return event.data.reason === undefined ? {} : { reason: event.data.reason };
+    case 'DepositReversed':
+    case 'WithdrawalReversed':
+      return {
+        transaction_id: event.data.transactionId,
+        amount: event.data.amount.toString(),
+        ...(event.data.reason === undefined ? {} : { reason: event.data.reason }),
+      };
     default: {
       const never: never = event;
       throw new Error(`unknown event ${JSON.stringify(never)}`);
@@ -67,6 +76,13 @@ export function decodeEvent(type: string, data: unknown): AccountEvent | undefin
     case 'AccountClosed': {
       const d = parse(schemas.AccountClosed);
       return { type, data: d.reason === undefined ? {} : { reason: d.reason } };
+    }
+    case 'DepositReversed':
+    case 'WithdrawalReversed': {
+      const d = parse(schemas[type]);
+      const amount = BigInt(d.amount);
+      if (amount <= 0n) throw new MalformedEvent(type, 'amount: must be positive');
+      return { type, data: { transactionId: d.transaction_id, amount, ...(d.reason === undefined ? {} : { reason: d.reason }) } };
     }
     default:
       return undefined;

@@ -23,7 +23,27 @@ export type AccountClosed = {
   readonly data: { readonly reason?: string };
 };
 
-export type AccountEvent = AccountOpened | MoneyDeposited | MoneyWithdrawn | AccountClosed;
+/**
+ * Compensating events (issue 15): a posted deposit or withdrawal is never
+ * deleted; its reversal moves the same amount back and names the original
+ * by its event id (`transactionId`).
+ */
+export type DepositReversed = {
+  readonly type: 'DepositReversed';
+  readonly data: { readonly transactionId: string; readonly amount: bigint; readonly reason?: string };
+};
+export type WithdrawalReversed = {
+  readonly type: 'WithdrawalReversed';
+  readonly data: { readonly transactionId: string; readonly amount: bigint; readonly reason?: string };
+};
+
+export type AccountEvent =
+  | AccountOpened
+  | MoneyDeposited
+  | MoneyWithdrawn
+  | AccountClosed
+  | DepositReversed
+  | WithdrawalReversed;
 export type AccountEventType = AccountEvent['type'];
 
 export const accountEventTypes: readonly AccountEventType[] = [
@@ -31,7 +51,15 @@ export const accountEventTypes: readonly AccountEventType[] = [
   'MoneyDeposited',
   'MoneyWithdrawn',
   'AccountClosed',
+  'DepositReversed',
+  'WithdrawalReversed',
 ];
+
+/**
+ * Events that move money: they count in tx_count and set last_tx_at, in the
+ * write model, snapshots, as-of answers and the read model alike.
+ */
+export const movesMoney = (type: AccountEventType): boolean => type !== 'AccountOpened' && type !== 'AccountClosed';
 
 /** Version of the event JSON schema written in metadata.schema_version. */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -45,6 +73,9 @@ export const accountStream = (accountId: string): string => `${ACCOUNT_STREAM_PR
  *   MoneyDeposited {"amount":"1500"}
  *   MoneyWithdrawn {"amount":"200"}
  *   AccountClosed  {"reason":"…"}            (reason optional)
+ *   DepositReversed / WithdrawalReversed
+ *                  {"transaction_id":"<event id of the original>","amount":"1500","reason":"…"}
+ *                                           (reason optional; amount = the original's)
  * Metadata JSON:
  *   {"occurred_at":"2026-01-15T10:00:00.000Z","command_id":"<uuid>",
  *    "correlation_id":"<id>","causation_id":"<id>","schema_version":1,

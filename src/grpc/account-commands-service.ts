@@ -7,6 +7,7 @@ import {
   closeAccountEnvelope,
   depositEnvelope,
   openAccountEnvelope,
+  reverseTransactionEnvelope,
   type CallContext,
   withdrawEnvelope,
 } from './command-requests.js';
@@ -15,6 +16,7 @@ import {
   CommandResultSchema,
   DepositResponseSchema,
   OpenAccountResponseSchema,
+  ReverseTransactionResponseSchema,
   WithdrawResponseSchema,
   type CommandResult,
 } from './gen/ledger/v1/account_commands_pb.js';
@@ -44,6 +46,7 @@ export function accountCommandsService(handler: CommandHandler, deps: UnaryDeps 
     deposit: command('Deposit', depositEnvelope, (result) => create(DepositResponseSchema, { result })),
     withdraw: command('Withdraw', withdrawEnvelope, (result) => create(WithdrawResponseSchema, { result })),
     closeAccount: command('CloseAccount', closeAccountEnvelope, (result) => create(CloseAccountResponseSchema, { result })),
+    reverseTransaction: command('ReverseTransaction', reverseTransactionEnvelope, (result) => create(ReverseTransactionResponseSchema, { result })),
   };
 }
 

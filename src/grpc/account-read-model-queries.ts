@@ -62,7 +62,7 @@ export class ReadModelQueriesService implements AccountReadModelQueries {
     if (req.minRevision !== undefined) await this.queries.waitForRevision(accountId, req.minRevision, ctx.deadline);
     const page = await this.queries.listTransactions(accountId, { from, to }, pageSize, after);
     return create(ListTransactionsResponseSchema, {
-      transactions: page.items.map(transactionMessage),
+      transactions: page.items.map((doc) => transactionMessage(doc, page.reversedBy?.get(doc._id))),
       nextPageToken: page.next === undefined ? '' : encodeToken({ t: page.next.occurredAt.getTime(), r: String(page.next.revision) }),
     });
   }
@@ -113,11 +113,21 @@ function accountMessage(doc: AccountSummaryDocument): Account {
   });
 }
 
-function transactionMessage(doc: AccountTransactionDocument): Transaction {
+const transactionTypes: Record<AccountTransactionDocument['type'], TransactionType> = {
+  deposit: TransactionType.DEPOSIT,
+  withdrawal: TransactionType.WITHDRAWAL,
+  deposit_reversal: TransactionType.DEPOSIT_REVERSAL,
+  withdrawal_reversal: TransactionType.WITHDRAWAL_REVERSAL,
+};
+
+function transactionMessage(doc: AccountTransactionDocument, reversedBy: string | undefined): Transaction {
   return create(TransactionSchema, {
     eventId: doc._id,
     accountId: doc.account_id,
-    type: doc.type === 'deposit' ? TransactionType.DEPOSIT : TransactionType.WITHDRAWAL,
+    type: transactionTypes[doc.type],
+    ...(doc.reverses === undefined ? {} : { reversesEventId: doc.reverses }),
+    ...(doc.reason === undefined ? {} : { reason: doc.reason }),
+    ...(reversedBy === undefined ? {} : { reversedByEventId: reversedBy }),
     amount: doc.amount,
     balanceAfter: doc.balance_after,
     occurredAt: timestampFromDate(doc.occurred_at),

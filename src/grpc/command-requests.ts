@@ -4,6 +4,7 @@ import type {
   CloseAccountRequest,
   DepositRequest,
   OpenAccountRequest,
+  ReverseTransactionRequest,
   WithdrawRequest,
 } from './gen/ledger/v1/account_commands_pb.js';
 import { RequestFields } from './request-fields.js';
@@ -46,6 +47,18 @@ export function closeAccountEnvelope(req: CloseAccountRequest, ctx: CallContext)
   f.done();
   const data = reason === '' ? { accountId } : { accountId, reason };
   return envelope({ type: 'CloseAccount', data }, commandId, req.expectedRevision, ctx);
+}
+
+/** `original` is left for the command handler to find in the stream (issue 15). */
+export function reverseTransactionEnvelope(req: ReverseTransactionRequest, ctx: CallContext): CommandEnvelope {
+  const f = new RequestFields();
+  const commandId = f.uuid('command_id', req.commandId);
+  const accountId = f.uuid('account_id', req.accountId);
+  const transactionId = f.uuid('transaction_id', req.transactionId);
+  const reason = f.text('reason', req.reason, MAX_REASON, false);
+  f.done();
+  const data = { accountId, transactionId, original: undefined, ...(reason === '' ? {} : { reason }) };
+  return envelope({ type: 'ReverseTransaction', data }, commandId, req.expectedRevision, ctx);
 }
 
 function moneyEnvelope(type: 'Deposit' | 'Withdraw', req: DepositRequest | WithdrawRequest, ctx: CallContext): CommandEnvelope {

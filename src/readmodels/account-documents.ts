@@ -26,9 +26,15 @@ export type AccountSummaryDocument = {
   readonly revision: bigint;
 };
 
-export type TransactionTypeValue = 'deposit' | 'withdrawal';
+export type TransactionTypeValue = 'deposit' | 'withdrawal' | 'deposit_reversal' | 'withdrawal_reversal';
 
-/** account_transactions: one per money event, _id = event id. */
+/**
+ * account_transactions: one per money event, _id = event id. A reversal
+ * (issue 15) carries `reverses`, the _id of the transaction it reverses; the
+ * original document is never rewritten (documents are insert-only), so the
+ * link back (`reversed_by` in the API) is the reversal whose `reverses`
+ * names it: one query on {account_id, reverses}.
+ */
 export type AccountTransactionDocument = {
   readonly _id: string;
   readonly account_id: string;
@@ -37,4 +43,8 @@ export type AccountTransactionDocument = {
   readonly balance_after: bigint;
   readonly occurred_at: Date;
   readonly revision: bigint;
+  /** Reversals only: event id of the deposit or withdrawal reversed. */
+  readonly reverses?: string;
+  /** Reversals only, when one was given. */
+  readonly reason?: string;
 };

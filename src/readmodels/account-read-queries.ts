@@ -6,6 +6,8 @@ import type { ProjectionRegistry } from './projection-registry.js';
 import { ReadModelBehind } from './read-model-behind.js';
 
 export type Page<T, Cursor> = { readonly items: readonly T[]; readonly next: Cursor | undefined };
+/** A page of transactions, with the reversal of each reversed one (issue 15): original id -> reversal id. */
+export type TransactionPage = Page<AccountTransactionDocument, TransactionCursor> & { readonly reversedBy?: ReadonlyMap<string, string> };
 export type TransactionCursor = { readonly occurredAt: Date; readonly revision: bigint };
 export type TimeRange = { readonly from: Date | undefined; readonly to: Date | undefined };
 
@@ -57,7 +59,7 @@ export class AccountReadQueries {
   }
 
   /** Oldest first; `from` inclusive, `to` exclusive. */
-  async listTransactions(accountId: string, range: TimeRange, pageSize: number, after: TransactionCursor | undefined): Promise<Page<AccountTransactionDocument, TransactionCursor>> {
+  async listTransactions(accountId: string, range: TimeRange, pageSize: number, after: TransactionCursor | undefined): Promise<TransactionPage> {
     const { transactions } = await this.collections();
     const occurred: { $gte?: Date; $lt?: Date } = {};
     if (range.from !== undefined) occurred.$gte = range.from;
@@ -75,7 +77,16 @@ export class AccountReadQueries {
       .toArray();
     const items = docs.slice(0, pageSize);
     const last = items.at(-1);
-    return { items, next: docs.length > pageSize && last !== undefined ? { occurredAt: last.occurred_at, revision: last.revision } : undefined };
+    const next = docs.length > pageSize && last !== undefined ? { occurredAt: last.occurred_at, revision: last.revision } : undefined;
+    // Documents are insert-only, so the link from an original to its reversal is found, not stored.
+    const reversible = items.filter((d) => d.type === 'deposit' || d.type === 'withdrawal').map((d) => d._id);
+    if (reversible.length === 0) return { items, next };
+    const reversals = await this.db
+      .collection<AccountTransactionDocument>(transactions)
+      .find({ account_id: accountId, reverses: { $in: reversible } }, { ...readOptions, projection: { _id: 1, reverses: 1 } })
+      .toArray();
+    const reversedBy = new Map(reversals.flatMap((r) => (r.reverses === undefined ? [] : [[r.reverses, r._id] as const])));
+    return { items, next, reversedBy };
   }
 
   private async collections(): Promise<{ summaries: string; transactions: string }> {

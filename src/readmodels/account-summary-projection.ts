@@ -42,6 +42,10 @@ function evolve(summary: AccountSummaryDocument | undefined, recorded: RecordedA
       return moneyMoved(summary, -event.data.amount, recorded);
     case 'AccountClosed':
       return { ...summary, status: 'closed', closed_at: occurredAt, updated_at: occurredAt, revision };
+    case 'DepositReversed':
+      return moneyMoved(summary, -event.data.amount, recorded);
+    case 'WithdrawalReversed':
+      return moneyMoved(summary, event.data.amount, recorded);
     default: {
       const never: never = event;
       throw new Error(`unhandled event ${JSON.stringify(never)}`);

@@ -14,14 +14,27 @@ export const AccountTransactionsProjection = {
 function transactionOf(after: AccountSummaryDocument | undefined, recorded: RecordedAccountEvent): AccountTransactionDocument | undefined {
   const { event } = recorded;
   if (after === undefined || event === undefined) return undefined;
-  if (event.type !== 'MoneyDeposited' && event.type !== 'MoneyWithdrawn') return undefined;
-  return {
-    _id: recorded.eventId,
-    account_id: recorded.accountId,
-    type: event.type === 'MoneyDeposited' ? 'deposit' : 'withdrawal',
-    amount: event.data.amount,
-    balance_after: after.balance,
-    occurred_at: recorded.occurredAt,
-    revision: recorded.revision,
-  };
+  const base = { _id: recorded.eventId, account_id: recorded.accountId, balance_after: after.balance, occurred_at: recorded.occurredAt, revision: recorded.revision };
+  switch (event.type) {
+    case 'MoneyDeposited':
+      return { ...base, type: 'deposit', amount: event.data.amount };
+    case 'MoneyWithdrawn':
+      return { ...base, type: 'withdrawal', amount: event.data.amount };
+    case 'DepositReversed':
+    case 'WithdrawalReversed':
+      return {
+        ...base,
+        type: event.type === 'DepositReversed' ? 'deposit_reversal' : 'withdrawal_reversal',
+        amount: event.data.amount,
+        reverses: event.data.transactionId,
+        ...(event.data.reason === undefined ? {} : { reason: event.data.reason }),
+      };
+    case 'AccountOpened':
+    case 'AccountClosed':
+      return undefined;
+    default: {
+      const never: never = event;
+      throw new Error(`unhandled event ${JSON.stringify(never)}`);
+    }
+  }
 }

@@ -12,6 +12,7 @@ test('the balance is deposits minus withdrawals, counted as transactions', () =>
     currency: 'CHF',
     balance: 100n,
     txCount: 3,
+    reversed: new Set(),
   }));
 
 test('closing keeps the balance and history, changes the status', () =>

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ledger/v1/account_commands.proto.
  */
 export const file_ledger_v1_account_commands: GenFile = /*@__PURE__*/
-  fileDesc("CiBsZWRnZXIvdjEvYWNjb3VudF9jb21tYW5kcy5wcm90bxIJbGVkZ2VyLnYxIksKDUNvbW1hbmRSZXN1bHQSEAoIcmV2aXNpb24YASABKAQSFwoPY29tbWl0X3Bvc2l0aW9uGAIgASgEEg8KB2JhbGFuY2UYAyABKAMiYAoST3BlbkFjY291bnRSZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIQCghvd25lcl9pZBgDIAEoCRIQCghjdXJyZW5jeRgEIAEoCSI/ChNPcGVuQWNjb3VudFJlc3BvbnNlEigKBnJlc3VsdBgBIAEoCzIYLmxlZGdlci52MS5Db21tYW5kUmVzdWx0IpABCg5EZXBvc2l0UmVxdWVzdBISCgpjb21tYW5kX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDgoGYW1vdW50GAMgASgDEhAKCGN1cnJlbmN5GAQgASgJEh4KEWV4cGVjdGVkX3JldmlzaW9uGAUgASgESACIAQFCFAoSX2V4cGVjdGVkX3JldmlzaW9uIjsKD0RlcG9zaXRSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5sZWRnZXIudjEuQ29tbWFuZFJlc3VsdCKRAQoPV2l0aGRyYXdSZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIOCgZhbW91bnQYAyABKAMSEAoIY3VycmVuY3kYBCABKAkSHgoRZXhwZWN0ZWRfcmV2aXNpb24YBSABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iPAoQV2l0aGRyYXdSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5sZWRnZXIudjEuQ29tbWFuZFJlc3VsdCKDAQoTQ2xvc2VBY2NvdW50UmVxdWVzdBISCgpjb21tYW5kX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEh4KEWV4cGVjdGVkX3JldmlzaW9uGAQgASgESACIAQFCFAoSX2V4cGVjdGVkX3JldmlzaW9uIkAKFENsb3NlQWNjb3VudFJlc3BvbnNlEigKBnJlc3VsdBgBIAEoCzIYLmxlZGdlci52MS5Db21tYW5kUmVzdWx0MrcCCg9BY2NvdW50Q29tbWFuZHMSTAoLT3BlbkFjY291bnQSHS5sZWRnZXIudjEuT3BlbkFjY291bnRSZXF1ZXN0Gh4ubGVkZ2VyLnYxLk9wZW5BY2NvdW50UmVzcG9uc2USQAoHRGVwb3NpdBIZLmxlZGdlci52MS5EZXBvc2l0UmVxdWVzdBoaLmxlZGdlci52MS5EZXBvc2l0UmVzcG9uc2USQwoIV2l0aGRyYXcSGi5sZWRnZXIudjEuV2l0aGRyYXdSZXF1ZXN0GhsubGVkZ2VyLnYxLldpdGhkcmF3UmVzcG9uc2USTwoMQ2xvc2VBY2NvdW50Eh4ubGVkZ2VyLnYxLkNsb3NlQWNjb3VudFJlcXVlc3QaHy5sZWRnZXIudjEuQ2xvc2VBY2NvdW50UmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("CiBsZWRnZXIvdjEvYWNjb3VudF9jb21tYW5kcy5wcm90bxIJbGVkZ2VyLnYxIksKDUNvbW1hbmRSZXN1bHQSEAoIcmV2aXNpb24YASABKAQSFwoPY29tbWl0X3Bvc2l0aW9uGAIgASgEEg8KB2JhbGFuY2UYAyABKAMiYAoST3BlbkFjY291bnRSZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIQCghvd25lcl9pZBgDIAEoCRIQCghjdXJyZW5jeRgEIAEoCSI/ChNPcGVuQWNjb3VudFJlc3BvbnNlEigKBnJlc3VsdBgBIAEoCzIYLmxlZGdlci52MS5Db21tYW5kUmVzdWx0IpABCg5EZXBvc2l0UmVxdWVzdBISCgpjb21tYW5kX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDgoGYW1vdW50GAMgASgDEhAKCGN1cnJlbmN5GAQgASgJEh4KEWV4cGVjdGVkX3JldmlzaW9uGAUgASgESACIAQFCFAoSX2V4cGVjdGVkX3JldmlzaW9uIjsKD0RlcG9zaXRSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5sZWRnZXIudjEuQ29tbWFuZFJlc3VsdCKRAQoPV2l0aGRyYXdSZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIOCgZhbW91bnQYAyABKAMSEAoIY3VycmVuY3kYBCABKAkSHgoRZXhwZWN0ZWRfcmV2aXNpb24YBSABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iPAoQV2l0aGRyYXdSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5sZWRnZXIudjEuQ29tbWFuZFJlc3VsdCKDAQoTQ2xvc2VBY2NvdW50UmVxdWVzdBISCgpjb21tYW5kX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEh4KEWV4cGVjdGVkX3JldmlzaW9uGAQgASgESACIAQFCFAoSX2V4cGVjdGVkX3JldmlzaW9uIkAKFENsb3NlQWNjb3VudFJlc3BvbnNlEigKBnJlc3VsdBgBIAEoCzIYLmxlZGdlci52MS5Db21tYW5kUmVzdWx0IqEBChlSZXZlcnNlVHJhbnNhY3Rpb25SZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIWCg50cmFuc2FjdGlvbl9pZBgDIAEoCRIOCgZyZWFzb24YBCABKAkSHgoRZXhwZWN0ZWRfcmV2aXNpb24YBSABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iRgoaUmV2ZXJzZVRyYW5zYWN0aW9uUmVzcG9uc2USKAoGcmVzdWx0GAEgASgLMhgubGVkZ2VyLnYxLkNvbW1hbmRSZXN1bHQymgMKD0FjY291bnRDb21tYW5kcxJMCgtPcGVuQWNjb3VudBIdLmxlZGdlci52MS5PcGVuQWNjb3VudFJlcXVlc3QaHi5sZWRnZXIudjEuT3BlbkFjY291bnRSZXNwb25zZRJACgdEZXBvc2l0EhkubGVkZ2VyLnYxLkRlcG9zaXRSZXF1ZXN0GhoubGVkZ2VyLnYxLkRlcG9zaXRSZXNwb25zZRJDCghXaXRoZHJhdxIaLmxlZGdlci52MS5XaXRoZHJhd1JlcXVlc3QaGy5sZWRnZXIudjEuV2l0aGRyYXdSZXNwb25zZRJPCgxDbG9zZUFjY291bnQSHi5sZWRnZXIudjEuQ2xvc2VBY2NvdW50UmVxdWVzdBofLmxlZGdlci52MS5DbG9zZUFjY291bnRSZXNwb25zZRJhChJSZXZlcnNlVHJhbnNhY3Rpb24SJC5sZWRnZXIudjEuUmV2ZXJzZVRyYW5zYWN0aW9uUmVxdWVzdBolLmxlZGdlci52MS5SZXZlcnNlVHJhbnNhY3Rpb25SZXNwb25zZWIGcHJvdG8z");
 
 /**
  * CommandResult is where the command's events landed.
@@ -283,6 +283,68 @@ export const CloseAccountResponseSchema: GenMessage<CloseAccountResponse> = /*@_
   messageDesc(file_ledger_v1_account_commands, 8);
 
 /**
+ * ReverseTransactionRequest names the deposit or withdrawal to reverse.
+ *
+ * @generated from message ledger.v1.ReverseTransactionRequest
+ */
+export type ReverseTransactionRequest = Message<"ledger.v1.ReverseTransactionRequest"> & {
+  /**
+   * @generated from field: string command_id = 1;
+   */
+  commandId: string;
+
+  /**
+   * @generated from field: string account_id = 2;
+   */
+  accountId: string;
+
+  /**
+   * Event id of the deposit or withdrawal (Transaction.event_id).
+   *
+   * @generated from field: string transaction_id = 3;
+   */
+  transactionId: string;
+
+  /**
+   * Why; recorded in the reversal event (at most 500 characters, optional).
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: optional uint64 expected_revision = 5;
+   */
+  expectedRevision?: bigint | undefined;
+};
+
+/**
+ * Describes the message ledger.v1.ReverseTransactionRequest.
+ * Use `create(ReverseTransactionRequestSchema)` to create a new message.
+ */
+export const ReverseTransactionRequestSchema: GenMessage<ReverseTransactionRequest> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_account_commands, 9);
+
+/**
+ * ReverseTransactionResponse answers ReverseTransaction.
+ *
+ * @generated from message ledger.v1.ReverseTransactionResponse
+ */
+export type ReverseTransactionResponse = Message<"ledger.v1.ReverseTransactionResponse"> & {
+  /**
+   * @generated from field: ledger.v1.CommandResult result = 1;
+   */
+  result?: CommandResult | undefined;
+};
+
+/**
+ * Describes the message ledger.v1.ReverseTransactionResponse.
+ * Use `create(ReverseTransactionResponseSchema)` to create a new message.
+ */
+export const ReverseTransactionResponseSchema: GenMessage<ReverseTransactionResponse> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_account_commands, 10);
+
+/**
  * AccountCommands changes accounts. Every command carries a client-chosen
  * command_id (a UUID): sending the same command again, even after other
  * commands landed, appends nothing new and answers as the first call did.
@@ -293,7 +355,9 @@ export const CloseAccountResponseSchema: GenMessage<CloseAccountResponse> = /*@_
  *   NOT_FOUND            google.rpc.ErrorInfo reason ACCOUNT_NOT_FOUND
  *   ALREADY_EXISTS       google.rpc.ErrorInfo reason ACCOUNT_ALREADY_EXISTS
  *   FAILED_PRECONDITION  google.rpc.ErrorInfo reason INSUFFICIENT_FUNDS,
- *                        ACCOUNT_CLOSED, ACCOUNT_NOT_EMPTY, CURRENCY_MISMATCH
+ *                        ACCOUNT_CLOSED, ACCOUNT_NOT_EMPTY, CURRENCY_MISMATCH,
+ *                        TRANSACTION_ALREADY_REVERSED, BALANCE_LIMIT_EXCEEDED
+ *   NOT_FOUND            also TRANSACTION_NOT_FOUND (ReverseTransaction)
  *   ABORTED              google.rpc.ErrorInfo reason REVISION_CONFLICT with
  *                        metadata actual_revision (pinned expected_revision)
  *
@@ -339,6 +403,23 @@ export const AccountCommands: GenService<{
     methodKind: "unary";
     input: typeof CloseAccountRequestSchema;
     output: typeof CloseAccountResponseSchema;
+  },
+  /**
+   * ReverseTransaction appends a compensating event (DepositReversed or
+   * WithdrawalReversed) for a posted deposit or withdrawal of the account;
+   * the original is never deleted. Refused (nothing appended) when the id is
+   * no deposit or withdrawal of this account (NOT_FOUND
+   * TRANSACTION_NOT_FOUND), it is already reversed
+   * (TRANSACTION_ALREADY_REVERSED), the account is closed (ACCOUNT_CLOSED),
+   * or reversing a deposit would take the balance below zero
+   * (INSUFFICIENT_FUNDS).
+   *
+   * @generated from rpc ledger.v1.AccountCommands.ReverseTransaction
+   */
+  reverseTransaction: {
+    methodKind: "unary";
+    input: typeof ReverseTransactionRequestSchema;
+    output: typeof ReverseTransactionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ledger_v1_account_commands, 0);

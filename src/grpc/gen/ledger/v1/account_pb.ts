@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ledger/v1/account.proto.
  */
 export const file_ledger_v1_account: GenFile = /*@__PURE__*/
-  fileDesc("ChdsZWRnZXIvdjEvYWNjb3VudC5wcm90bxIJbGVkZ2VyLnYxIt4CCgdBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAkSEAoIb3duZXJfaWQYAiABKAkSDwoHYmFsYW5jZRgDIAEoAxIQCghjdXJyZW5jeRgEIAEoCRIoCgZzdGF0dXMYBSABKA4yGC5sZWRnZXIudjEuQWNjb3VudFN0YXR1cxIQCgh0eF9jb3VudBgGIAEoBBItCglvcGVuZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmxhc3RfdHhfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YCyABKAQixwEKC1RyYW5zYWN0aW9uEhAKCGV2ZW50X2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSKAoEdHlwZRgDIAEoDjIaLmxlZGdlci52MS5UcmFuc2FjdGlvblR5cGUSDgoGYW1vdW50GAQgASgDEhUKDWJhbGFuY2VfYWZ0ZXIYBSABKAMSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJldmlzaW9uGAcgASgEKmMKDUFjY291bnRTdGF0dXMSHgoaQUNDT1VOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNBQ0NPVU5UX1NUQVRVU19PUEVOEAESGQoVQUNDT1VOVF9TVEFUVVNfQ0xPU0VEEAIqcgoPVHJhbnNhY3Rpb25UeXBlEiAKHFRSQU5TQUNUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIcChhUUkFOU0FDVElPTl9UWVBFX0RFUE9TSVQQARIfChtUUkFOU0FDVElPTl9UWVBFX1dJVEhEUkFXQUwQAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChdsZWRnZXIvdjEvYWNjb3VudC5wcm90bxIJbGVkZ2VyLnYxIt4CCgdBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAkSEAoIb3duZXJfaWQYAiABKAkSDwoHYmFsYW5jZRgDIAEoAxIQCghjdXJyZW5jeRgEIAEoCRIoCgZzdGF0dXMYBSABKA4yGC5sZWRnZXIudjEuQWNjb3VudFN0YXR1cxIQCgh0eF9jb3VudBgGIAEoBBItCglvcGVuZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmxhc3RfdHhfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YCyABKAQikAIKC1RyYW5zYWN0aW9uEhAKCGV2ZW50X2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSKAoEdHlwZRgDIAEoDjIaLmxlZGdlci52MS5UcmFuc2FjdGlvblR5cGUSDgoGYW1vdW50GAQgASgDEhUKDWJhbGFuY2VfYWZ0ZXIYBSABKAMSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJldmlzaW9uGAcgASgEEhkKEXJldmVyc2VzX2V2ZW50X2lkGAggASgJEhwKFHJldmVyc2VkX2J5X2V2ZW50X2lkGAkgASgJEg4KBnJlYXNvbhgKIAEoCSpjCg1BY2NvdW50U3RhdHVzEh4KGkFDQ09VTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUNDT1VOVF9TVEFUVVNfT1BFThABEhkKFUFDQ09VTlRfU1RBVFVTX0NMT1NFRBACKsMBCg9UcmFuc2FjdGlvblR5cGUSIAocVFJBTlNBQ1RJT05fVFlQRV9VTlNQRUNJRklFRBAAEhwKGFRSQU5TQUNUSU9OX1RZUEVfREVQT1NJVBABEh8KG1RSQU5TQUNUSU9OX1RZUEVfV0lUSERSQVdBTBACEiUKIVRSQU5TQUNUSU9OX1RZUEVfREVQT1NJVF9SRVZFUlNBTBADEigKJFRSQU5TQUNUSU9OX1RZUEVfV0lUSERSQVdBTF9SRVZFUlNBTBAEYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Account is the state of one account, from the event stream or the read model.
@@ -50,7 +50,7 @@ export type Account = Message<"ledger.v1.Account"> & {
   status: AccountStatus;
 
   /**
-   * Number of deposits and withdrawals.
+   * Number of money events: deposits, withdrawals and their reversals.
    *
    * @generated from field: uint64 tx_count = 6;
    */
@@ -139,6 +139,27 @@ export type Transaction = Message<"ledger.v1.Transaction"> & {
    * @generated from field: uint64 revision = 7;
    */
   revision: bigint;
+
+  /**
+   * On a reversal: event_id of the transaction it reverses.
+   *
+   * @generated from field: string reverses_event_id = 8;
+   */
+  reversesEventId: string;
+
+  /**
+   * On a reversed deposit or withdrawal: event_id of its reversal.
+   *
+   * @generated from field: string reversed_by_event_id = 9;
+   */
+  reversedByEventId: string;
+
+  /**
+   * On a reversal: the reason given, if any.
+   *
+   * @generated from field: string reason = 10;
+   */
+  reason: string;
 };
 
 /**
@@ -196,6 +217,20 @@ export enum TransactionType {
    * @generated from enum value: TRANSACTION_TYPE_WITHDRAWAL = 2;
    */
   WITHDRAWAL = 2,
+
+  /**
+   * A compensating event: money of a deposit taken back (reverses_event_id).
+   *
+   * @generated from enum value: TRANSACTION_TYPE_DEPOSIT_REVERSAL = 3;
+   */
+  DEPOSIT_REVERSAL = 3,
+
+  /**
+   * A compensating event: money of a withdrawal given back (reverses_event_id).
+   *
+   * @generated from enum value: TRANSACTION_TYPE_WITHDRAWAL_REVERSAL = 4;
+   */
+  WITHDRAWAL_REVERSAL = 4,
 }
 
 /**
