@@ -2,6 +2,8 @@ import { LogStore } from './store/log-store.js';
 import { openFileJournal, recoverLog } from './store/file-journal.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { startGrpcServer } from './server.js';
+import { writeEpochInformation } from './store/epoch.js';
+import { randomUUID } from 'node:crypto';
 
 export interface EsdbServerOptions {
   /** 0 picks a free port. */
@@ -56,6 +58,8 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
   }
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
   try {
+    // As a real node on becoming leader: a new epoch, so even a fresh node's $all holds a record.
+    await writeEpochInformation(store, randomUUID());
     grpcServer = await startGrpcServer(store, host, opts.port);
   } catch (e) {
     await store.close();
