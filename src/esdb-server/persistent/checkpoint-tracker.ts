@@ -35,4 +35,9 @@ export class CheckpointTracker {
   get lastReadPosition(): bigint {
     return this.lastRead;
   }
+
+  /** The checkpoint value of the last event read, undefined until one was (the real server's last known event). */
+  get lastKnown(): bigint | undefined {
+    return this.nextSeq === 0 ? undefined : this.lastRead;
+  }
 }

@@ -67,19 +67,20 @@ export function settingsFromRequest(s: CreateSettings | UpdateSettings): GroupSe
 }
 
 /**
- * Rejections the real server answers with "persistent subscription failed".
- * Returns the reason, or undefined when the settings are usable.
+ * Rejections the real server (23.10) answers with "persistent subscription
+ * failed", and only those: an unknown consumer strategy
+ * (PersistentSubscriptionService), and a read batch size not below the
+ * history buffer size (the PersistentSubscription constructor throws an
+ * ArgumentOutOfRangeException, whose message the service passes on). Every
+ * other value is taken as given (a min checkpoint count above the max,
+ * negative counts or timeouts): the engine copes with them.
+ * Returns the reason, or undefined when the settings are accepted.
  */
 export function settingsProblem(s: GroupSettings): string | undefined {
   if (!isConsumerStrategy(s.consumerStrategy)) return `Consumer strategy ${s.consumerStrategy} does not exist.`;
-  // Values that would make the engine stall or spin: a sane server refuses them.
-  if (s.messageTimeoutMs < 0) return 'MessageTimeout must be greater than or equal to 0.';
-  if (s.maxRetryCount < 0) return 'MaxRetryCount must be greater than or equal to 0.';
-  if (s.maxSubscriberCount < 0) return 'MaxSubscriberCount must be greater than or equal to 0.';
-  if (s.checkPointAfterMs < 0) return 'CheckPointAfter must be greater than or equal to 0.';
-  if (s.minCheckPointCount < 0 || s.maxCheckPointCount < 0) return 'Checkpoint counts must be greater than or equal to 0.';
-  if (s.minCheckPointCount > s.maxCheckPointCount) return 'MinCheckPointCount may not be greater than MaxCheckPointCount.';
-  if (s.readBatchSize < 0 || s.liveBufferSize < 0 || s.historyBufferSize < 0) return 'Buffer sizes must be greater than or equal to 0.';
+  if (s.readBatchSize >= s.historyBufferSize) {
+    return "Specified argument was out of the range of valid values. (Parameter 'ReadBatchSize may not be greater than or equal to BufferSize')";
+  }
   return undefined;
 }
 

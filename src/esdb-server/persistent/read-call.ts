@@ -81,7 +81,7 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
           drop: (reason) => fail(reason === 'group_deleted' ? subscriptionDoesNotExist(source, name) : subscriptionDropped(source, name)),
         },
         o.getBufferSize(),
-        { from: call.getPeer(), connectionName: typeof connectionName === 'string' ? connectionName : '<unknown>', username: '' },
+        { from: call.getPeer(), connectionName: typeof connectionName === 'string' ? connectionName : '<unknown>', username: basicUser(call.metadata.get('authorization')[0]) },
       );
       if (!ended) writer.send(Buffer.from(new pb.ReadResp().setSubscriptionConfirmation(new pb.ReadResp.SubscriptionConfirmation().setSubscriptionId(found.key)).serializeBinary()));
     };
@@ -117,4 +117,12 @@ export function readCall(registry: GroupRegistry): grpc.handleBidiStreamingCall<
       leave();
     });
   };
+}
+
+/** The user name of `authorization: Basic <base64 user:password>` (what the client sends with credentials); '' without. */
+export function basicUser(header: unknown): string {
+  if (typeof header !== 'string' || !/^basic /i.test(header)) return '';
+  const text = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  return colon < 0 ? '' : text.slice(0, colon);
 }

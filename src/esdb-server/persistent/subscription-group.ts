@@ -72,7 +72,7 @@ export class SubscriptionGroup {
   }
 
   connect(link: ConsumerLink, bufferSize: number, info: ConsumerInfo): GroupConsumer {
-    const consumer = new GroupConsumer(this.nextConsumerId++, Math.max(1, bufferSize), info, link);
+    const consumer = new GroupConsumer(this.nextConsumerId++, Math.max(1, bufferSize), info, link, this.settings.extraStatistics);
     // Replaced or restarting meanwhile (update, restart): the consumer is dropped and reconnects.
     if (this.closed) {
       link.drop('group_dropped');
@@ -100,7 +100,10 @@ export class SubscriptionGroup {
   ack(ids: readonly string[]): void {
     for (const id of ids) {
       const f = this.take(id);
-      if (f) this.finish(f.message);
+      if (f) {
+        f.consumer.settled(id);
+        this.finish(f.message);
+      }
     }
     this.schedulePump();
   }
@@ -111,6 +114,7 @@ export class SubscriptionGroup {
       if (action === 'stop') continue;
       const f = this.take(id);
       if (!f) continue;
+      f.consumer.settled(id);
       if (action === 'park') this.park(f.message, `Client explicitly NAK'ed message.\n${reason}`);
       else if (action === 'skip') this.finish(f.message);
       else this.retry(f.message);
@@ -167,13 +171,13 @@ export class SubscriptionGroup {
     if (reason !== 'group_deleted') await this.checkpoint(true);
   }
 
-  status(): { readBuffer: number; retryBuffer: number; inFlight: number; caughtUp: boolean; lastKnown: bigint } {
+  status(): { readBuffer: number; retryBuffer: number; inFlight: number; caughtUp: boolean; lastKnown: bigint | undefined } {
     return {
       readBuffer: this.buffer.length,
       retryBuffer: this.retries.length,
       inFlight: this.inFlight.size,
       caughtUp: this.caughtUp,
-      lastKnown: this.tracker.lastReadPosition,
+      lastKnown: this.tracker.lastKnown,
     };
   }
 

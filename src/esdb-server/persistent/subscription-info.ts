@@ -34,6 +34,7 @@ export function subscriptionInfo(group: SubscriptionGroup): SubscriptionInfo {
     conn.setCountSinceLastMeasurement(`${c.countSinceLastMeasurement()}`);
     conn.setAvailableSlots(c.availableSlots());
     conn.setInFlightMessages(c.inFlight);
+    for (const m of c.measurements()) conn.addObservedMeasurements(new pb.SubscriptionInfo.Measurement().setKey(m.key).setValue(`${m.value}`));
     info.addConnections(conn);
   }
   info.setEventSource(sourceName(def.source));
