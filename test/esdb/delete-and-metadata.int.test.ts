@@ -33,6 +33,22 @@ describe('soft delete', () => {
     expect(metadata).toMatchObject({ truncateBefore: 2, maxCount: 100, owner: 'ledger' });
   });
 
+  test('a stream that never existed is not soft-deleted: wrong expected version, actual -1, for any and no_stream', async () => {
+    for (const expectedRevision of [undefined, NO_STREAM] as const) {
+      const stream = uniqueStream('never');
+      const err = await f.client.deleteStream(stream, expectedRevision === undefined ? {} : { expectedRevision }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WrongExpectedVersionError);
+      expect((err as WrongExpectedVersionError).streamName).toBe(stream);
+      // Nothing was written: no metadata ($tb) for it.
+      expect((await f.client.getStreamMetadata(stream)).metadata).toBeUndefined();
+      await expect(collect(f.client.readStream(`$$${stream}`))).rejects.toBeInstanceOf(StreamNotFoundError);
+    }
+    // A stream that has only metadata exists enough to be deleted.
+    const withMeta = uniqueStream('meta');
+    await f.client.setStreamMetadata(withMeta, { owner: 'ledger' });
+    expect((await f.client.deleteStream(withMeta)).position).toBeDefined();
+  });
+
   test('the expected revision is checked', async () => {
     const stream = uniqueStream();
     await f.client.appendToStream(stream, deposits(3));

@@ -183,6 +183,11 @@ export class LogStore implements StreamStore {
     if (mismatch) {
       return { ok: false, reason: 'wrong_expected_version', actual: view.lastRevision < 0n ? undefined : view.lastRevision };
     }
+    // The real server does not soft-delete a stream that never existed (no events, no metadata):
+    // it answers wrong expected version, current version -1, even for expected any or no_stream.
+    if (!hard && view.lastRevision < 0n && (this.index.entry(metastreamOf(streamId))?.indices.length ?? 0) === 0) {
+      return { ok: false, reason: 'wrong_expected_version', actual: -1n };
+    }
     const created = this.now();
     const record = hard
       ? this.addTombstone(streamId, created)
