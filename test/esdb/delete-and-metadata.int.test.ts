@@ -90,6 +90,18 @@ describe('tombstone', () => {
   });
 });
 
+describe('tombstone and metadata', () => {
+  test('once a stream is tombstoned its metadata stream is deleted too: reads and writes answer StreamDeletedError', async () => {
+    const stream = uniqueStream();
+    await f.client.appendToStream(stream, deposits(1));
+    await f.client.setStreamMetadata(stream, { owner: 'ledger' });
+    await f.client.tombstoneStream(stream);
+    await expect(collect(f.client.readStream(`$$${stream}`))).rejects.toBeInstanceOf(StreamDeletedError);
+    await expect(f.client.getStreamMetadata(stream)).rejects.toBeInstanceOf(StreamDeletedError);
+    await expect(f.client.setStreamMetadata(stream, { owner: 'other' })).rejects.toBeInstanceOf(StreamDeletedError);
+  });
+});
+
 describe('stream metadata', () => {
   test('$maxCount keeps only the newest events visible', async () => {
     const stream = uniqueStream();

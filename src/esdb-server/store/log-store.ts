@@ -203,6 +203,8 @@ export class LogStore implements StreamStore {
   readStream(streamId: string, opts: ReadStreamOptions): ReadStreamResult {
     const entry = this.index.entry(streamId);
     if (entry?.tombstone !== undefined && entry.tombstone < this.committed) return { kind: 'deleted' };
+    // Once a stream is tombstoned, the real server treats its metadata stream as deleted too.
+    if (isMetastream(streamId) && this.isTombstoned(originalStreamOf(streamId))) return { kind: 'deleted' };
     const count = entry === undefined ? 0 : StreamIndex.visibleCount(entry, this.committed);
     const meta = this.metadataOf(streamId);
     if (entry === undefined || count === 0 || isSoftDeleted(meta)) return { kind: 'not_found' };
@@ -290,9 +292,10 @@ export class LogStore implements StreamStore {
   private view(streamId: string, upTo: number): StreamView {
     const entry = this.index.entry(streamId);
     const count = entry === undefined ? 0 : StreamIndex.visibleCount(entry, upTo);
+    const originalTombstone = isMetastream(streamId) ? this.index.entry(originalStreamOf(streamId))?.tombstone : undefined;
     return {
       lastRevision: BigInt(count - 1),
-      tombstoned: entry?.tombstone !== undefined && entry.tombstone < upTo,
+      tombstoned: (entry?.tombstone !== undefined && entry.tombstone < upTo) || (originalTombstone !== undefined && originalTombstone < upTo),
       softDeleted: isSoftDeleted(this.metadataAt(streamId, upTo)),
       eventIdAt: (rev) => (rev < 0n || rev >= BigInt(count) ? undefined : this.records[entry?.indices[Number(rev)] ?? -1]?.eventId),
     };
