@@ -162,15 +162,22 @@ describe('the running API through grpcurl and server reflection only', () => {
     expect(watch.stderr).toContain('DeadlineExceeded');
   });
 
-  test('the grpcurl examples of docs/api.md run as printed', async () => {
-    const readme = readFileSync(join(ROOT, 'docs', 'api.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## grpcurl'));
-    const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
-    expect(block).toBeDefined();
-    const commands = (block ?? '').replace(/\\\n\s*/g, '').split('\n').filter((l) => l.startsWith('grpcurl '));
-    expect(commands.length).toBeGreaterThanOrEqual(5);
+  test('the grpcurl examples of docs/api.md, then of docs/read-model.md, run as printed', async () => {
+    const blocksOf = (file: string, heading: string): string[] => {
+      const text = readFileSync(join(ROOT, 'docs', file), 'utf8');
+      const start = text.indexOf(heading);
+      const end = text.indexOf('\n## ', start + heading.length);
+      const section = text.slice(start, end === -1 ? undefined : end);
+      return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    };
+    const commandsOf = (blocks: string[]): string[] =>
+      blocks.flatMap((b) => b.replace(/\\\n\s*/g, '').split('\n').filter((l) => l.startsWith('grpcurl ')));
+    const apiDoc = commandsOf(blocksOf('api.md', '## grpcurl'));
+    const readModel = commandsOf(blocksOf('read-model.md', '## Command → document → query'));
+    expect(apiDoc.length).toBeGreaterThanOrEqual(5);
+    expect(readModel.length).toBeGreaterThanOrEqual(3);
     const env = { ...process.env, PATH: `${join(grpcurl, '..')}:${process.env.PATH ?? ''}` };
-    for (const command of commands) {
+    for (const command of [...apiDoc, ...readModel]) {
       const r = await run('bash', ['-c', command.replaceAll('localhost:50051', api.address)], env);
       expect({ command, code: r.code, stderr: r.stderr }).toEqual({ command, code: 0, stderr: '' });
     }
