@@ -194,3 +194,33 @@ describe('$all filters', () => {
     expect([byType(record('a', 'MoneyDeposited')), byType(record('a', 'AccountOpened'))]).toEqual([true, false]);
   });
 });
+
+describe('message timeouts, on the real server\'s 1 s tick', () => {
+  it('an unacked message is redelivered at the first tick after its timeout, not sooner: an ack a little late is not a retry', async () => {
+    const { vi } = await import('vitest');
+    const { GroupRegistry } = await import('../../src/esdb-server/persistent/group-registry.js');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const log = new MemoryLog();
+      await log.append('orders', [event(0)]);
+      const registry = new GroupRegistry(log);
+      await registry.start();
+      await registry.create(streamGroup({ messageTimeoutMs: 100 }));
+      const group = registry.find('orders', 'g') as SubscriptionGroup;
+      const received: GroupMessage[] = [];
+      group.connect({ deliver: (m) => void received.push(m), drop: () => undefined }, 10, { from: 'test', connectionName: 'c', username: '' });
+      await settle();
+      expect(received.map((m) => m.retryCount)).toEqual([0]);
+      // 500 ms after delivery, five times the timeout: the tick has not come yet (every 100 ms it had).
+      vi.advanceTimersByTime(500);
+      await settle();
+      expect(received.map((m) => m.retryCount)).toEqual([0]);
+      vi.advanceTimersByTime(600);
+      await settle();
+      expect(received.map((m) => m.retryCount)).toEqual([0, 1]);
+      await registry.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

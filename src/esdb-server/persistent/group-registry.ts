@@ -6,8 +6,8 @@ import { SubscriptionGroup } from './subscription-group.js';
 
 export type ChangeResult = 'ok' | 'exists' | 'not_found';
 
-/** How often timeouts and time-based checkpoints are looked at. */
-const tickMs = 100;
+/** The real server checks message timeouts (and time-based checkpoints) on a 1 s timer tick (PersistentSubscriptionTimerTick). */
+export const TICK_MS = 1_000;
 
 /**
  * All subscription groups of the server. Their definitions live in the
@@ -25,7 +25,7 @@ export class GroupRegistry {
   async start(): Promise<void> {
     this.load();
     this.unsubscribe = this.log.onCommitted((records) => this.committed(records));
-    this.timer = setInterval(() => this.tick(), tickMs);
+    this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
   }
 
