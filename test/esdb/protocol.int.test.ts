@@ -114,3 +114,58 @@ test('names too long for the log are refused and the store keeps working', async
   await f.client.appendToStream(stream, deposits(1));
   expect(await collect(f.client.readStream(stream))).toHaveLength(1);
 });
+
+describe('the uuid option of a read', () => {
+  const readIds = (options: InstanceType<typeof streamsPb.ReadReq.Options>): Promise<Array<InstanceType<typeof sharedPb.UUID>>> => {
+    const client = new streamsGrpc.StreamsClient(address, grpc.credentials.createInsecure());
+    return new Promise<Array<InstanceType<typeof sharedPb.UUID>>>((resolve, reject) => {
+      const ids: Array<InstanceType<typeof sharedPb.UUID>> = [];
+      const call = client.read(new streamsPb.ReadReq().setOptions(options));
+      call.on('data', (r: InstanceType<typeof streamsPb.ReadResp>) => {
+        const id = r.getEvent()?.getEvent()?.getId();
+        if (id !== undefined) ids.push(id);
+      });
+      call.on('error', reject);
+      call.on('end', () => resolve(ids));
+    }).finally(() => client.close());
+  };
+  const halves = (id: string): [string, string] => {
+    const hex = id.replace(/-/g, '');
+    return [BigInt.asIntN(64, BigInt(`0x${hex.slice(0, 16)}`)).toString(), BigInt.asIntN(64, BigInt(`0x${hex.slice(16)}`)).toString()];
+  };
+
+  test('structured: stream and $all reads answer ids as their two 64-bit halves', async () => {
+    const stream = uniqueStream('uuid');
+    await f.client.appendToStream(stream, deposits(2));
+    const written = (await collect(f.client.readStream(stream))).map((e) => e.event!.id);
+    const structured = new streamsPb.ReadReq.Options.UUIDOption().setStructured(new sharedPb.Empty());
+    const base = () =>
+      new streamsPb.ReadReq.Options()
+        .setReadDirection(streamsPb.ReadReq.Options.ReadDirection.FORWARDS)
+        .setResolveLinks(false)
+        .setCount('100')
+        .setNoFilter(new sharedPb.Empty())
+        .setUuidOption(structured);
+    const fromStream = await readIds(
+      base().setStream(
+        new streamsPb.ReadReq.Options.StreamOptions()
+          .setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(stream)))
+          .setStart(new sharedPb.Empty()),
+      ),
+    );
+    expect(fromStream.map((u) => u.hasStructured())).toEqual([true, true]);
+    expect(fromStream.map((u) => [u.getStructured()!.getMostSignificantBits(), u.getStructured()!.getLeastSignificantBits()].map(String))).toEqual(
+      written.map(halves),
+    );
+    const fromAll = await readIds(base().setAll(new streamsPb.ReadReq.Options.AllOptions().setStart(new sharedPb.Empty())));
+    expect(fromAll.length).toBeGreaterThan(0);
+    expect(fromAll.every((u) => u.hasStructured())).toBe(true);
+    // The string option (what the 6.2 client sends) keeps text ids.
+    const text = await readIds(
+      base()
+        .setUuidOption(new streamsPb.ReadReq.Options.UUIDOption().setString(new sharedPb.Empty()))
+        .setAll(new streamsPb.ReadReq.Options.AllOptions().setStart(new sharedPb.Empty())),
+    );
+    expect(text.every((u) => u.hasString())).toBe(true);
+  });
+});

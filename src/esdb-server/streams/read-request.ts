@@ -17,6 +17,8 @@ export interface ReadRequest {
   readonly filter: ((e: RecordedEvent) => boolean) | undefined;
   /** Records examined between two checkpoints of a filtered subscription. */
   readonly checkpointInterval: number;
+  /** The uuid option: ids as their two 64-bit halves (structured) instead of text. */
+  readonly structuredIds: boolean;
 }
 
 // The real server's default max search window for filtered reads.
@@ -71,6 +73,7 @@ export const decodeReadRequest = (o: ReadOptions | undefined): ReadRequest => {
     direction: o.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.BACKWARDS ? 'backwards' : 'forwards',
     resolveLinks: o.getResolveLinks(),
     count,
+    structuredIds: o.getUuidOption()?.hasStructured() === true,
     ...decodeFilter(o),
   };
 };

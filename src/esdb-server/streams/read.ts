@@ -9,9 +9,9 @@ import { ResponseFrames } from '../grpc-frames.js';
 
 const PAGE = 512;
 
-const writeAll = async (out: ResponseFrames, events: readonly ResolvedEvent[]): Promise<void> => {
+const writeAll = async (out: ResponseFrames, events: readonly ResolvedEvent[], structuredIds: boolean): Promise<void> => {
   for (const e of events) {
-    const wait = out.send(eventResponse(e));
+    const wait = out.send(eventResponse(e, structuredIds));
     if (wait !== undefined) await wait;
   }
 };
@@ -46,7 +46,7 @@ export const readOnce = async (
         }
         break;
       }
-      await writeAll(out, r.events);
+      await writeAll(out, r.events, req.structuredIds);
       left -= BigInt(r.events.length);
       const last = r.events[r.events.length - 1];
       if (left <= 0n || last === undefined || BigInt(r.events.length) < page || call.cancelled) break;
@@ -62,7 +62,7 @@ export const readOnce = async (
   for (;;) {
     const page = left < BigInt(PAGE) ? Number(left) : PAGE;
     const r = store.readAll({ direction: req.direction, from, maxCount: page, resolveLinks: req.resolveLinks, filter: req.filter });
-    await writeAll(out, r.events);
+    await writeAll(out, r.events, req.structuredIds);
     left -= BigInt(r.events.length);
     if (left <= 0n || r.endOfLog || call.cancelled) break;
     from = r.nextPosition;

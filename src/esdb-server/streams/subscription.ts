@@ -66,7 +66,7 @@ export class CatchUpSubscription {
 
   /** Only returns a promise when the transport asks us to wait (no await per event otherwise). */
   private send(e: ResolvedEvent): Promise<void> | undefined {
-    return this.out.send(eventResponse(e));
+    return this.out.send(eventResponse(e, this.req.structuredIds));
   }
 
   private checkpoint(position: bigint): Promise<void> | undefined {

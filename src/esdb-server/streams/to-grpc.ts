@@ -35,4 +35,5 @@ export const toReadEvent = (e: ResolvedEvent): InstanceType<typeof streamsPb.Rea
 /** What the Read RPC writes: a message object, or an event response already encoded. */
 export type ReadResponse = InstanceType<typeof streamsPb.ReadResp> | Buffer;
 
-export const eventResponse = (e: ResolvedEvent): ReadResponse => encodeReadEvent(e, { structuredIds: false, framed: false });
+/** `structuredIds`: the request's uuid option asked for ids as two 64-bit halves rather than text. */
+export const eventResponse = (e: ResolvedEvent, structuredIds = false): ReadResponse => encodeReadEvent(e, { structuredIds, framed: false });
