@@ -15,15 +15,18 @@ interface CliOptions {
   memory: boolean;
   fsync: boolean;
   systemProjections: boolean;
+  advertiseHost: string | undefined;
+  advertisePort: number | undefined;
 }
 
 const USAGE =
-  'usage: ledger-esdb [--port <n>] (--data <dir> | --memory) [--host <addr>] [--no-fsync] [--start-standard-projections[=true|false]]';
+  'usage: ledger-esdb [--port <n>] (--data <dir> | --memory) [--host <addr>] [--no-fsync] [--start-standard-projections[=true|false]]' +
+  ' [--advertise-host-to-client-as <host>] [--advertise-node-port-to-client-as <port>]';
 
 const flagValue = (a: string, name: string): string | undefined => (a.startsWith(`${name}=`) ? a.slice(name.length + 1).toLowerCase() : undefined);
 
 export const parseArgs = (argv: readonly string[]): CliOptions => {
-  const o: CliOptions = { port: 2113, host: '127.0.0.1', dataDir: undefined, memory: false, fsync: true, systemProjections: false };
+  const o: CliOptions = { port: 2113, host: '127.0.0.1', dataDir: undefined, memory: false, fsync: true, systemProjections: false, advertiseHost: undefined, advertisePort: undefined };
   let projectionsSubsystem = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
@@ -38,6 +41,11 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
     } else if (a === '--data') o.dataDir = value();
     else if (a === '--memory') o.memory = true;
     else if (a === '--host') o.host = value();
+    else if (a === '--advertise-host-to-client-as') o.advertiseHost = value();
+    else if (a === '--advertise-node-port-to-client-as') {
+      o.advertisePort = Number(value());
+      if (!Number.isInteger(o.advertisePort) || o.advertisePort < 1 || o.advertisePort > 65535) throw new Error(`bad --advertise-node-port-to-client-as\n${USAGE}`);
+    }
     else if (a === '--no-fsync') o.fsync = false;
     else if (a === '--start-standard-projections' || a === '--system-projections') o.systemProjections = true;
     else if (flagValue(a, '--start-standard-projections') !== undefined) {
@@ -76,6 +84,8 @@ export const main = async (argv: readonly string[]): Promise<void> => {
       dataDir: opts.memory ? undefined : opts.dataDir,
       fsync: opts.fsync,
       systemProjections: opts.systemProjections,
+      advertiseHost: opts.advertiseHost,
+      advertisePort: opts.advertisePort,
     });
   } catch (e) {
     // A damaged log, a locked data dir, a port in use: say what, and stop.

@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { gossipGrpc, gossipPb, sharedPb } from './generated.js';
 
-/** Gossip.Read: a cluster of one, this node, always the leader. */
+/**
+ * Gossip.Read: a cluster of one, this node, always the leader, at the
+ * endpoint it advertises to clients (the bind address unless told otherwise,
+ * as the real node's advertise-host/port-to-client-as options do).
+ */
 export const createGossipService = (
   endpoint: () => { host: string; port: number },
+  instanceId: string,
 ): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } => {
-  const instanceId = randomUUID();
   return {
     definition: gossipGrpc.GossipService,
     implementation: {

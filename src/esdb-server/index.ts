@@ -23,6 +23,10 @@ export interface EsdbServerOptions {
    * and `--start-standard-projections=true`.
    */
   readonly systemProjections?: boolean;
+  /** The host gossip advertises to clients (the real node's `AdvertiseHostToClientAs`); default the bind host. */
+  readonly advertiseHost?: string;
+  /** The port gossip advertises to clients (the real node's `AdvertiseNodePortToClientAs`); default the bound port. */
+  readonly advertisePort?: number;
 }
 
 export interface EsdbServer {
@@ -59,8 +63,9 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
   try {
     // As a real node on becoming leader: a new epoch, so even a fresh node's $all holds a record.
-    await writeEpochInformation(store, randomUUID());
-    grpcServer = await startGrpcServer(store, host, opts.port);
+    const instanceId = randomUUID();
+    await writeEpochInformation(store, instanceId);
+    grpcServer = await startGrpcServer(store, host, opts.port, { instanceId, host: opts.advertiseHost, port: opts.advertisePort });
   } catch (e) {
     await store.close();
     unlock();

@@ -15,7 +15,15 @@ export interface RunningGrpcServer {
  * service is optional: while it cannot be built, its methods are simply not
  * served (the client sees UNIMPLEMENTED, as from a server without it).
  */
-export const startGrpcServer = async (store: StreamStore, host: string, port: number): Promise<RunningGrpcServer> => {
+export interface Advertised {
+  /** The node's instance id (gossip, epochs). */
+  readonly instanceId: string;
+  /** What gossip tells clients to connect to, instead of the bind address and port. */
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export const startGrpcServer = async (store: StreamStore, host: string, port: number, advertised: Advertised): Promise<RunningGrpcServer> => {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
@@ -30,7 +38,7 @@ export const startGrpcServer = async (store: StreamStore, host: string, port: nu
   }
   const streams = createStreamsService(store);
   const features = createServerFeaturesService(persistent !== undefined);
-  const gossip = createGossipService(() => ({ host, port: boundPort }));
+  const gossip = createGossipService(() => ({ host: advertised.host ?? host, port: advertised.port ?? boundPort }), advertised.instanceId);
   server.addService(streams.definition, streams.implementation);
   server.addService(features.definition, features.implementation);
   server.addService(gossip.definition, gossip.implementation);
