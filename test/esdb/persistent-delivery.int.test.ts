@@ -77,6 +77,23 @@ describe('delivery, acknowledgement and redelivery', () => {
     await sub.unsubscribe();
   });
 
+  it('a burst nacked with retry is redelivered whole, before any new event, as the slots free', async () => {
+    const stream = uniqueStream('burst');
+    await appendNumbered(env.client, stream, 40);
+    await env.client.createPersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: START, maxRetryCount: 5 }));
+    const sub = env.client.subscribeToPersistentSubscriptionToStream(stream, 'g', { bufferSize: 10 });
+    const held: Delivery[] = [];
+    const seen = await collect(sub, 40 + 10, async (e) => {
+      if (e.retryCount > 0 || numberOf(e) >= 10) return sub.ack(e);
+      held.push(e);
+      if (held.length === 10) await sub.nack('retry', 'burst', ...held.splice(0));
+    });
+    const order = seen.map((e) => `${numberOf(e)}/${e.retryCount}`);
+    expect(order.slice(0, 20)).toEqual([...Array.from({ length: 10 }, (_, i) => `${i}/0`), ...Array.from({ length: 10 }, (_, i) => `${i}/1`)]);
+    expect(order.slice(20)).toEqual(Array.from({ length: 30 }, (_, i) => `${i + 10}/0`));
+    await sub.unsubscribe();
+  });
+
   it('a nack with skip finishes the event without redelivery', async () => {
     const stream = uniqueStream('skip');
     await appendNumbered(env.client, stream, 3);
