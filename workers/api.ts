@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { CommandHandler, type CommandHandlerOptions } from '../src/app/index.js';
+import { CommandHandler, Transfers, type CommandHandlerOptions } from '../src/app/index.js';
+import { EsdbTransferEventStore } from '../src/eventstore/transfer-event-store.js';
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
 import { esdbConnectionString, loadConfig, redisConnectionUrl, type Config, configSecrets } from '../src/config.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
@@ -51,6 +52,8 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
     ...(parts.snapshots ? { snapshots: parts.snapshots } : {}),
     ...(parts.afterAppend ? { afterAppend: parts.afterAppend } : {}),
   });
+  // TransferMoney records the debit and starts the transfer stream; GetTransfer folds it (issue 15).
+  const transfers = new Transfers(handler, new EsdbTransferEventStore(esdb.client, decoder));
   // Who may call (issue 13): AUTH_MODE none is said loudly, once.
   const auth = apiAuthentication(config, readFileSync);
   for (const warning of auth.warnings) logger.warn({ auth_mode: config.AUTH_MODE }, warning);
@@ -58,6 +61,7 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
     maxMessageBytes: config.GRPC_MAX_MESSAGE_BYTES,
+    transfers,
     handler,
     store,
     logger,

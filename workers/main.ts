@@ -6,6 +6,7 @@ import { createLogger, createMetrics, startMetricsServer, type LedgerMetrics, ty
 import { startApi } from './api.js';
 import { startReadSide } from './projector.js';
 import { startJobsPart, type JobsPart } from './jobs.js';
+import { startTransferProcess } from './transfer-process.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
 
 /**
@@ -67,6 +68,13 @@ async function api(ctx: Context): Promise<Part> {
   return { name: 'api', stop: () => running.stop() };
 }
 
+/** The transfer process manager (issue 15): credits destinations or refunds sources, fed by its own subscription group. */
+async function transferProcess(ctx: Context): Promise<Part> {
+  if (ctx.esdbUrl === undefined) throw new Error('the transfer process needs the event store started first');
+  const running = await startTransferProcess(ctx.config, ctx.esdbUrl, ctx.logger.child({ part: 'transfers' }));
+  return { name: 'transfer process', stop: () => running.stop() };
+}
+
 /** How long stopping all parts may take before the process exits anyway. */
 const STOP_BOUND_MS = 8_000;
 /** A signal this soon after the first is the same Ctrl-C delivered twice. */
@@ -106,7 +114,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    for (const start of [metricsEndpoint, eventStore, readSide, jobs, api]) {
+    for (const start of [metricsEndpoint, eventStore, readSide, jobs, api, transferProcess]) {
       const part = await start(ctx);
       parts.push(part);
       ctx.logger.info({ part: part.name }, 'part started');

@@ -40,6 +40,13 @@ function effectFields(command: AccountCommand): readonly string[] {
     case 'ReverseTransaction':
       // `original` is looked up by the app from transactionId: not a choice of the caller.
       return [command.data.accountId, command.data.transactionId, command.data.reason ?? ''];
+    case 'TransferMoney':
+      return [command.data.accountId, command.data.toAccountId, command.data.amount.toString(), command.data.currency];
+    case 'CreditTransfer':
+      return [command.data.accountId, command.data.transferId, command.data.fromAccountId, command.data.amount.toString(), command.data.currency];
+    case 'RefundTransfer':
+      // The reason is not part of the effect: two process instances may word it differently.
+      return [command.data.accountId, command.data.transferId, command.data.amount.toString()];
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);

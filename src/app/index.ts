@@ -4,3 +4,7 @@ export { loadAccount } from './load-account.js';
 export { emptyAccount, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
 export type { AccountEventStore, Appended, NewEvent, StoredEvent } from './event-store.js';
 export { AccountStreamDamaged, DeadlineExceeded, StoreUnavailable } from './errors.js';
+export { TransferProcess, type DebitedTransfer } from './transfer-process.js';
+export { Transfers, type TransferView, type TransferRequested } from './transfers.js';
+export type { TransferEventStore, StoredTransferEvent } from './transfer-store.js';
+export { transferIdFor, transferEventId } from './transfer-ids.js';

@@ -45,6 +45,13 @@ export function evolve(account: Account, event: AccountEvent): Account {
         reversed: new Set([...account.reversed, event.data.transactionId]),
       };
     }
+    case 'TransferDebited':
+      if (account.status === 'none') return account;
+      return { ...account, balance: account.balance - event.data.amount, txCount: account.txCount + 1 };
+    case 'TransferCredited':
+    case 'TransferDebitReversed':
+      if (account.status === 'none') return account;
+      return { ...account, balance: account.balance + event.data.amount, txCount: account.txCount + 1 };
     default: {
       const never: never = event;
       throw new Error(`unknown event ${JSON.stringify(never)}`);

@@ -43,5 +43,35 @@ export type ReverseTransaction = {
   };
 };
 
-export type AccountCommand = OpenAccount | Deposit | Withdraw | CloseAccount | ReverseTransaction;
+/** The first step of a transfer, on the source account (`accountId`): the debit. */
+export type TransferMoney = {
+  readonly type: 'TransferMoney';
+  readonly data: {
+    readonly accountId: string;
+    readonly transferId: string;
+    readonly toAccountId: string;
+    readonly amount: bigint;
+    readonly currency: Currency;
+  };
+};
+/** The transfer process credits the destination (`accountId`). */
+export type CreditTransfer = {
+  readonly type: 'CreditTransfer';
+  readonly data: { readonly accountId: string; readonly transferId: string; readonly fromAccountId: string; readonly amount: bigint; readonly currency: Currency };
+};
+/** The transfer process gives a refused transfer's money back to the source (`accountId`). */
+export type RefundTransfer = {
+  readonly type: 'RefundTransfer';
+  readonly data: { readonly accountId: string; readonly transferId: string; readonly amount: bigint; readonly reason: string };
+};
+
+export type AccountCommand =
+  | OpenAccount
+  | Deposit
+  | Withdraw
+  | CloseAccount
+  | ReverseTransaction
+  | TransferMoney
+  | CreditTransfer
+  | RefundTransfer;
 export type AccountCommandType = AccountCommand['type'];

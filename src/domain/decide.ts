@@ -1,5 +1,5 @@
 import type { Account } from './account.js';
-import type { AccountCommand, CloseAccount, Deposit, OpenAccount, ReverseTransaction, Withdraw } from './commands.js';
+import type { AccountCommand, CloseAccount, CreditTransfer, Deposit, OpenAccount, RefundTransfer, ReverseTransaction, TransferMoney, Withdraw } from './commands.js';
 import {
   AccountAlreadyExists,
   AccountIsClosed,
@@ -31,6 +31,12 @@ export function decide(command: AccountCommand, account: Account): AccountEvent[
       return closeAccount(command, account);
     case 'ReverseTransaction':
       return reverseTransaction(command, account);
+    case 'TransferMoney':
+      return transferMoney(command, account);
+    case 'CreditTransfer':
+      return creditTransfer(command, account);
+    case 'RefundTransfer':
+      return refundTransfer(command, account);
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);
@@ -85,10 +91,36 @@ function reverseTransaction(cmd: ReverseTransaction, account: Account): AccountE
   return [{ type: 'WithdrawalReversed', data }];
 }
 
+/** The debit: a withdrawal's checks, plus not to itself. */
+function transferMoney(cmd: TransferMoney, account: Account): AccountEvent[] {
+  const { accountId, toAccountId, transferId, amount, currency } = cmd.data;
+  if (toAccountId === accountId) throw new InvalidCommand([{ field: 'to_account_id', description: 'must differ from from_account_id' }]);
+  const open = openAccountFor(cmd, account);
+  if (open.balance < amount) throw new InsufficientFunds(open.balance, amount);
+  return [{ type: 'TransferDebited', data: { transferId, toAccountId, amount, currency } }];
+}
+
+/** The credit: the destination must exist, be open, hold the currency and stay within the largest balance. */
+function creditTransfer(cmd: CreditTransfer, account: Account): AccountEvent[] {
+  const open = openAccountFor(cmd, account);
+  if (open.balance + cmd.data.amount > MAX_MINOR_UNITS) throw new BalanceLimitExceeded(open.balance, cmd.data.amount);
+  return [{ type: 'TransferCredited', data: { transferId: cmd.data.transferId, fromAccountId: cmd.data.fromAccountId, amount: cmd.data.amount } }];
+}
+
+/**
+ * The compensation: the in-flight money goes back to its source whatever
+ * the source's state (closed since, or near the largest balance). Refusing
+ * it would destroy money that is no longer anywhere else.
+ */
+function refundTransfer(cmd: RefundTransfer, account: Account): AccountEvent[] {
+  if (account.status === 'none') throw new AccountNotFound(cmd.data.accountId);
+  return [{ type: 'TransferDebitReversed', data: { transferId: cmd.data.transferId, amount: cmd.data.amount, reason: cmd.data.reason } }];
+}
+
 type OpenState = Extract<Account, { status: 'open' | 'closed' }>;
 
 /** The checks every money command shares, in the order a client can fix them. */
-function openAccountFor(cmd: Deposit | Withdraw, account: Account): OpenState {
+function openAccountFor(cmd: Deposit | Withdraw | TransferMoney | CreditTransfer, account: Account): OpenState {
   if (cmd.data.amount <= 0n) throw new InvalidCommand([{ field: 'amount', description: 'must be greater than zero' }]);
   if (cmd.data.amount > MAX_MINOR_UNITS) throw new InvalidCommand([{ field: 'amount', description: 'exceeds int64' }]);
   if (account.status === 'none') throw new AccountNotFound(cmd.data.accountId);

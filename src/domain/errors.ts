@@ -165,3 +165,15 @@ export class TransactionAlreadyReversed extends LedgerError {
     this.details = { transaction_id: transactionId };
   }
 }
+
+/** GetTransfer names a transfer Ledger has no record of (issue 15). */
+export class TransferNotFound extends LedgerError {
+  override readonly name = 'TransferNotFound';
+  readonly kind = 'not_found';
+  readonly reason = 'TRANSFER_NOT_FOUND';
+  override readonly details: Record<string, string>;
+  constructor(readonly transferId: string) {
+    super(`transfer ${transferId} does not exist`);
+    this.details = { transfer_id: transferId };
+  }
+}

@@ -17,6 +17,9 @@ const schemas = {
   AccountClosed: z.object({ reason: z.string().optional() }),
   DepositReversed: z.object({ transaction_id: z.string().min(1), amount: minorUnits, reason: z.string().optional() }),
   WithdrawalReversed: z.object({ transaction_id: z.string().min(1), amount: minorUnits, reason: z.string().optional() }),
+  TransferDebited: z.object({ transfer_id: z.string().min(1), to_account_id: z.string().min(1), amount: minorUnits, currency: z.string().regex(/^[A-Z]{3}$/) }),
+  TransferCredited: z.object({ transfer_id: z.string().min(1), from_account_id: z.string().min(1), amount: minorUnits }),
+  TransferDebitReversed: z.object({ transfer_id: z.string().min(1), amount: minorUnits, reason: z.string() }),
 } as const;
 
 const metadataSchema = z.object({
@@ -48,6 +51,12 @@ export function encodeEventData(event: AccountEvent): Record<string, string> {
         amount: event.data.amount.toString(),
         ...(event.data.reason === undefined ? {} : { reason: event.data.reason }),
       };
+    case 'TransferDebited':
+      return { transfer_id: event.data.transferId, to_account_id: event.data.toAccountId, amount: event.data.amount.toString(), currency: event.data.currency };
+    case 'TransferCredited':
+      return { transfer_id: event.data.transferId, from_account_id: event.data.fromAccountId, amount: event.data.amount.toString() };
+    case 'TransferDebitReversed':
+      return { transfer_id: event.data.transferId, amount: event.data.amount.toString(), reason: event.data.reason };
     default: {
       const never: never = event;
       throw new Error(`unknown event ${JSON.stringify(never)}`);
@@ -84,9 +93,27 @@ export function decodeEvent(type: string, data: unknown): AccountEvent | undefin
       if (amount <= 0n) throw new MalformedEvent(type, 'amount: must be positive');
       return { type, data: { transactionId: d.transaction_id, amount, ...(d.reason === undefined ? {} : { reason: d.reason }) } };
     }
+    case 'TransferDebited': {
+      const d = parse(schemas.TransferDebited);
+      return { type, data: { transferId: d.transfer_id, toAccountId: d.to_account_id, amount: positive(type, d.amount), currency: d.currency } };
+    }
+    case 'TransferCredited': {
+      const d = parse(schemas.TransferCredited);
+      return { type, data: { transferId: d.transfer_id, fromAccountId: d.from_account_id, amount: positive(type, d.amount) } };
+    }
+    case 'TransferDebitReversed': {
+      const d = parse(schemas.TransferDebitReversed);
+      return { type, data: { transferId: d.transfer_id, amount: positive(type, d.amount), reason: d.reason } };
+    }
     default:
       return undefined;
   }
+}
+
+function positive(type: string, decimal: string): bigint {
+  const amount = BigInt(decimal);
+  if (amount <= 0n) throw new MalformedEvent(type, 'amount: must be positive');
+  return amount;
 }
 
 export function encodeMetadata(m: EventMetadata): Record<string, string | number> {

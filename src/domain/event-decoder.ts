@@ -3,6 +3,8 @@ import { decodeEvent } from './event-codec.js';
 import type { EventRepair } from './event-repairs.js';
 import { accountEventUpcasters, upcastEventData, upcasterName, type EventUpcaster } from './event-upcasters.js';
 import type { AccountEvent } from './events.js';
+import type { TransferEvent } from './transfer.js';
+import { decodeTransferEvent } from './transfer-codec.js';
 
 /**
  * The one way a stored event becomes a domain event, shared by every reader
@@ -13,6 +15,8 @@ import type { AccountEvent } from './events.js';
  */
 export type EventDecoder = {
   readonly decode: (event: EncodedEvent) => AccountEvent | undefined;
+  /** The same pipeline (upcasters, repairs) ending in the transfer streams' validation (issue 15). */
+  readonly decodeTransfer: (event: EncodedEvent) => TransferEvent | undefined;
   /** What it applies, for logs and `ledger-admin list`. */
   readonly repairs: readonly string[];
   readonly upcasters: readonly string[];
@@ -27,18 +31,27 @@ export type EventDecoderParts = {
 export function eventDecoder(parts: EventDecoderParts = {}): EventDecoder {
   const upcasters = parts.upcasters ?? accountEventUpcasters;
   const repairs = parts.repairs ?? [];
+  /** Upcasters then repairs; undefined when a repair says to ignore the event. */
+  const prepare = (stored: EncodedEvent): EncodedEvent | undefined => {
+    const upcast = upcastEventData(upcasters, stored.type, schemaVersionOf(stored.metadata), stored.data);
+    let event: EncodedEvent = upcast.data === stored.data ? stored : { ...stored, data: upcast.data };
+    for (const r of repairs) {
+      const repaired = r.repair(event);
+      if ('ignore' in repaired) return undefined;
+      event = repaired;
+    }
+    return event;
+  };
   return {
     repairs: repairs.map((r) => r.name),
     upcasters: upcasters.map(upcasterName),
     decode: (stored) => {
-      const upcast = upcastEventData(upcasters, stored.type, schemaVersionOf(stored.metadata), stored.data);
-      let event: EncodedEvent = upcast.data === stored.data ? stored : { ...stored, data: upcast.data };
-      for (const r of repairs) {
-        const repaired = r.repair(event);
-        if ('ignore' in repaired) return undefined;
-        event = repaired;
-      }
-      return decodeEvent(event.type, event.data);
+      const event = prepare(stored);
+      return event === undefined ? undefined : decodeEvent(event.type, event.data);
+    },
+    decodeTransfer: (stored) => {
+      const event = prepare(stored);
+      return event === undefined ? undefined : decodeTransferEvent(event.type, event.data);
     },
   };
 }

@@ -37,13 +37,34 @@ export type WithdrawalReversed = {
   readonly data: { readonly transactionId: string; readonly amount: bigint; readonly reason?: string };
 };
 
+/**
+ * Transfer legs (issue 15). The source records the debit (the money is then
+ * in flight), the destination the credit, and a refused credit is
+ * compensated on the source; each names the transfer.
+ */
+export type TransferDebited = {
+  readonly type: 'TransferDebited';
+  readonly data: { readonly transferId: string; readonly toAccountId: string; readonly amount: bigint; readonly currency: Currency };
+};
+export type TransferCredited = {
+  readonly type: 'TransferCredited';
+  readonly data: { readonly transferId: string; readonly fromAccountId: string; readonly amount: bigint };
+};
+export type TransferDebitReversed = {
+  readonly type: 'TransferDebitReversed';
+  readonly data: { readonly transferId: string; readonly amount: bigint; readonly reason: string };
+};
+
 export type AccountEvent =
   | AccountOpened
   | MoneyDeposited
   | MoneyWithdrawn
   | AccountClosed
   | DepositReversed
-  | WithdrawalReversed;
+  | WithdrawalReversed
+  | TransferDebited
+  | TransferCredited
+  | TransferDebitReversed;
 export type AccountEventType = AccountEvent['type'];
 
 export const accountEventTypes: readonly AccountEventType[] = [
@@ -53,6 +74,9 @@ export const accountEventTypes: readonly AccountEventType[] = [
   'AccountClosed',
   'DepositReversed',
   'WithdrawalReversed',
+  'TransferDebited',
+  'TransferCredited',
+  'TransferDebitReversed',
 ];
 
 /**
@@ -76,6 +100,9 @@ export const accountStream = (accountId: string): string => `${ACCOUNT_STREAM_PR
  *   DepositReversed / WithdrawalReversed
  *                  {"transaction_id":"<event id of the original>","amount":"1500","reason":"…"}
  *                                           (reason optional; amount = the original's)
+ *   TransferDebited       {"transfer_id":"…","to_account_id":"…","amount":"100","currency":"EUR"}
+ *   TransferCredited      {"transfer_id":"…","from_account_id":"…","amount":"100"}
+ *   TransferDebitReversed {"transfer_id":"…","amount":"100","reason":"…"}
  * Metadata JSON:
  *   {"occurred_at":"2026-01-15T10:00:00.000Z","command_id":"<uuid>",
  *    "correlation_id":"<id>","causation_id":"<id>","schema_version":1,

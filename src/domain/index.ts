@@ -10,3 +10,6 @@ export * from './event-decoder.js';
 export * from './event-repairs.js';
 export * from './event-upcasters.js';
 export * from './event-corrections-file.js';
+export * from './transfer.js';
+export * from './transfer-codec.js';
+export * from './money-audit.js';

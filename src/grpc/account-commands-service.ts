@@ -8,6 +8,7 @@ import {
   depositEnvelope,
   openAccountEnvelope,
   reverseTransactionEnvelope,
+  transferMoneyEnvelope,
   type CallContext,
   withdrawEnvelope,
 } from './command-requests.js';
@@ -17,17 +18,25 @@ import {
   DepositResponseSchema,
   OpenAccountResponseSchema,
   ReverseTransactionResponseSchema,
+  TransferMoneyResponseSchema,
   WithdrawResponseSchema,
   type CommandResult,
 } from './gen/ledger/v1/account_commands_pb.js';
 import { unaryCall, type UnaryAnswer, type UnaryDeps } from './unary-call.js';
+import type { Transfers } from '../app/transfers.js';
+import { transferStatusOf } from './transfer-messages.js';
+import { status as grpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 
 /** Trailing metadata on a command answer that was retried or a duplicate (absent means 0 / false). */
 export const RETRIES_TRAILER = 'x-ledger-conflict-retries';
 export const DUPLICATE_TRAILER = 'x-ledger-duplicate';
 
 /** AccountCommands: validate, hand to the command handler, answer where the events landed. */
-export function accountCommandsService(handler: CommandHandler, deps: UnaryDeps & { readonly access: AccountAccess }): UntypedServiceImplementation {
+export function accountCommandsService(
+  handler: CommandHandler,
+  deps: UnaryDeps & { readonly access: AccountAccess; readonly transfers?: Transfers },
+): UntypedServiceImplementation {
+  const { transfers } = deps;
   const command = <Req, Res>(
     name: string,
     toEnvelope: (req: Req, ctx: CallContext) => CommandEnvelope,
@@ -47,6 +56,16 @@ export function accountCommandsService(handler: CommandHandler, deps: UnaryDeps 
     withdraw: command('Withdraw', withdrawEnvelope, (result) => create(WithdrawResponseSchema, { result })),
     closeAccount: command('CloseAccount', closeAccountEnvelope, (result) => create(CloseAccountResponseSchema, { result })),
     reverseTransaction: command('ReverseTransaction', reverseTransactionEnvelope, (result) => create(ReverseTransactionResponseSchema, { result })),
+    transferMoney: transfers
+      ? unaryCall('TransferMoney', 'command', deps, async (req: Parameters<typeof transferMoneyEnvelope>[0], ctx) => {
+          const envelope = transferMoneyEnvelope(req, ctx);
+          await deps.access.command(ctx.principal ?? ANONYMOUS, envelope.command);
+          const { handled, transfer } = await transfers.transferMoney(envelope);
+          const response = create(TransferMoneyResponseSchema, { result: commandResult(handled), transferId: transfer.transferId, status: transferStatusOf(transfer.status) });
+          return { response, trailer: trailer(handled), duplicate: handled.duplicate };
+        })
+      : (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
+          callback({ code: grpcStatus.UNIMPLEMENTED, details: 'TransferMoney is not served by this server (no transfer streams configured)' }),
   };
 }
 

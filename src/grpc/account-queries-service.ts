@@ -9,6 +9,8 @@ import type { CallContext } from './command-requests.js';
 import { AccountSchema, AccountStatus, type Account } from './gen/ledger/v1/account_pb.js';
 import {
   GetAccountAsOfResponseSchema,
+  GetTransferResponseSchema,
+  type GetTransferRequest,
   type GetAccountAsOfRequest,
   type GetAccountAsOfResponse,
   type GetAccountRequest,
@@ -20,6 +22,11 @@ import {
 } from './gen/ledger/v1/account_queries_pb.js';
 import { RequestFields } from './request-fields.js';
 import { unaryCall, type UnaryDeps } from './unary-call.js';
+import type { Transfers } from '../app/transfers.js';
+import { transferMessage } from './transfer-messages.js';
+
+/** A GetTransfer that waits without a deadline still ends. */
+const DEFAULT_TRANSFER_WAIT_MS = 5_000;
 
 /**
  * The read-model side of AccountQueries (MongoDB projections), passed in by
@@ -40,10 +47,12 @@ export type AccountQueriesDeps = UnaryDeps & {
   readonly readModel?: AccountReadModelQueries;
   /** Per-owner authorization (issue 13), checked before each query reads anything. */
   readonly access: AccountAccess;
+  /** Transfer streams for GetTransfer (issue 15); without them it answers UNIMPLEMENTED. */
+  readonly transfers?: Transfers;
 };
 
 export function accountQueriesService(deps: AccountQueriesDeps): UntypedServiceImplementation {
-  const { readModel, access } = deps;
+  const { readModel, access, transfers } = deps;
   return {
     getAccountAsOf: unaryCall<GetAccountAsOfRequest, GetAccountAsOfResponse>('GetAccountAsOf', 'query', deps, async (req, ctx) => {
       const { accountId, asOf } = asOfRequest(req);
@@ -69,6 +78,18 @@ export function accountQueriesService(deps: AccountQueriesDeps): UntypedServiceI
           return { response: await readModel.listTransactions(req, ctx) };
         })
       : notYetServed('ListTransactions'),
+    getTransfer: transfers
+      ? unaryCall('GetTransfer', 'query', deps, async (req: GetTransferRequest, ctx) => {
+          const f = new RequestFields();
+          const transferId = f.uuid('transfer_id', req.transferId);
+          f.done();
+          const waitUntil = req.waitForCompletion ? (ctx.deadline ?? Date.now() + DEFAULT_TRANSFER_WAIT_MS) - 20 : undefined;
+          const transfer = await transfers.getTransfer(transferId, waitUntil);
+          // Whoever may read the source account may read its transfers.
+          await access.read(ctx.principal ?? ANONYMOUS, transfer.fromAccountId);
+          return { response: create(GetTransferResponseSchema, { transfer: transferMessage(transfer) }) };
+        })
+      : notYetServed('GetTransfer', 'reads transfer streams, which this server was started without'),
   };
 }
 
@@ -118,10 +139,10 @@ function accountMessage(a: AccountAsOf): Account {
   });
 }
 
-function notYetServed(method: string) {
+function notYetServed(method: string, why = 'reads the MongoDB read model, which this server was started without') {
   return (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
     callback({
       code: status.UNIMPLEMENTED,
-      details: `${method} reads the MongoDB read model, which this server was started without`,
+      details: `${method} ${why}`,
     });
 }

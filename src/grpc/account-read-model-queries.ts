@@ -118,6 +118,9 @@ const transactionTypes: Record<AccountTransactionDocument['type'], TransactionTy
   withdrawal: TransactionType.WITHDRAWAL,
   deposit_reversal: TransactionType.DEPOSIT_REVERSAL,
   withdrawal_reversal: TransactionType.WITHDRAWAL_REVERSAL,
+  transfer_out: TransactionType.TRANSFER_OUT,
+  transfer_in: TransactionType.TRANSFER_IN,
+  transfer_refund: TransactionType.TRANSFER_REFUND,
 };
 
 function transactionMessage(doc: AccountTransactionDocument, reversedBy: string | undefined): Transaction {
@@ -128,6 +131,8 @@ function transactionMessage(doc: AccountTransactionDocument, reversedBy: string 
     ...(doc.reverses === undefined ? {} : { reversesEventId: doc.reverses }),
     ...(doc.reason === undefined ? {} : { reason: doc.reason }),
     ...(reversedBy === undefined ? {} : { reversedByEventId: reversedBy }),
+    ...(doc.transfer_id === undefined ? {} : { transferId: doc.transfer_id }),
+    ...(doc.counterparty === undefined ? {} : { counterpartyAccountId: doc.counterparty }),
     amount: doc.amount,
     balanceAfter: doc.balance_after,
     occurredAt: timestampFromDate(doc.occurred_at),

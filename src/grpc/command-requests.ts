@@ -5,9 +5,12 @@ import type {
   DepositRequest,
   OpenAccountRequest,
   ReverseTransactionRequest,
+  TransferMoneyRequest,
   WithdrawRequest,
 } from './gen/ledger/v1/account_commands_pb.js';
 import { RequestFields } from './request-fields.js';
+import { transferIdFor } from '../app/transfer-ids.js';
+import type { TransferMoney } from '../domain/index.js';
 
 /** What the transport knows about a call besides its message. */
 export type CallContext = {
@@ -59,6 +62,20 @@ export function reverseTransactionEnvelope(req: ReverseTransactionRequest, ctx: 
   f.done();
   const data = { accountId, transactionId, original: undefined, ...(reason === '' ? {} : { reason }) };
   return envelope({ type: 'ReverseTransaction', data }, commandId, req.expectedRevision, ctx);
+}
+
+/** The transfer id derives from the source and the command_id (issue 15): a retry names the same transfer. */
+export function transferMoneyEnvelope(req: TransferMoneyRequest, ctx: CallContext): CommandEnvelope & { readonly command: TransferMoney } {
+  const f = new RequestFields();
+  const commandId = f.uuid('command_id', req.commandId);
+  const accountId = f.uuid('from_account_id', req.fromAccountId);
+  const toAccountId = f.uuid('to_account_id', req.toAccountId);
+  const amount = f.amount('amount', req.amount);
+  const currency = f.currency('currency', req.currency);
+  if (toAccountId !== '' && toAccountId === accountId) f.add('to_account_id', 'must differ from from_account_id');
+  f.done();
+  const command: TransferMoney = { type: 'TransferMoney', data: { accountId, transferId: transferIdFor(accountId, commandId), toAccountId, amount, currency } };
+  return { ...envelope(command, commandId, undefined, ctx), command };
 }
 
 function moneyEnvelope(type: 'Deposit' | 'Withdraw', req: DepositRequest | WithdrawRequest, ctx: CallContext): CommandEnvelope {

@@ -5,6 +5,7 @@ import type { AccountSnapshots } from '../app/account-snapshot.js';
 import { AccountAccess } from '../app/account-access.js';
 import { accountCommandsService } from './account-commands-service.js';
 import { accountQueriesService, type AccountReadModelQueries } from './account-queries-service.js';
+import type { Transfers } from '../app/transfers.js';
 import { AccountCommands } from './gen/ledger/v1/account_commands_pb.js';
 import { AccountQueries } from './gen/ledger/v1/account_queries_pb.js';
 import { reflectionService } from './reflection.js';
@@ -21,6 +22,8 @@ export type ApiServerOptions = UnaryDeps & {
   readonly handler: CommandHandler;
   readonly store: AccountEventStore;
   readonly readModel?: AccountReadModelQueries;
+  /** TransferMoney and GetTransfer (issue 15); without it they answer UNIMPLEMENTED. */
+  readonly transfers?: Transfers;
   /** Snapshots for as-of queries (issue 6); without them, as-of folds from the first event. */
   readonly snapshots?: AccountSnapshots;
   readonly credentials?: ServerCredentials;

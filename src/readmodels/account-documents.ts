@@ -26,7 +26,14 @@ export type AccountSummaryDocument = {
   readonly revision: bigint;
 };
 
-export type TransactionTypeValue = 'deposit' | 'withdrawal' | 'deposit_reversal' | 'withdrawal_reversal';
+export type TransactionTypeValue =
+  | 'deposit'
+  | 'withdrawal'
+  | 'deposit_reversal'
+  | 'withdrawal_reversal'
+  | 'transfer_out'
+  | 'transfer_in'
+  | 'transfer_refund';
 
 /**
  * account_transactions: one per money event, _id = event id. A reversal
@@ -45,6 +52,10 @@ export type AccountTransactionDocument = {
   readonly revision: bigint;
   /** Reversals only: event id of the deposit or withdrawal reversed. */
   readonly reverses?: string;
-  /** Reversals only, when one was given. */
+  /** Reversals when one was given; transfer refunds always (why the destination refused). */
   readonly reason?: string;
+  /** Transfer legs only (issue 15): the transfer's id. */
+  readonly transfer_id?: string;
+  /** transfer_out: the destination account; transfer_in: the source account. */
+  readonly counterparty?: string;
 };

@@ -46,6 +46,11 @@ function evolve(summary: AccountSummaryDocument | undefined, recorded: RecordedA
       return moneyMoved(summary, -event.data.amount, recorded);
     case 'WithdrawalReversed':
       return moneyMoved(summary, event.data.amount, recorded);
+    case 'TransferDebited':
+      return moneyMoved(summary, -event.data.amount, recorded);
+    case 'TransferCredited':
+    case 'TransferDebitReversed':
+      return moneyMoved(summary, event.data.amount, recorded);
     default: {
       const never: never = event;
       throw new Error(`unhandled event ${JSON.stringify(never)}`);

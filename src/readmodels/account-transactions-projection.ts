@@ -29,6 +29,12 @@ function transactionOf(after: AccountSummaryDocument | undefined, recorded: Reco
         reverses: event.data.transactionId,
         ...(event.data.reason === undefined ? {} : { reason: event.data.reason }),
       };
+    case 'TransferDebited':
+      return { ...base, type: 'transfer_out', amount: event.data.amount, transfer_id: event.data.transferId, counterparty: event.data.toAccountId };
+    case 'TransferCredited':
+      return { ...base, type: 'transfer_in', amount: event.data.amount, transfer_id: event.data.transferId, counterparty: event.data.fromAccountId };
+    case 'TransferDebitReversed':
+      return { ...base, type: 'transfer_refund', amount: event.data.amount, transfer_id: event.data.transferId, reason: event.data.reason };
     case 'AccountOpened':
     case 'AccountClosed':
       return undefined;

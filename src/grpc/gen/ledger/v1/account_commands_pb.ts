@@ -4,13 +4,15 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { TransferStatus } from "./account_pb.js";
+import { file_ledger_v1_account } from "./account_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file ledger/v1/account_commands.proto.
  */
 export const file_ledger_v1_account_commands: GenFile = /*@__PURE__*/
-  fileDesc("CiBsZWRnZXIvdjEvYWNjb3VudF9jb21tYW5kcy5wcm90bxIJbGVkZ2VyLnYxIksKDUNvbW1hbmRSZXN1bHQSEAoIcmV2aXNpb24YASABKAQSFwoPY29tbWl0X3Bvc2l0aW9uGAIgASgEEg8KB2JhbGFuY2UYAyABKAMiYAoST3BlbkFjY291bnRSZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIQCghvd25lcl9pZBgDIAEoCRIQCghjdXJyZW5jeRgEIAEoCSI/ChNPcGVuQWNjb3VudFJlc3BvbnNlEigKBnJlc3VsdBgBIAEoCzIYLmxlZGdlci52MS5Db21tYW5kUmVzdWx0IpABCg5EZXBvc2l0UmVxdWVzdBISCgpjb21tYW5kX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDgoGYW1vdW50GAMgASgDEhAKCGN1cnJlbmN5GAQgASgJEh4KEWV4cGVjdGVkX3JldmlzaW9uGAUgASgESACIAQFCFAoSX2V4cGVjdGVkX3JldmlzaW9uIjsKD0RlcG9zaXRSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5sZWRnZXIudjEuQ29tbWFuZFJlc3VsdCKRAQoPV2l0aGRyYXdSZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIOCgZhbW91bnQYAyABKAMSEAoIY3VycmVuY3kYBCABKAkSHgoRZXhwZWN0ZWRfcmV2aXNpb24YBSABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iPAoQV2l0aGRyYXdSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5sZWRnZXIudjEuQ29tbWFuZFJlc3VsdCKDAQoTQ2xvc2VBY2NvdW50UmVxdWVzdBISCgpjb21tYW5kX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEh4KEWV4cGVjdGVkX3JldmlzaW9uGAQgASgESACIAQFCFAoSX2V4cGVjdGVkX3JldmlzaW9uIkAKFENsb3NlQWNjb3VudFJlc3BvbnNlEigKBnJlc3VsdBgBIAEoCzIYLmxlZGdlci52MS5Db21tYW5kUmVzdWx0IqEBChlSZXZlcnNlVHJhbnNhY3Rpb25SZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIWCg50cmFuc2FjdGlvbl9pZBgDIAEoCRIOCgZyZWFzb24YBCABKAkSHgoRZXhwZWN0ZWRfcmV2aXNpb24YBSABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iRgoaUmV2ZXJzZVRyYW5zYWN0aW9uUmVzcG9uc2USKAoGcmVzdWx0GAEgASgLMhgubGVkZ2VyLnYxLkNvbW1hbmRSZXN1bHQymgMKD0FjY291bnRDb21tYW5kcxJMCgtPcGVuQWNjb3VudBIdLmxlZGdlci52MS5PcGVuQWNjb3VudFJlcXVlc3QaHi5sZWRnZXIudjEuT3BlbkFjY291bnRSZXNwb25zZRJACgdEZXBvc2l0EhkubGVkZ2VyLnYxLkRlcG9zaXRSZXF1ZXN0GhoubGVkZ2VyLnYxLkRlcG9zaXRSZXNwb25zZRJDCghXaXRoZHJhdxIaLmxlZGdlci52MS5XaXRoZHJhd1JlcXVlc3QaGy5sZWRnZXIudjEuV2l0aGRyYXdSZXNwb25zZRJPCgxDbG9zZUFjY291bnQSHi5sZWRnZXIudjEuQ2xvc2VBY2NvdW50UmVxdWVzdBofLmxlZGdlci52MS5DbG9zZUFjY291bnRSZXNwb25zZRJhChJSZXZlcnNlVHJhbnNhY3Rpb24SJC5sZWRnZXIudjEuUmV2ZXJzZVRyYW5zYWN0aW9uUmVxdWVzdBolLmxlZGdlci52MS5SZXZlcnNlVHJhbnNhY3Rpb25SZXNwb25zZWIGcHJvdG8z");
+  fileDesc("CiBsZWRnZXIvdjEvYWNjb3VudF9jb21tYW5kcy5wcm90bxIJbGVkZ2VyLnYxIksKDUNvbW1hbmRSZXN1bHQSEAoIcmV2aXNpb24YASABKAQSFwoPY29tbWl0X3Bvc2l0aW9uGAIgASgEEg8KB2JhbGFuY2UYAyABKAMiYAoST3BlbkFjY291bnRSZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIQCghvd25lcl9pZBgDIAEoCRIQCghjdXJyZW5jeRgEIAEoCSI/ChNPcGVuQWNjb3VudFJlc3BvbnNlEigKBnJlc3VsdBgBIAEoCzIYLmxlZGdlci52MS5Db21tYW5kUmVzdWx0IpABCg5EZXBvc2l0UmVxdWVzdBISCgpjb21tYW5kX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDgoGYW1vdW50GAMgASgDEhAKCGN1cnJlbmN5GAQgASgJEh4KEWV4cGVjdGVkX3JldmlzaW9uGAUgASgESACIAQFCFAoSX2V4cGVjdGVkX3JldmlzaW9uIjsKD0RlcG9zaXRSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5sZWRnZXIudjEuQ29tbWFuZFJlc3VsdCKRAQoPV2l0aGRyYXdSZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIOCgZhbW91bnQYAyABKAMSEAoIY3VycmVuY3kYBCABKAkSHgoRZXhwZWN0ZWRfcmV2aXNpb24YBSABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iPAoQV2l0aGRyYXdSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5sZWRnZXIudjEuQ29tbWFuZFJlc3VsdCKDAQoTQ2xvc2VBY2NvdW50UmVxdWVzdBISCgpjb21tYW5kX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSDgoGcmVhc29uGAMgASgJEh4KEWV4cGVjdGVkX3JldmlzaW9uGAQgASgESACIAQFCFAoSX2V4cGVjdGVkX3JldmlzaW9uIkAKFENsb3NlQWNjb3VudFJlc3BvbnNlEigKBnJlc3VsdBgBIAEoCzIYLmxlZGdlci52MS5Db21tYW5kUmVzdWx0IqEBChlSZXZlcnNlVHJhbnNhY3Rpb25SZXF1ZXN0EhIKCmNvbW1hbmRfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIWCg50cmFuc2FjdGlvbl9pZBgDIAEoCRIOCgZyZWFzb24YBCABKAkSHgoRZXhwZWN0ZWRfcmV2aXNpb24YBSABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iRgoaUmV2ZXJzZVRyYW5zYWN0aW9uUmVzcG9uc2USKAoGcmVzdWx0GAEgASgLMhgubGVkZ2VyLnYxLkNvbW1hbmRSZXN1bHQifAoUVHJhbnNmZXJNb25leVJlcXVlc3QSEgoKY29tbWFuZF9pZBgBIAEoCRIXCg9mcm9tX2FjY291bnRfaWQYAiABKAkSFQoNdG9fYWNjb3VudF9pZBgDIAEoCRIOCgZhbW91bnQYBCABKAMSEAoIY3VycmVuY3kYBSABKAkigQEKFVRyYW5zZmVyTW9uZXlSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5sZWRnZXIudjEuQ29tbWFuZFJlc3VsdBITCgt0cmFuc2Zlcl9pZBgCIAEoCRIpCgZzdGF0dXMYAyABKA4yGS5sZWRnZXIudjEuVHJhbnNmZXJTdGF0dXMy7gMKD0FjY291bnRDb21tYW5kcxJMCgtPcGVuQWNjb3VudBIdLmxlZGdlci52MS5PcGVuQWNjb3VudFJlcXVlc3QaHi5sZWRnZXIudjEuT3BlbkFjY291bnRSZXNwb25zZRJACgdEZXBvc2l0EhkubGVkZ2VyLnYxLkRlcG9zaXRSZXF1ZXN0GhoubGVkZ2VyLnYxLkRlcG9zaXRSZXNwb25zZRJDCghXaXRoZHJhdxIaLmxlZGdlci52MS5XaXRoZHJhd1JlcXVlc3QaGy5sZWRnZXIudjEuV2l0aGRyYXdSZXNwb25zZRJPCgxDbG9zZUFjY291bnQSHi5sZWRnZXIudjEuQ2xvc2VBY2NvdW50UmVxdWVzdBofLmxlZGdlci52MS5DbG9zZUFjY291bnRSZXNwb25zZRJhChJSZXZlcnNlVHJhbnNhY3Rpb24SJC5sZWRnZXIudjEuUmV2ZXJzZVRyYW5zYWN0aW9uUmVxdWVzdBolLmxlZGdlci52MS5SZXZlcnNlVHJhbnNhY3Rpb25SZXNwb25zZRJSCg1UcmFuc2Zlck1vbmV5Eh8ubGVkZ2VyLnYxLlRyYW5zZmVyTW9uZXlSZXF1ZXN0GiAubGVkZ2VyLnYxLlRyYW5zZmVyTW9uZXlSZXNwb25zZWIGcHJvdG8z", [file_ledger_v1_account]);
 
 /**
  * CommandResult is where the command's events landed.
@@ -345,6 +347,86 @@ export const ReverseTransactionResponseSchema: GenMessage<ReverseTransactionResp
   messageDesc(file_ledger_v1_account_commands, 10);
 
 /**
+ * TransferMoneyRequest moves amount from one account to another.
+ *
+ * @generated from message ledger.v1.TransferMoneyRequest
+ */
+export type TransferMoneyRequest = Message<"ledger.v1.TransferMoneyRequest"> & {
+  /**
+   * UUID; the idempotency key. The same command_id from the same source
+   * names the same transfer.
+   *
+   * @generated from field: string command_id = 1;
+   */
+  commandId: string;
+
+  /**
+   * @generated from field: string from_account_id = 2;
+   */
+  fromAccountId: string;
+
+  /**
+   * @generated from field: string to_account_id = 3;
+   */
+  toAccountId: string;
+
+  /**
+   * Minor units, greater than zero.
+   *
+   * @generated from field: int64 amount = 4;
+   */
+  amount: bigint;
+
+  /**
+   * Must equal both accounts' currency (the destination's is checked by the
+   * transfer process: a mismatch fails the transfer and refunds it).
+   *
+   * @generated from field: string currency = 5;
+   */
+  currency: string;
+};
+
+/**
+ * Describes the message ledger.v1.TransferMoneyRequest.
+ * Use `create(TransferMoneyRequestSchema)` to create a new message.
+ */
+export const TransferMoneyRequestSchema: GenMessage<TransferMoneyRequest> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_account_commands, 11);
+
+/**
+ * TransferMoneyResponse answers TransferMoney.
+ *
+ * @generated from message ledger.v1.TransferMoneyResponse
+ */
+export type TransferMoneyResponse = Message<"ledger.v1.TransferMoneyResponse"> & {
+  /**
+   * Where the debit landed on the source account.
+   *
+   * @generated from field: ledger.v1.CommandResult result = 1;
+   */
+  result?: CommandResult | undefined;
+
+  /**
+   * @generated from field: string transfer_id = 2;
+   */
+  transferId: string;
+
+  /**
+   * PENDING right after the debit; a repeated request may already see the outcome.
+   *
+   * @generated from field: ledger.v1.TransferStatus status = 3;
+   */
+  status: TransferStatus;
+};
+
+/**
+ * Describes the message ledger.v1.TransferMoneyResponse.
+ * Use `create(TransferMoneyResponseSchema)` to create a new message.
+ */
+export const TransferMoneyResponseSchema: GenMessage<TransferMoneyResponse> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_account_commands, 12);
+
+/**
  * AccountCommands changes accounts. Every command carries a client-chosen
  * command_id (a UUID): sending the same command again, even after other
  * commands landed, appends nothing new and answers as the first call did.
@@ -420,6 +502,22 @@ export const AccountCommands: GenService<{
     methodKind: "unary";
     input: typeof ReverseTransactionRequestSchema;
     output: typeof ReverseTransactionResponseSchema;
+  },
+  /**
+   * TransferMoney moves money to another account. It answers once the debit
+   * on the source is recorded (status PENDING) with the transfer_id; the
+   * transfer process then credits the destination (COMPLETED) or, when the
+   * destination refuses, refunds the source (FAILED). Follow it with
+   * AccountQueries.GetTransfer. The debit is refused like a withdrawal
+   * (INSUFFICIENT_FUNDS, ACCOUNT_CLOSED, CURRENCY_MISMATCH with the source's
+   * currency), and to_account_id equal to from_account_id is INVALID_ARGUMENT.
+   *
+   * @generated from rpc ledger.v1.AccountCommands.TransferMoney
+   */
+  transferMoney: {
+    methodKind: "unary";
+    input: typeof TransferMoneyRequestSchema;
+    output: typeof TransferMoneyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ledger_v1_account_commands, 0);

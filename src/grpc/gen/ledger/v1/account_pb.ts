@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ledger/v1/account.proto.
  */
 export const file_ledger_v1_account: GenFile = /*@__PURE__*/
-  fileDesc("ChdsZWRnZXIvdjEvYWNjb3VudC5wcm90bxIJbGVkZ2VyLnYxIt4CCgdBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAkSEAoIb3duZXJfaWQYAiABKAkSDwoHYmFsYW5jZRgDIAEoAxIQCghjdXJyZW5jeRgEIAEoCRIoCgZzdGF0dXMYBSABKA4yGC5sZWRnZXIudjEuQWNjb3VudFN0YXR1cxIQCgh0eF9jb3VudBgGIAEoBBItCglvcGVuZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmxhc3RfdHhfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YCyABKAQikAIKC1RyYW5zYWN0aW9uEhAKCGV2ZW50X2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSKAoEdHlwZRgDIAEoDjIaLmxlZGdlci52MS5UcmFuc2FjdGlvblR5cGUSDgoGYW1vdW50GAQgASgDEhUKDWJhbGFuY2VfYWZ0ZXIYBSABKAMSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJldmlzaW9uGAcgASgEEhkKEXJldmVyc2VzX2V2ZW50X2lkGAggASgJEhwKFHJldmVyc2VkX2J5X2V2ZW50X2lkGAkgASgJEg4KBnJlYXNvbhgKIAEoCSpjCg1BY2NvdW50U3RhdHVzEh4KGkFDQ09VTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUNDT1VOVF9TVEFUVVNfT1BFThABEhkKFUFDQ09VTlRfU1RBVFVTX0NMT1NFRBACKsMBCg9UcmFuc2FjdGlvblR5cGUSIAocVFJBTlNBQ1RJT05fVFlQRV9VTlNQRUNJRklFRBAAEhwKGFRSQU5TQUNUSU9OX1RZUEVfREVQT1NJVBABEh8KG1RSQU5TQUNUSU9OX1RZUEVfV0lUSERSQVdBTBACEiUKIVRSQU5TQUNUSU9OX1RZUEVfREVQT1NJVF9SRVZFUlNBTBADEigKJFRSQU5TQUNUSU9OX1RZUEVfV0lUSERSQVdBTF9SRVZFUlNBTBAEYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChdsZWRnZXIvdjEvYWNjb3VudC5wcm90bxIJbGVkZ2VyLnYxIt4CCgdBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAkSEAoIb3duZXJfaWQYAiABKAkSDwoHYmFsYW5jZRgDIAEoAxIQCghjdXJyZW5jeRgEIAEoCRIoCgZzdGF0dXMYBSABKA4yGC5sZWRnZXIudjEuQWNjb3VudFN0YXR1cxIQCgh0eF9jb3VudBgGIAEoBBItCglvcGVuZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmxhc3RfdHhfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWNsb3NlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIcmV2aXNpb24YCyABKAQixgIKC1RyYW5zYWN0aW9uEhAKCGV2ZW50X2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSKAoEdHlwZRgDIAEoDjIaLmxlZGdlci52MS5UcmFuc2FjdGlvblR5cGUSDgoGYW1vdW50GAQgASgDEhUKDWJhbGFuY2VfYWZ0ZXIYBSABKAMSLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJldmlzaW9uGAcgASgEEhkKEXJldmVyc2VzX2V2ZW50X2lkGAggASgJEhwKFHJldmVyc2VkX2J5X2V2ZW50X2lkGAkgASgJEg4KBnJlYXNvbhgKIAEoCRITCgt0cmFuc2Zlcl9pZBgLIAEoCRIfChdjb3VudGVycGFydHlfYWNjb3VudF9pZBgMIAEoCSK0AQoIVHJhbnNmZXISEwoLdHJhbnNmZXJfaWQYASABKAkSFwoPZnJvbV9hY2NvdW50X2lkGAIgASgJEhUKDXRvX2FjY291bnRfaWQYAyABKAkSDgoGYW1vdW50GAQgASgDEhAKCGN1cnJlbmN5GAUgASgJEikKBnN0YXR1cxgGIAEoDjIZLmxlZGdlci52MS5UcmFuc2ZlclN0YXR1cxIWCg5mYWlsdXJlX3JlYXNvbhgHIAEoCSpjCg1BY2NvdW50U3RhdHVzEh4KGkFDQ09VTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTQUNDT1VOVF9TVEFUVVNfT1BFThABEhkKFUFDQ09VTlRfU1RBVFVTX0NMT1NFRBACKq4CCg9UcmFuc2FjdGlvblR5cGUSIAocVFJBTlNBQ1RJT05fVFlQRV9VTlNQRUNJRklFRBAAEhwKGFRSQU5TQUNUSU9OX1RZUEVfREVQT1NJVBABEh8KG1RSQU5TQUNUSU9OX1RZUEVfV0lUSERSQVdBTBACEiUKIVRSQU5TQUNUSU9OX1RZUEVfREVQT1NJVF9SRVZFUlNBTBADEigKJFRSQU5TQUNUSU9OX1RZUEVfV0lUSERSQVdBTF9SRVZFUlNBTBAEEiEKHVRSQU5TQUNUSU9OX1RZUEVfVFJBTlNGRVJfT1VUEAUSIAocVFJBTlNBQ1RJT05fVFlQRV9UUkFOU0ZFUl9JThAGEiQKIFRSQU5TQUNUSU9OX1RZUEVfVFJBTlNGRVJfUkVGVU5EEAcqiQEKDlRyYW5zZmVyU3RhdHVzEh8KG1RSQU5TRkVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1RSQU5TRkVSX1NUQVRVU19QRU5ESU5HEAESHQoZVFJBTlNGRVJfU1RBVFVTX0NPTVBMRVRFRBACEhoKFlRSQU5TRkVSX1NUQVRVU19GQUlMRUQQA2IGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Account is the state of one account, from the event stream or the read model.
@@ -155,11 +155,26 @@ export type Transaction = Message<"ledger.v1.Transaction"> & {
   reversedByEventId: string;
 
   /**
-   * On a reversal: the reason given, if any.
+   * On a reversal: the reason given, if any; on a transfer refund: why the
+   * destination refused.
    *
    * @generated from field: string reason = 10;
    */
   reason: string;
+
+  /**
+   * On a transfer leg: the transfer's id (GetTransfer).
+   *
+   * @generated from field: string transfer_id = 11;
+   */
+  transferId: string;
+
+  /**
+   * On TRANSFER_OUT the destination account, on TRANSFER_IN the source.
+   *
+   * @generated from field: string counterparty_account_id = 12;
+   */
+  counterpartyAccountId: string;
 };
 
 /**
@@ -168,6 +183,59 @@ export type Transaction = Message<"ledger.v1.Transaction"> & {
  */
 export const TransactionSchema: GenMessage<Transaction> = /*@__PURE__*/
   messageDesc(file_ledger_v1_account, 1);
+
+/**
+ * Transfer is one transfer between two accounts, from its own stream.
+ *
+ * @generated from message ledger.v1.Transfer
+ */
+export type Transfer = Message<"ledger.v1.Transfer"> & {
+  /**
+   * @generated from field: string transfer_id = 1;
+   */
+  transferId: string;
+
+  /**
+   * @generated from field: string from_account_id = 2;
+   */
+  fromAccountId: string;
+
+  /**
+   * @generated from field: string to_account_id = 3;
+   */
+  toAccountId: string;
+
+  /**
+   * Minor units.
+   *
+   * @generated from field: int64 amount = 4;
+   */
+  amount: bigint;
+
+  /**
+   * @generated from field: string currency = 5;
+   */
+  currency: string;
+
+  /**
+   * @generated from field: ledger.v1.TransferStatus status = 6;
+   */
+  status: TransferStatus;
+
+  /**
+   * Set when status is FAILED: the destination's refusal (reason code: message).
+   *
+   * @generated from field: string failure_reason = 7;
+   */
+  failureReason: string;
+};
+
+/**
+ * Describes the message ledger.v1.Transfer.
+ * Use `create(TransferSchema)` to create a new message.
+ */
+export const TransferSchema: GenMessage<Transfer> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_account, 2);
 
 /**
  * AccountStatus is the lifecycle state of an account.
@@ -231,6 +299,27 @@ export enum TransactionType {
    * @generated from enum value: TRANSACTION_TYPE_WITHDRAWAL_REVERSAL = 4;
    */
   WITHDRAWAL_REVERSAL = 4,
+
+  /**
+   * A transfer's debit on its source account (transfer_id, counterparty_account_id).
+   *
+   * @generated from enum value: TRANSACTION_TYPE_TRANSFER_OUT = 5;
+   */
+  TRANSFER_OUT = 5,
+
+  /**
+   * A transfer's credit on its destination account (transfer_id, counterparty_account_id).
+   *
+   * @generated from enum value: TRANSACTION_TYPE_TRANSFER_IN = 6;
+   */
+  TRANSFER_IN = 6,
+
+  /**
+   * A refused transfer's money back on its source account (transfer_id, reason).
+   *
+   * @generated from enum value: TRANSACTION_TYPE_TRANSFER_REFUND = 7;
+   */
+  TRANSFER_REFUND = 7,
 }
 
 /**
@@ -238,4 +327,44 @@ export enum TransactionType {
  */
 export const TransactionTypeSchema: GenEnum<TransactionType> = /*@__PURE__*/
   enumDesc(file_ledger_v1_account, 1);
+
+/**
+ * TransferStatus is where a transfer stands.
+ *
+ * @generated from enum ledger.v1.TransferStatus
+ */
+export enum TransferStatus {
+  /**
+   * @generated from enum value: TRANSFER_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Debited from the source; the money is in flight until the destination
+   * is credited or the source refunded.
+   *
+   * @generated from enum value: TRANSFER_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * Credited to the destination.
+   *
+   * @generated from enum value: TRANSFER_STATUS_COMPLETED = 2;
+   */
+  COMPLETED = 2,
+
+  /**
+   * The destination refused; the source is refunded (failure_reason says why).
+   *
+   * @generated from enum value: TRANSFER_STATUS_FAILED = 3;
+   */
+  FAILED = 3,
+}
+
+/**
+ * Describes the enum ledger.v1.TransferStatus.
+ */
+export const TransferStatusSchema: GenEnum<TransferStatus> = /*@__PURE__*/
+  enumDesc(file_ledger_v1_account, 2);
 

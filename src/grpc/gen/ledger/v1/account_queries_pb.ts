@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Account, Transaction } from "./account_pb.js";
+import type { Account, Transaction, Transfer } from "./account_pb.js";
 import { file_ledger_v1_account } from "./account_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ledger/v1/account_queries.proto.
  */
 export const file_ledger_v1_account_queries: GenFile = /*@__PURE__*/
-  fileDesc("Ch9sZWRnZXIvdjEvYWNjb3VudF9xdWVyaWVzLnByb3RvEglsZWRnZXIudjEieQoVR2V0QWNjb3VudEFzT2ZSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSLwoJdGltZXN0YW1wGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAEhIKCHJldmlzaW9uGAMgASgESABCBwoFYXNfb2YiPQoWR2V0QWNjb3VudEFzT2ZSZXNwb25zZRIjCgdhY2NvdW50GAEgASgLMhIubGVkZ2VyLnYxLkFjY291bnQiUwoRR2V0QWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIZCgxtaW5fcmV2aXNpb24YAiABKARIAIgBAUIPCg1fbWluX3JldmlzaW9uIjkKEkdldEFjY291bnRSZXNwb25zZRIjCgdhY2NvdW50GAEgASgLMhIubGVkZ2VyLnYxLkFjY291bnQiVQoaTGlzdEFjY291bnRzQnlPd25lclJlcXVlc3QSEAoIb3duZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiXAobTGlzdEFjY291bnRzQnlPd25lclJlc3BvbnNlEiQKCGFjY291bnRzGAEgAygLMhIubGVkZ2VyLnYxLkFjY291bnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJItIBChdMaXN0VHJhbnNhY3Rpb25zUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIZCgxtaW5fcmV2aXNpb24YBiABKARIAIgBAUIPCg1fbWluX3JldmlzaW9uImEKGExpc3RUcmFuc2FjdGlvbnNSZXNwb25zZRIsCgx0cmFuc2FjdGlvbnMYASADKAsyFi5sZWRnZXIudjEuVHJhbnNhY3Rpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMvUCCg5BY2NvdW50UXVlcmllcxJVCg5HZXRBY2NvdW50QXNPZhIgLmxlZGdlci52MS5HZXRBY2NvdW50QXNPZlJlcXVlc3QaIS5sZWRnZXIudjEuR2V0QWNjb3VudEFzT2ZSZXNwb25zZRJJCgpHZXRBY2NvdW50EhwubGVkZ2VyLnYxLkdldEFjY291bnRSZXF1ZXN0Gh0ubGVkZ2VyLnYxLkdldEFjY291bnRSZXNwb25zZRJkChNMaXN0QWNjb3VudHNCeU93bmVyEiUubGVkZ2VyLnYxLkxpc3RBY2NvdW50c0J5T3duZXJSZXF1ZXN0GiYubGVkZ2VyLnYxLkxpc3RBY2NvdW50c0J5T3duZXJSZXNwb25zZRJbChBMaXN0VHJhbnNhY3Rpb25zEiIubGVkZ2VyLnYxLkxpc3RUcmFuc2FjdGlvbnNSZXF1ZXN0GiMubGVkZ2VyLnYxLkxpc3RUcmFuc2FjdGlvbnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_ledger_v1_account]);
+  fileDesc("Ch9sZWRnZXIvdjEvYWNjb3VudF9xdWVyaWVzLnByb3RvEglsZWRnZXIudjEieQoVR2V0QWNjb3VudEFzT2ZSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSLwoJdGltZXN0YW1wGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAEhIKCHJldmlzaW9uGAMgASgESABCBwoFYXNfb2YiPQoWR2V0QWNjb3VudEFzT2ZSZXNwb25zZRIjCgdhY2NvdW50GAEgASgLMhIubGVkZ2VyLnYxLkFjY291bnQiUwoRR2V0QWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIZCgxtaW5fcmV2aXNpb24YAiABKARIAIgBAUIPCg1fbWluX3JldmlzaW9uIjkKEkdldEFjY291bnRSZXNwb25zZRIjCgdhY2NvdW50GAEgASgLMhIubGVkZ2VyLnYxLkFjY291bnQiVQoaTGlzdEFjY291bnRzQnlPd25lclJlcXVlc3QSEAoIb3duZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiXAobTGlzdEFjY291bnRzQnlPd25lclJlc3BvbnNlEiQKCGFjY291bnRzGAEgAygLMhIubGVkZ2VyLnYxLkFjY291bnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJItIBChdMaXN0VHJhbnNhY3Rpb25zUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIZCgxtaW5fcmV2aXNpb24YBiABKARIAIgBAUIPCg1fbWluX3JldmlzaW9uImEKGExpc3RUcmFuc2FjdGlvbnNSZXNwb25zZRIsCgx0cmFuc2FjdGlvbnMYASADKAsyFi5sZWRnZXIudjEuVHJhbnNhY3Rpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkYKEkdldFRyYW5zZmVyUmVxdWVzdBITCgt0cmFuc2Zlcl9pZBgBIAEoCRIbChN3YWl0X2Zvcl9jb21wbGV0aW9uGAIgASgIIjwKE0dldFRyYW5zZmVyUmVzcG9uc2USJQoIdHJhbnNmZXIYASABKAsyEy5sZWRnZXIudjEuVHJhbnNmZXIywwMKDkFjY291bnRRdWVyaWVzElUKDkdldEFjY291bnRBc09mEiAubGVkZ2VyLnYxLkdldEFjY291bnRBc09mUmVxdWVzdBohLmxlZGdlci52MS5HZXRBY2NvdW50QXNPZlJlc3BvbnNlEkkKCkdldEFjY291bnQSHC5sZWRnZXIudjEuR2V0QWNjb3VudFJlcXVlc3QaHS5sZWRnZXIudjEuR2V0QWNjb3VudFJlc3BvbnNlEmQKE0xpc3RBY2NvdW50c0J5T3duZXISJS5sZWRnZXIudjEuTGlzdEFjY291bnRzQnlPd25lclJlcXVlc3QaJi5sZWRnZXIudjEuTGlzdEFjY291bnRzQnlPd25lclJlc3BvbnNlElsKEExpc3RUcmFuc2FjdGlvbnMSIi5sZWRnZXIudjEuTGlzdFRyYW5zYWN0aW9uc1JlcXVlc3QaIy5sZWRnZXIudjEuTGlzdFRyYW5zYWN0aW9uc1Jlc3BvbnNlEkwKC0dldFRyYW5zZmVyEh0ubGVkZ2VyLnYxLkdldFRyYW5zZmVyUmVxdWVzdBoeLmxlZGdlci52MS5HZXRUcmFuc2ZlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_ledger_v1_account]);
 
 /**
  * GetAccountAsOfRequest names the account and the point in time.
@@ -252,6 +252,52 @@ export const ListTransactionsResponseSchema: GenMessage<ListTransactionsResponse
   messageDesc(file_ledger_v1_account_queries, 7);
 
 /**
+ * GetTransferRequest names the transfer.
+ *
+ * @generated from message ledger.v1.GetTransferRequest
+ */
+export type GetTransferRequest = Message<"ledger.v1.GetTransferRequest"> & {
+  /**
+   * @generated from field: string transfer_id = 1;
+   */
+  transferId: string;
+
+  /**
+   * Wait while the transfer is pending, up to the call's deadline (5 s
+   * without one); then answer whatever it is.
+   *
+   * @generated from field: bool wait_for_completion = 2;
+   */
+  waitForCompletion: boolean;
+};
+
+/**
+ * Describes the message ledger.v1.GetTransferRequest.
+ * Use `create(GetTransferRequestSchema)` to create a new message.
+ */
+export const GetTransferRequestSchema: GenMessage<GetTransferRequest> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_account_queries, 8);
+
+/**
+ * GetTransferResponse carries the transfer.
+ *
+ * @generated from message ledger.v1.GetTransferResponse
+ */
+export type GetTransferResponse = Message<"ledger.v1.GetTransferResponse"> & {
+  /**
+   * @generated from field: ledger.v1.Transfer transfer = 1;
+   */
+  transfer?: Transfer | undefined;
+};
+
+/**
+ * Describes the message ledger.v1.GetTransferResponse.
+ * Use `create(GetTransferResponseSchema)` to create a new message.
+ */
+export const GetTransferResponseSchema: GenMessage<GetTransferResponse> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_account_queries, 9);
+
+/**
  * AccountQueries reads accounts. GetAccountAsOf folds the event stream (exact,
  * any point in time); the others read the MongoDB read model, which trails
  * the event store: pass min_revision (from a command answer) to wait until
@@ -299,6 +345,18 @@ export const AccountQueries: GenService<{
     methodKind: "unary";
     input: typeof ListTransactionsRequestSchema;
     output: typeof ListTransactionsResponseSchema;
+  },
+  /**
+   * GetTransfer answers a transfer's status, both legs and the failure
+   * reason, from the transfer's own stream (exact). NOT_FOUND
+   * TRANSFER_NOT_FOUND when Ledger has no record of it.
+   *
+   * @generated from rpc ledger.v1.AccountQueries.GetTransfer
+   */
+  getTransfer: {
+    methodKind: "unary";
+    input: typeof GetTransferRequestSchema;
+    output: typeof GetTransferResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ledger_v1_account_queries, 0);

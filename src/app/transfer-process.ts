@@ -1,0 +1,91 @@
+import {
+  LedgerError,
+  RevisionConflict,
+  foldTransfer,
+  type Transfer,
+  type TransferDebited,
+  type TransferEvent,
+} from '../domain/index.js';
+import type { CommandHandler } from './command-handler.js';
+import { creditCommandId, refundCommandId } from './transfer-ids.js';
+import type { TransferEventStore } from './transfer-store.js';
+
+/** A debit as the process receives it: the TransferDebited event of the source account. */
+export type DebitedTransfer = TransferDebited['data'] & { readonly fromAccountId: string; readonly debitEventId: string };
+
+/**
+ * The transfer process manager (issue 15): from a recorded debit to an
+ * outcome. Each step is idempotent, so it may run any number of times, in
+ * any number of processes, and resume after a crash between any two steps:
+ *   1. the transfer stream records the initiation (appended once: NoStream);
+ *   2. the destination is credited (command id derived from the transfer id:
+ *      appended once, a repeat answers as the first);
+ *   3. the outcome is appended at the revision after the initiation, so only
+ *      one outcome is ever recorded; a refused credit records failed and
+ *   4. refunds the source (again a derived command id).
+ * Refusals are domain errors of the credit (no such account, closed, other
+ * currency, balance limit); anything else (store down) throws, and the
+ * delivery is retried.
+ */
+export class TransferProcess {
+  constructor(
+    private readonly handler: CommandHandler,
+    private readonly transfers: TransferEventStore,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async onDebited(debit: DebitedTransfer): Promise<Transfer> {
+    let state = await this.initiated(debit);
+    if (state.status === 'pending') state = await this.credit(debit);
+    if (state.status === 'failed') await this.refund(debit, state.failureReason ?? 'refused');
+    return state;
+  }
+
+  private async initiated(debit: DebitedTransfer): Promise<Transfer> {
+    const { transferId, fromAccountId, toAccountId, amount, currency } = debit;
+    return (await this.appendOutcome(transferId, { type: 'TransferInitiated', data: { transferId, fromAccountId, toAccountId, amount, currency } }, -1n)).state;
+  }
+
+  private async credit(debit: DebitedTransfer): Promise<Transfer> {
+    const { transferId, fromAccountId, toAccountId, amount, currency } = debit;
+    let outcome: TransferEvent;
+    try {
+      await this.handler.handle({
+        command: { type: 'CreditTransfer', data: { accountId: toAccountId, transferId, fromAccountId, amount, currency } },
+        commandId: creditCommandId(transferId),
+        correlationId: transferId,
+        causationId: debit.debitEventId,
+      });
+      outcome = { type: 'TransferCompleted', data: { transferId } };
+    } catch (err) {
+      if (!(err instanceof LedgerError) || (err.kind !== 'not_found' && err.kind !== 'precondition')) throw err;
+      outcome = { type: 'TransferFailed', data: { transferId, reason: `${err.reason}: ${err.message}` } };
+    }
+    // The outcome goes right after the initiation (revision 0): a second writer conflicts and reads the first's.
+    return (await this.appendOutcome(transferId, outcome, 0n)).state;
+  }
+
+  private async refund(debit: DebitedTransfer, reason: string): Promise<void> {
+    const { transferId, fromAccountId, amount } = debit;
+    await this.handler.handle({
+      command: { type: 'RefundTransfer', data: { accountId: fromAccountId, transferId, amount, reason } },
+      commandId: refundCommandId(transferId),
+      correlationId: transferId,
+      causationId: debit.debitEventId,
+    });
+  }
+
+  /** Appends at `expectedRevision` unless someone got there first; answers the transfer's state either way. */
+  private async appendOutcome(transferId: string, event: TransferEvent, expectedRevision: bigint): Promise<{ state: Transfer }> {
+    const before = await this.transfers.read(transferId);
+    if (BigInt(before.length) - 1n === expectedRevision) {
+      try {
+        await this.transfers.append(transferId, [event], expectedRevision, this.clock().toISOString());
+      } catch (err) {
+        if (!(err instanceof RevisionConflict)) throw err;
+      }
+    }
+    const after = await this.transfers.read(transferId);
+    return { state: foldTransfer(after.flatMap((e) => (e.event ? [e.event] : []))) };
+  }
+}

@@ -1,0 +1,72 @@
+import {
+  FORWARDS,
+  NO_STREAM,
+  StreamNotFoundError,
+  UnavailableError,
+  WrongExpectedVersionError,
+  jsonEvent,
+  type EventStoreDBClient,
+} from '@eventstore/db-client';
+import {
+  EVENT_SCHEMA_VERSION,
+  RevisionConflict,
+  encodeTransferEventData,
+  plainEventDecoder,
+  transferStream,
+  type EventDecoder,
+  type TransferEvent,
+} from '../domain/index.js';
+import { StoreUnavailable, transferEventId, type StoredTransferEvent, type TransferEventStore } from '../app/index.js';
+
+/**
+ * Transfer streams on EventStoreDB (issue 15). Reads go through the shared
+ * decoding pipeline (decodeTransfer); a malformed event throws
+ * MalformedEvent (the transfer cannot be read until it is repaired).
+ */
+export class EsdbTransferEventStore implements TransferEventStore {
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly decoder: EventDecoder = plainEventDecoder,
+  ) {}
+
+  async read(transferId: string): Promise<StoredTransferEvent[]> {
+    const out: StoredTransferEvent[] = [];
+    try {
+      for await (const resolved of this.client.readStream(transferStream(transferId), { fromRevision: 'start', direction: FORWARDS })) {
+        const e = resolved.event;
+        if (!e || !e.isJson) continue;
+        const event = this.decoder.decodeTransfer({ eventId: e.id, streamId: e.streamId, revision: e.revision, type: e.type, data: e.data, metadata: e.metadata });
+        out.push({ event, revision: e.revision, occurredAt: occurredAtOf(e.metadata) ?? e.created });
+      }
+    } catch (err) {
+      if (err instanceof StreamNotFoundError) return [];
+      if (err instanceof UnavailableError) throw new StoreUnavailable(err.message);
+      throw err;
+    }
+    return out;
+  }
+
+  async append(transferId: string, events: readonly TransferEvent[], expectedRevision: bigint, occurredAt: string): Promise<void> {
+    const data = events.map((event) =>
+      jsonEvent({
+        id: transferEventId(transferId, event.type),
+        type: event.type,
+        data: encodeTransferEventData(event),
+        metadata: { occurred_at: occurredAt, correlation_id: transferId, causation_id: transferId, schema_version: EVENT_SCHEMA_VERSION },
+      }),
+    );
+    try {
+      await this.client.appendToStream(transferStream(transferId), data, { expectedRevision: expectedRevision < 0n ? NO_STREAM : expectedRevision });
+    } catch (err) {
+      if (err instanceof WrongExpectedVersionError) throw new RevisionConflict(expectedRevision, typeof err.actualVersion === 'bigint' ? err.actualVersion : -1n);
+      if (err instanceof UnavailableError) throw new StoreUnavailable(err.message);
+      throw err;
+    }
+  }
+}
+
+function occurredAtOf(metadata: unknown): Date | undefined {
+  if (typeof metadata !== 'object' || metadata === null || !('occurred_at' in metadata) || typeof metadata.occurred_at !== 'string') return undefined;
+  const at = new Date(metadata.occurred_at);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}

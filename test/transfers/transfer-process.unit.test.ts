@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, test } from 'vitest';
+import { CommandHandler, TransferProcess, Transfers, transferIdFor, type DebitedTransfer } from '../../src/app/index.js';
+import { auditMoney, type AccountCommand, type AuditedEvent } from '../../src/domain/index.js';
+import { InMemoryEventStore } from '../commands/in-memory-event-store.js';
+import { InMemoryTransferStore } from './in-memory-transfer-store.js';
+import { creditCommandId } from '../../src/app/transfer-ids.js';
+
+function setup() {
+  const store = new InMemoryEventStore();
+  const transferStore = new InMemoryTransferStore();
+  const handler = new CommandHandler({ store, maxRetries: 50, random: () => 0 });
+  const transfers = new Transfers(handler, transferStore);
+  const newProcess = () => new TransferProcess(new CommandHandler({ store, maxRetries: 50, random: () => 0 }), transferStore);
+  const run = (c: AccountCommand) => handler.handle({ command: c, commandId: randomUUID() });
+  const open = async (balance: bigint, currency = 'EUR') => {
+    const accountId = randomUUID();
+    await run({ type: 'OpenAccount', data: { accountId, ownerId: 'o', currency } });
+    if (balance > 0n) await run({ type: 'Deposit', data: { accountId, amount: balance, currency } });
+    return accountId;
+  };
+  /** Requests a transfer as the API does and hands back the debit the subscription would deliver. */
+  const request = async (from: string, to: string, amount: bigint, commandId = randomUUID()): Promise<DebitedTransfer> => {
+    const transferId = transferIdFor(from, commandId);
+    await transfers.transferMoney({ command: { type: 'TransferMoney', data: { accountId: from, transferId, toAccountId: to, amount, currency: 'EUR' } }, commandId });
+    const debit = [...(store.streams.get(`account-${from}`) ?? [])].reverse().find((e) => e.event?.type === 'TransferDebited' && e.event.data.transferId === transferId);
+    if (debit?.event?.type !== 'TransferDebited') throw new Error('no debit');
+    return { ...debit.event.data, fromAccountId: from, debitEventId: debit.eventId };
+  };
+  const balance = async (accountId: string) => {
+    const events = store.streams.get(`account-${accountId}`) ?? [];
+    return auditMoney(events.map((e) => ({ accountId, event: e.event }))).balances;
+  };
+  const audit = () => auditMoney([...store.streams].flatMap(([stream, events]): AuditedEvent[] => events.map((e) => ({ accountId: stream.slice('account-'.length), event: e.event }))));
+  return { store, transferStore, transfers, handler, newProcess, open, request, balance, audit, run };
+}
+
+describe('the transfer process', () => {
+  test('given a debit, the destination is credited and the transfer completed', async () => {
+    const t = setup();
+    const [a, b] = [await t.open(500n), await t.open(0n)];
+    const debit = await t.request(a, b, 200n);
+    expect((await t.transfers.getTransfer(debit.transferId)).status).toBe('pending');
+    expect(t.audit()).toMatchObject({ inFlight: 200n, transfersInFlight: 1, violations: [] });
+    expect((await t.newProcess().onDebited(debit)).status).toBe('completed');
+    expect([await t.balance(a), await t.balance(b)]).toEqual([300n, 200n]);
+    expect(await t.transfers.getTransfer(debit.transferId)).toMatchObject({ status: 'completed', fromAccountId: a, toAccountId: b, amount: 200n });
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
+  });
+
+  test.each([
+    ['a missing account', async () => randomUUID(), 'ACCOUNT_NOT_FOUND'],
+    ['a closed account', async (t: ReturnType<typeof setup>) => {
+      const id = await t.open(0n);
+      await t.run({ type: 'CloseAccount', data: { accountId: id } });
+      return id;
+    }, 'ACCOUNT_CLOSED'],
+    ['an account in another currency', async (t: ReturnType<typeof setup>) => t.open(0n, 'CHF'), 'CURRENCY_MISMATCH'],
+  ])('a transfer to %s is refunded and failed with the reason; money conserved', async (_name, destination, reason) => {
+    const t = setup();
+    const a = await t.open(500n);
+    const debit = await t.request(a, await destination(t), 200n);
+    expect((await t.newProcess().onDebited(debit)).status).toBe('failed');
+    expect(await t.balance(a)).toBe(500n);
+    const transfer = await t.transfers.getTransfer(debit.transferId);
+    expect(transfer.status).toBe('failed');
+    expect(transfer.failureReason).toMatch(new RegExp(`^${reason}`));
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
+  });
+
+  test('redelivery and two instances on the same debit credit once', async () => {
+    const t = setup();
+    const [a, b] = [await t.open(500n), await t.open(0n)];
+    const debit = await t.request(a, b, 200n);
+    await Promise.all([t.newProcess().onDebited(debit), t.newProcess().onDebited(debit)]);
+    await t.newProcess().onDebited(debit);
+    expect(await t.balance(b)).toBe(200n);
+    expect(t.transferStore.streams.get(debit.transferId)?.map((e) => e.event?.type)).toEqual(['TransferInitiated', 'TransferCompleted']);
+    expect(t.audit().violations).toEqual([]);
+  });
+
+  test('redelivery and two instances on a refused debit refund once', async () => {
+    const t = setup();
+    const a = await t.open(500n);
+    const debit = await t.request(a, randomUUID(), 200n);
+    await Promise.all([t.newProcess().onDebited(debit), t.newProcess().onDebited(debit), t.newProcess().onDebited(debit)]);
+    expect(await t.balance(a)).toBe(500n);
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
+  });
+
+  test('a crash after the credit, before the outcome: the next delivery completes it without crediting again', async () => {
+    const t = setup();
+    const [a, b] = [await t.open(500n), await t.open(0n)];
+    const debit = await t.request(a, b, 200n);
+    // The credit as the first attempt made it (same derived command id), then nothing more: the process died.
+    const { transferId, amount, currency } = debit;
+    await t.handler.handle({ command: { type: 'CreditTransfer', data: { accountId: b, transferId, fromAccountId: a, amount, currency } }, commandId: creditCommandId(transferId) });
+    expect((await t.transfers.getTransfer(transferId)).status).toBe('pending');
+    expect((await t.newProcess().onDebited(debit)).status).toBe('completed');
+    expect(await t.balance(b)).toBe(200n);
+  });
+
+  test('the same TransferMoney sent twice is one transfer, debited once', async () => {
+    const t = setup();
+    const [a, b] = [await t.open(500n), await t.open(0n)];
+    const commandId = randomUUID();
+    const first = await t.request(a, b, 200n, commandId);
+    const second = await t.request(a, b, 200n, commandId);
+    expect(second.transferId).toBe(first.transferId);
+    expect(await t.balance(a)).toBe(300n);
+  });
+
+  test('the audit flags a transfer credited twice', () => {
+    const T = randomUUID();
+    const a = randomUUID();
+    const b = randomUUID();
+    const audit = auditMoney([
+      { accountId: a, event: { type: 'MoneyDeposited', data: { amount: 10n } } },
+      { accountId: a, event: { type: 'TransferDebited', data: { transferId: T, toAccountId: b, amount: 10n, currency: 'EUR' } } },
+      { accountId: b, event: { type: 'TransferCredited', data: { transferId: T, fromAccountId: a, amount: 10n } } },
+      { accountId: b, event: { type: 'TransferCredited', data: { transferId: T, fromAccountId: a, amount: 10n } } },
+    ]);
+    expect(audit.violations).toEqual([`transfer ${T} credited 2 times`, 'balances 20 + in flight 0 != deposits - withdrawals 10']);
+  });
+});

@@ -1,0 +1,106 @@
+import type { Logger } from 'pino';
+import { CommandHandler, TransferProcess } from '../src/app/index.js';
+import { debitOf } from '../src/app/transfer-deliveries.js';
+import type { Config } from '../src/config.js';
+import { MalformedEvent } from '../src/domain/index.js';
+import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
+import { connectEventStore } from '../src/eventstore/connection.js';
+import { AccountSubscription, ensureAccountSubscriptionGroup, type Delivery } from '../src/eventstore/persistent-subscription.js';
+import { EsdbTransferEventStore } from '../src/eventstore/transfer-event-store.js';
+import { accountIdOfStream } from '../src/readmodels/recorded-account-event.js';
+import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
+
+/**
+ * The transfer process manager (issue 15): its own persistent subscription
+ * group on the account streams, so it is deployed and scaled like the
+ * projector (more instances share the group; every step is idempotent, so
+ * redelivery, a crash between steps or two instances on one transfer never
+ * credit or refund twice). Acks a TransferDebited only after the transfer
+ * reached an outcome and any refund is recorded; every other event is acked
+ * at once.
+ */
+export type TransferProcessSettings = {
+  readonly group: string;
+  /** Deliveries handled at once (different transfers run in parallel). */
+  readonly concurrency: number;
+  readonly maxRetryCount: number;
+  readonly messageTimeoutMs: number;
+};
+
+export const defaultTransferProcessSettings: TransferProcessSettings = {
+  group: 'ledger-transfers',
+  concurrency: 64,
+  maxRetryCount: 10,
+  messageTimeoutMs: 30_000,
+};
+
+export type RunningTransferProcess = { stop(): Promise<void> };
+
+export async function startTransferProcess(
+  config: Config,
+  esdbUrl: string,
+  logger: Logger,
+  settings: TransferProcessSettings = defaultTransferProcessSettings,
+): Promise<RunningTransferProcess> {
+  const esdb = connectEventStore(esdbUrl);
+  const decoder = configuredEventDecoder(config);
+  logEventDecoder(logger, decoder);
+  const handler = new CommandHandler({ store: new EsdbAccountEventStore(esdb.client, decoder), maxRetries: config.COMMAND_MAX_RETRIES });
+  const transfers = new TransferProcess(handler, new EsdbTransferEventStore(esdb.client, decoder));
+  await ensureAccountSubscriptionGroup(esdb.client, { group: settings.group, consumerStrategy: 'RoundRobin', maxRetryCount: settings.maxRetryCount, messageTimeoutMs: settings.messageTimeoutMs });
+
+  let stopping = false;
+  let subscription: AccountSubscription | undefined;
+  const inFlight = new Set<Promise<void>>();
+
+  const handle = async (sub: AccountSubscription, delivery: Delivery): Promise<void> => {
+    const { stored } = delivery;
+    const accountId = accountIdOfStream(stored.streamId);
+    try {
+      const debit = accountId === undefined ? undefined : debitOf(accountId, stored.eventId, decoder.decode(stored));
+      if (debit !== undefined) {
+        const outcome = await transfers.onDebited(debit);
+        logger.debug({ transfer_id: debit.transferId, status: outcome.status }, 'transfer step done');
+      }
+      await sub.ack([delivery.ackId]);
+    } catch (err) {
+      if (err instanceof MalformedEvent) {
+        logger.error({ err, event_id: stored.eventId, stream: stored.streamId }, 'undecodable event: parked');
+        await sub.park([delivery.ackId], err.message).catch(() => {});
+        return;
+      }
+      logger.warn({ err, event_id: stored.eventId, retry_count: delivery.retryCount }, 'transfer step failed; retried');
+      await sub.retry([delivery.ackId], err instanceof Error ? err.message : String(err)).catch(() => {});
+    }
+  };
+
+  const loop = async (): Promise<void> => {
+    for (let reconnects = 0; !stopping; ) {
+      const sub = AccountSubscription.open(esdb.client, settings.group, settings.concurrency * 2);
+      subscription = sub;
+      try {
+        for await (const delivery of sub.deliveries()) {
+          reconnects = 0;
+          const p = handle(sub, delivery).finally(() => inFlight.delete(p));
+          inFlight.add(p);
+          if (inFlight.size >= settings.concurrency) await Promise.race(inFlight);
+        }
+      } catch (err) {
+        if (!stopping) logger.warn({ err }, 'transfer subscription dropped; reconnecting');
+      }
+      await Promise.allSettled([...inFlight]);
+      await sub.close().catch(() => {});
+      if (!stopping) await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** reconnects++, 5_000)));
+    }
+  };
+  const running = loop();
+  logger.info({ group: settings.group }, 'transfer process started');
+  return {
+    stop: async () => {
+      stopping = true;
+      await subscription?.close().catch(() => {});
+      await Promise.race([running, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await esdb.close();
+    },
+  };
+}
