@@ -48,6 +48,13 @@ export const configSchema = z.object({
   REBUILD_FLUSH_MS: z.coerce.number().int().min(0).default(2_000),
   SNAPSHOT_SWEEP_MS: z.coerce.number().int().min(0).default(60_000),
   JOBS_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  // The transfer process (issue 15): its subscription group, deliveries at
+  // once, and the watchdog that drives transfers still in flight after
+  // TRANSFER_STUCK_AFTER_MS (every TRANSFER_WATCHDOG_MS; 0 turns it off).
+  TRANSFER_GROUP: z.string().min(1).default('ledger-transfers'),
+  TRANSFER_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(64),
+  TRANSFER_WATCHDOG_MS: z.coerce.number().int().min(0).default(5_000),
+  TRANSFER_STUCK_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
   ESDB_FSYNC: bool.default('true'),
   // Repairs of stored events every reader applies (issue 14): shipped ones
   // by name, comma-separated, and a JSON file of single-event corrections.

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { CommandHandler, TransferProcess } from '../src/app/index.js';
+import { CommandHandler, TransferProcess, TransferWatchdog } from '../src/app/index.js';
+import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
 import { debitOf } from '../src/app/transfer-deliveries.js';
 import type { Config } from '../src/config.js';
 import { MalformedEvent } from '../src/domain/index.js';
@@ -25,14 +26,22 @@ export type TransferProcessSettings = {
   readonly concurrency: number;
   readonly maxRetryCount: number;
   readonly messageTimeoutMs: number;
+  /** How often the watchdog sweeps; 0: no watchdog. */
+  readonly watchdogMs: number;
+  /** A transfer still in flight this long after its debit is driven by the watchdog. */
+  readonly stuckAfterMs: number;
+  /** false: only the watchdog (tests of the watchdog alone). */
+  readonly subscribe?: boolean;
 };
 
-export const defaultTransferProcessSettings: TransferProcessSettings = {
-  group: 'ledger-transfers',
-  concurrency: 64,
+export const transferProcessSettings = (config: Config): TransferProcessSettings => ({
+  group: config.TRANSFER_GROUP,
+  concurrency: config.TRANSFER_CONCURRENCY,
   maxRetryCount: 10,
   messageTimeoutMs: 30_000,
-};
+  watchdogMs: config.TRANSFER_WATCHDOG_MS,
+  stuckAfterMs: config.TRANSFER_STUCK_AFTER_MS,
+});
 
 export type RunningTransferProcess = { stop(): Promise<void> };
 
@@ -40,7 +49,7 @@ export async function startTransferProcess(
   config: Config,
   esdbUrl: string,
   logger: Logger,
-  settings: TransferProcessSettings = defaultTransferProcessSettings,
+  settings: TransferProcessSettings = transferProcessSettings(config),
 ): Promise<RunningTransferProcess> {
   const esdb = connectEventStore(esdbUrl);
   const decoder = configuredEventDecoder(config);
@@ -93,13 +102,32 @@ export async function startTransferProcess(
       if (!stopping) await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** reconnects++, 5_000)));
     }
   };
-  const running = loop();
-  logger.info({ group: settings.group }, 'transfer process started');
+  const running = settings.subscribe === false ? Promise.resolve() : loop();
+
+  const watchdog = new TransferWatchdog(new AccountLogReader(esdb.client), decoder, transfers, settings.stuckAfterMs);
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    if (sweeping !== undefined) return; // the previous sweep is still running
+    sweeping = watchdog.sweep().then(
+      (r) => {
+        if (r.driven > 0 || r.failures.length > 0) logger.info({ in_flight: r.inFlight, driven: r.driven, failures: r.failures.length }, 'transfer watchdog drove stuck transfers');
+        for (const err of r.failures) logger.warn({ err }, 'transfer watchdog could not drive a transfer; next sweep retries');
+      },
+      (err: unknown) => logger.warn({ err }, 'transfer watchdog sweep failed'),
+    ).finally(() => {
+      sweeping = undefined;
+    });
+  };
+  const timer = settings.watchdogMs > 0 ? setInterval(sweep, settings.watchdogMs) : undefined;
+  timer?.unref();
+
+  logger.info({ group: settings.group, watchdog_ms: settings.watchdogMs, stuck_after_ms: settings.stuckAfterMs }, 'transfer process started');
   return {
     stop: async () => {
       stopping = true;
+      if (timer) clearInterval(timer);
       await subscription?.close().catch(() => {});
-      await Promise.race([running, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await Promise.race([Promise.all([running, sweeping]), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await esdb.close();
     },
   };

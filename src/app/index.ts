@@ -8,3 +8,4 @@ export { TransferProcess, type DebitedTransfer } from './transfer-process.js';
 export { Transfers, type TransferView, type TransferRequested } from './transfers.js';
 export type { TransferEventStore, StoredTransferEvent } from './transfer-store.js';
 export { transferIdFor, transferEventId } from './transfer-ids.js';
+export { TransferWatchdog, type AccountLog, type LoggedEvent } from './transfer-watchdog.js';

@@ -12,7 +12,7 @@ import { AccountCommands } from '../../src/grpc/gen/ledger/v1/account_commands_p
 import { TransferStatus } from '../../src/grpc/gen/ledger/v1/account_pb.js';
 import { AccountQueries } from '../../src/grpc/gen/ledger/v1/account_queries_pb.js';
 import { startApiServer, type ApiServer } from '../../src/grpc/server.js';
-import { startTransferProcess, defaultTransferProcessSettings, type RunningTransferProcess } from '../../workers/transfer-process.js';
+import { startTransferProcess, transferProcessSettings, type RunningTransferProcess } from '../../workers/transfer-process.js';
 import { LedgerClient } from '../commands/ledger-client.js';
 import { startTestBackends, type TestBackends } from '../support/backends.js';
 
@@ -32,7 +32,8 @@ beforeAll(async () => {
   const transfers = new Transfers(handler, new EsdbTransferEventStore(esdb.client));
   api = await startApiServer({ host: '127.0.0.1', port: 0, maxMessageBytes: 64 * 1024, handler, store, logger, transfers });
   client = new LedgerClient(`127.0.0.1:${api.port}`);
-  worker = await startTransferProcess(loadConfig({}), url, logger, { ...defaultTransferProcessSettings, group: `transfers-${randomUUID()}` });
+  const config = loadConfig({});
+  worker = await startTransferProcess(config, url, logger, { ...transferProcessSettings(config), group: `transfers-${randomUUID()}` });
 });
 afterAll(async () => {
   client?.close();
@@ -131,5 +132,28 @@ describe('TransferMoney end to end (issue 15)', () => {
     expect(await balanceOf(a)).toBe(0n);
     const result = await audit();
     expect(result.violations).toEqual([]);
+  });
+});
+
+describe('the watchdog (issue 15)', () => {
+  test('a transfer whose delivery never reaches a process is driven to its outcome by the watchdog alone', async () => {
+    const config = loadConfig({});
+    // A process with the watchdog only (its own group is never read), next to the API's debits.
+    const [a, b] = [await open(300n), await open(0n)];
+    const answer = await transfer(a, b, 120n);
+    if (!answer.ok) throw new Error(answer.message);
+    await worker.stop();
+    const lonely = await transfer(a, b, 80n);
+    if (!lonely.ok) throw new Error(lonely.message);
+    const watchdogOnly = await startTransferProcess(config, backends.urls.esdb!, logger, { ...transferProcessSettings(config), subscribe: false, watchdogMs: 50, stuckAfterMs: 0 });
+    try {
+      const done = await waitFor(lonely.response.transferId);
+      expect(done.status).toBe(TransferStatus.COMPLETED);
+      expect((await waitFor(answer.response.transferId)).status).toBe(TransferStatus.COMPLETED);
+      expect(await balanceOf(b)).toBe(200n);
+      expect((await audit()).violations).toEqual([]);
+    } finally {
+      await watchdogOnly.stop();
+    }
   });
 });
