@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import { CommandHandler, TransferProcess, TransferWatchdog } from '../src/app/index.js';
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
 import { debitOf } from '../src/app/transfer-deliveries.js';
-import type { Config } from '../src/config.js';
+import { configSecrets, esdbConnectionString, loadConfig, type Config } from '../src/config.js';
+import { createLogger } from '../src/observability/index.js';
+import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { MalformedEvent } from '../src/domain/index.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
@@ -132,3 +134,16 @@ export async function startTransferProcess(
     },
   };
 }
+
+/** Standalone entry: `node --import tsx workers/transfer-process.ts` with ESDB_URL set; scale by running more. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ service: 'transfer-process', level: config.LOG_LEVEL, secrets: configSecrets(config) });
+  const url = esdbConnectionString(config);
+  // An embedded event store in this process would be empty and private to it; `npm start` runs this part next to it.
+  if (url === undefined) throw new Error('the standalone transfer process needs ESDB_URL (npm start runs it with the embedded event store)');
+  const running = await startTransferProcess(config, url, logger);
+  stopOnSignal(logger, 'transfer process', [() => running.stop()]);
+}
+
+runIfEntry(import.meta.url, main);
