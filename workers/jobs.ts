@@ -11,6 +11,7 @@ import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.j
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
 import { AccountLogSubscription } from '../src/eventstore/rebuild-subscription-source.js';
 import { replayParkedAccountEvents, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
+import { auditEventStore } from '../src/eventstore/money-audit-source.js';
 import { takeSnapshot } from '../src/app/take-snapshot.js';
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
 import type { LoadedAccount } from '../src/app/index.js';
@@ -119,6 +120,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
     },
     heldAccounts: () => listHeldAccounts(db, 100),
     eventDecoding: { repairs: decoder.repairs, upcasters: decoder.upcasters },
+    auditMoney: () => auditEventStore(esdb.client, decoder),
   }, config.ADMIN_HOST, config.ADMIN_PORT);
   if (config.ADMIN_TOKEN === undefined) logger.warn('ADMIN_TOKEN is not set: the Admin API refuses every call');
   logger.info({ host: config.ADMIN_HOST, port: admin.port }, 'Admin API listening');

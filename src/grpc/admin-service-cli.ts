@@ -12,6 +12,8 @@ const USAGE = `ledger-admin: operate Ledger's read models through the Admin API
   ledger-admin status <rebuild-id>         progress once
   ledger-admin cancel <rebuild-id>         stop a rebuild before it switches readers
   ledger-admin replay-parked [group]       replay the projector's parked events
+  ledger-admin audit                       check that money is conserved over the whole event store
+                                           (exit 0 conserved, 1 violations found)
 
 Connects to ADMIN_HOST:ADMIN_PORT (default 127.0.0.1:50052) with ADMIN_TOKEN.`;
 
@@ -62,7 +64,7 @@ type Invocation = { readonly command: string; readonly arg: string | undefined; 
 
 /** How many arguments each command takes: [least, most]. */
 const ARITY: Record<string, readonly [number, number]> = {
-  list: [0, 0], start: [1, 1], watch: [1, 1], status: [1, 1], cancel: [1, 1], 'replay-parked': [0, 1],
+  list: [0, 0], start: [1, 1], watch: [1, 1], status: [1, 1], cancel: [1, 1], 'replay-parked': [0, 1], audit: [0, 0],
 };
 const NEEDS: Record<string, string> = { start: 'a projection name', watch: 'a rebuild id', status: 'a rebuild id', cancel: 'a rebuild id' };
 
@@ -160,6 +162,13 @@ async function run(admin: AdminClient, { command, arg, watch: follow }: Invocati
     case 'replay-parked':
       console.log(`replayed ${(await admin.replayParked(arg ?? '')).replayed}`);
       return 0;
+    case 'audit': {
+      const a = await admin.auditMoney();
+      console.log(`balances ${a.balances} + in flight ${a.inFlight} (${a.transfersInFlight} transfers) ${a.conserved ? '=' : 'vs'} deposits - withdrawals ${a.netDeposits}; ${a.events} events`);
+      for (const v of a.violations) console.log(`violation\t${v}`);
+      console.log(a.conserved ? 'conserved' : `NOT conserved: ${a.violations.length} violations`);
+      return a.conserved ? 0 : 1;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

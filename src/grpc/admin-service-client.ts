@@ -1,6 +1,7 @@
 import { Client, credentials, Metadata, type ServiceDefinition } from '@grpc/grpc-js';
 import { Admin } from './gen/ledger/v1/admin_pb.js';
 import type {
+  AuditMoneyResponse,
   CancelRebuildResponse,
   GetRebuildResponse,
   ListProjectionsResponse,
@@ -33,6 +34,7 @@ export class AdminClient {
   getRebuild = (id: string) => this.call<GetRebuildResponse>('getRebuild', { id });
   cancelRebuild = (id: string) => this.call<CancelRebuildResponse>('cancelRebuild', { id });
   replayParked = (group: string) => this.call<ReplayParkedResponse>('replayParked', { group });
+  auditMoney = () => this.call<AuditMoneyResponse>('auditMoney', {});
 
   close(): void {
     this.client.close();

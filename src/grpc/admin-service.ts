@@ -4,7 +4,9 @@ import { DurationSchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { RebuildView, StartRebuildResult } from '../jobs/rebuild-jobs.js';
 import type { ProjectionRecord } from '../readmodels/projection-registry.js';
+import type { MoneyAudit } from '../domain/index.js';
 import {
+  AuditMoneyResponseSchema,
   HeldAccountSchema,
   ProjectionSchema,
   RebuildSchema,
@@ -33,6 +35,8 @@ export type AdminBackend = {
   replayParked(group: string): Promise<bigint | undefined>;
   /** Accounts held behind a parked event (issue 14); none when not wired. */
   heldAccounts?(): Promise<readonly HeldAccountRecord[]>;
+  /** The money-conservation audit over the event store (issue 15); AuditMoney is UNIMPLEMENTED without it. */
+  auditMoney?(): Promise<MoneyAudit & { readonly events: number }>;
   /** The repairs and upcasters this process reads events with (issue 14). */
   readonly eventDecoding?: { readonly repairs: readonly string[]; readonly upcasters: readonly string[] };
 };
@@ -125,6 +129,19 @@ export function adminService(backend: AdminBackend): UntypedServiceImplementatio
       const group = req.group || backend.defaultGroup;
       const replayed = await backend.replayParked(group);
       return replayed === undefined ? fail(status.NOT_FOUND, `no subscription group ${group}`) : { replayed };
+    }),
+    auditMoney: unary(backend, async () => {
+      if (backend.auditMoney === undefined) return fail(status.UNIMPLEMENTED, 'this Admin server was started without the money audit');
+      const a = await backend.auditMoney();
+      return create(AuditMoneyResponseSchema, {
+        balances: a.balances,
+        inFlight: a.inFlight,
+        netDeposits: a.netDeposits,
+        transfersInFlight: BigInt(a.transfersInFlight),
+        events: BigInt(a.events),
+        conserved: a.violations.length === 0,
+        violations: [...a.violations],
+      });
     }),
   };
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ledger/v1/admin.proto.
  */
 export const file_ledger_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVsZWRnZXIvdjEvYWRtaW4ucHJvdG8SCWxlZGdlci52MSKIAgoKUHJvamVjdGlvbhIMCgRuYW1lGAEgASgJEhkKEWFjdGl2ZV9jb2xsZWN0aW9uGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIbChNjaGVja3BvaW50X3Bvc2l0aW9uGAQgASgEEhUKDWV2ZW50c19iZWhpbmQYBSABKAQSLgoLdGltZV9iZWhpbmQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGQoRZXZlbnRzX3Blcl9zZWNvbmQYByABKAESFAoMcGFya2VkX2NvdW50GAggASgEEhgKEGJsb2NrZWRfYWNjb3VudHMYCSABKAQSEgoKcmVidWlsZF9pZBgKIAEoCSIYChZMaXN0UHJvamVjdGlvbnNSZXF1ZXN0IqQBChdMaXN0UHJvamVjdGlvbnNSZXNwb25zZRIqCgtwcm9qZWN0aW9ucxgBIAMoCzIVLmxlZGdlci52MS5Qcm9qZWN0aW9uEi0KDWhlbGRfYWNjb3VudHMYAiADKAsyFi5sZWRnZXIudjEuSGVsZEFjY291bnQSFQoNZXZlbnRfcmVwYWlycxgDIAMoCRIXCg9ldmVudF91cGNhc3RlcnMYBCADKAkiVQoLSGVsZEFjY291bnQSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBIQCghldmVudF9pZBgDIAEoCRIOCgZyZWFzb24YBCABKAki7QIKB1JlYnVpbGQSCgoCaWQYASABKAkSEgoKcHJvamVjdGlvbhgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmxlZGdlci52MS5SZWJ1aWxkU3RhdGUSEAoIcG9zaXRpb24YBCABKAQSFQoNaGVhZF9wb3NpdGlvbhgFIAEoBBITCgtldmVudHNfZG9uZRgGIAEoBBIZChFldmVudHNfcGVyX3NlY29uZBgHIAEoARI2ChNlc3RpbWF0ZWRfdGltZV9sZWZ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEXRhcmdldF9jb2xsZWN0aW9uGAkgASgJEi4KCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVlcnJvchgMIAEoCSIpChNTdGFydFJlYnVpbGRSZXF1ZXN0EhIKCnByb2plY3Rpb24YASABKAkiOwoUU3RhcnRSZWJ1aWxkUmVzcG9uc2USIwoHcmVidWlsZBgBIAEoCzISLmxlZGdlci52MS5SZWJ1aWxkIh8KEUdldFJlYnVpbGRSZXF1ZXN0EgoKAmlkGAEgASgJIjkKEkdldFJlYnVpbGRSZXNwb25zZRIjCgdyZWJ1aWxkGAEgASgLMhIubGVkZ2VyLnYxLlJlYnVpbGQiIgoUQ2FuY2VsUmVidWlsZFJlcXVlc3QSCgoCaWQYASABKAkiPAoVQ2FuY2VsUmVidWlsZFJlc3BvbnNlEiMKB3JlYnVpbGQYASABKAsyEi5sZWRnZXIudjEuUmVidWlsZCIkChNSZXBsYXlQYXJrZWRSZXF1ZXN0Eg0KBWdyb3VwGAEgASgJIigKFFJlcGxheVBhcmtlZFJlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgEKtUBCgxSZWJ1aWxkU3RhdGUSHQoZUkVCVUlMRF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFFJFQlVJTERfU1RBVEVfUVVFVUVEEAESGQoVUkVCVUlMRF9TVEFURV9SVU5OSU5HEAISHQoZUkVCVUlMRF9TVEFURV9DQVRDSElOR19VUBADEhsKF1JFQlVJTERfU1RBVEVfQ09NUExFVEVEEAQSGwoXUkVCVUlMRF9TVEFURV9DQU5DRUxMRUQQBRIYChRSRUJVSUxEX1NUQVRFX0ZBSUxFRBAGMqIDCgVBZG1pbhJYCg9MaXN0UHJvamVjdGlvbnMSIS5sZWRnZXIudjEuTGlzdFByb2plY3Rpb25zUmVxdWVzdBoiLmxlZGdlci52MS5MaXN0UHJvamVjdGlvbnNSZXNwb25zZRJPCgxTdGFydFJlYnVpbGQSHi5sZWRnZXIudjEuU3RhcnRSZWJ1aWxkUmVxdWVzdBofLmxlZGdlci52MS5TdGFydFJlYnVpbGRSZXNwb25zZRJJCgpHZXRSZWJ1aWxkEhwubGVkZ2VyLnYxLkdldFJlYnVpbGRSZXF1ZXN0Gh0ubGVkZ2VyLnYxLkdldFJlYnVpbGRSZXNwb25zZRJSCg1DYW5jZWxSZWJ1aWxkEh8ubGVkZ2VyLnYxLkNhbmNlbFJlYnVpbGRSZXF1ZXN0GiAubGVkZ2VyLnYxLkNhbmNlbFJlYnVpbGRSZXNwb25zZRJPCgxSZXBsYXlQYXJrZWQSHi5sZWRnZXIudjEuUmVwbGF5UGFya2VkUmVxdWVzdBofLmxlZGdlci52MS5SZXBsYXlQYXJrZWRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChVsZWRnZXIvdjEvYWRtaW4ucHJvdG8SCWxlZGdlci52MSKIAgoKUHJvamVjdGlvbhIMCgRuYW1lGAEgASgJEhkKEWFjdGl2ZV9jb2xsZWN0aW9uGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIbChNjaGVja3BvaW50X3Bvc2l0aW9uGAQgASgEEhUKDWV2ZW50c19iZWhpbmQYBSABKAQSLgoLdGltZV9iZWhpbmQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGQoRZXZlbnRzX3Blcl9zZWNvbmQYByABKAESFAoMcGFya2VkX2NvdW50GAggASgEEhgKEGJsb2NrZWRfYWNjb3VudHMYCSABKAQSEgoKcmVidWlsZF9pZBgKIAEoCSIYChZMaXN0UHJvamVjdGlvbnNSZXF1ZXN0IqQBChdMaXN0UHJvamVjdGlvbnNSZXNwb25zZRIqCgtwcm9qZWN0aW9ucxgBIAMoCzIVLmxlZGdlci52MS5Qcm9qZWN0aW9uEi0KDWhlbGRfYWNjb3VudHMYAiADKAsyFi5sZWRnZXIudjEuSGVsZEFjY291bnQSFQoNZXZlbnRfcmVwYWlycxgDIAMoCRIXCg9ldmVudF91cGNhc3RlcnMYBCADKAkiVQoLSGVsZEFjY291bnQSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBIQCghldmVudF9pZBgDIAEoCRIOCgZyZWFzb24YBCABKAki7QIKB1JlYnVpbGQSCgoCaWQYASABKAkSEgoKcHJvamVjdGlvbhgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmxlZGdlci52MS5SZWJ1aWxkU3RhdGUSEAoIcG9zaXRpb24YBCABKAQSFQoNaGVhZF9wb3NpdGlvbhgFIAEoBBITCgtldmVudHNfZG9uZRgGIAEoBBIZChFldmVudHNfcGVyX3NlY29uZBgHIAEoARI2ChNlc3RpbWF0ZWRfdGltZV9sZWZ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEXRhcmdldF9jb2xsZWN0aW9uGAkgASgJEi4KCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVlcnJvchgMIAEoCSIpChNTdGFydFJlYnVpbGRSZXF1ZXN0EhIKCnByb2plY3Rpb24YASABKAkiOwoUU3RhcnRSZWJ1aWxkUmVzcG9uc2USIwoHcmVidWlsZBgBIAEoCzISLmxlZGdlci52MS5SZWJ1aWxkIh8KEUdldFJlYnVpbGRSZXF1ZXN0EgoKAmlkGAEgASgJIjkKEkdldFJlYnVpbGRSZXNwb25zZRIjCgdyZWJ1aWxkGAEgASgLMhIubGVkZ2VyLnYxLlJlYnVpbGQiIgoUQ2FuY2VsUmVidWlsZFJlcXVlc3QSCgoCaWQYASABKAkiPAoVQ2FuY2VsUmVidWlsZFJlc3BvbnNlEiMKB3JlYnVpbGQYASABKAsyEi5sZWRnZXIudjEuUmVidWlsZCIkChNSZXBsYXlQYXJrZWRSZXF1ZXN0Eg0KBWdyb3VwGAEgASgJIigKFFJlcGxheVBhcmtlZFJlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgEIhMKEUF1ZGl0TW9uZXlSZXF1ZXN0IqMBChJBdWRpdE1vbmV5UmVzcG9uc2USEAoIYmFsYW5jZXMYASABKAMSEQoJaW5fZmxpZ2h0GAIgASgDEhQKDG5ldF9kZXBvc2l0cxgDIAEoAxIbChN0cmFuc2ZlcnNfaW5fZmxpZ2h0GAQgASgEEg4KBmV2ZW50cxgFIAEoBBIRCgljb25zZXJ2ZWQYBiABKAgSEgoKdmlvbGF0aW9ucxgHIAMoCSrVAQoMUmVidWlsZFN0YXRlEh0KGVJFQlVJTERfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRSRUJVSUxEX1NUQVRFX1FVRVVFRBABEhkKFVJFQlVJTERfU1RBVEVfUlVOTklORxACEh0KGVJFQlVJTERfU1RBVEVfQ0FUQ0hJTkdfVVAQAxIbChdSRUJVSUxEX1NUQVRFX0NPTVBMRVRFRBAEEhsKF1JFQlVJTERfU1RBVEVfQ0FOQ0VMTEVEEAUSGAoUUkVCVUlMRF9TVEFURV9GQUlMRUQQBjLtAwoFQWRtaW4SWAoPTGlzdFByb2plY3Rpb25zEiEubGVkZ2VyLnYxLkxpc3RQcm9qZWN0aW9uc1JlcXVlc3QaIi5sZWRnZXIudjEuTGlzdFByb2plY3Rpb25zUmVzcG9uc2USTwoMU3RhcnRSZWJ1aWxkEh4ubGVkZ2VyLnYxLlN0YXJ0UmVidWlsZFJlcXVlc3QaHy5sZWRnZXIudjEuU3RhcnRSZWJ1aWxkUmVzcG9uc2USSQoKR2V0UmVidWlsZBIcLmxlZGdlci52MS5HZXRSZWJ1aWxkUmVxdWVzdBodLmxlZGdlci52MS5HZXRSZWJ1aWxkUmVzcG9uc2USUgoNQ2FuY2VsUmVidWlsZBIfLmxlZGdlci52MS5DYW5jZWxSZWJ1aWxkUmVxdWVzdBogLmxlZGdlci52MS5DYW5jZWxSZWJ1aWxkUmVzcG9uc2USTwoMUmVwbGF5UGFya2VkEh4ubGVkZ2VyLnYxLlJlcGxheVBhcmtlZFJlcXVlc3QaHy5sZWRnZXIudjEuUmVwbGF5UGFya2VkUmVzcG9uc2USSQoKQXVkaXRNb25leRIcLmxlZGdlci52MS5BdWRpdE1vbmV5UmVxdWVzdBodLmxlZGdlci52MS5BdWRpdE1vbmV5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Projection is one read model's status.
@@ -422,6 +422,81 @@ export const ReplayParkedResponseSchema: GenMessage<ReplayParkedResponse> = /*@_
   messageDesc(file_ledger_v1_admin, 12);
 
 /**
+ * AuditMoneyRequest takes no parameters.
+ *
+ * @generated from message ledger.v1.AuditMoneyRequest
+ */
+export type AuditMoneyRequest = Message<"ledger.v1.AuditMoneyRequest"> & {
+};
+
+/**
+ * Describes the message ledger.v1.AuditMoneyRequest.
+ * Use `create(AuditMoneyRequestSchema)` to create a new message.
+ */
+export const AuditMoneyRequestSchema: GenMessage<AuditMoneyRequest> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_admin, 13);
+
+/**
+ * AuditMoneyResponse is the audit's totals (minor units, all currencies
+ * summed as counts) and what it found wrong.
+ *
+ * @generated from message ledger.v1.AuditMoneyResponse
+ */
+export type AuditMoneyResponse = Message<"ledger.v1.AuditMoneyResponse"> & {
+  /**
+   * Sum of all account balances.
+   *
+   * @generated from field: int64 balances = 1;
+   */
+  balances: bigint;
+
+  /**
+   * Debited by transfers neither credited nor refunded yet.
+   *
+   * @generated from field: int64 in_flight = 2;
+   */
+  inFlight: bigint;
+
+  /**
+   * Deposits − deposit reversals − withdrawals + withdrawal reversals.
+   *
+   * @generated from field: int64 net_deposits = 3;
+   */
+  netDeposits: bigint;
+
+  /**
+   * @generated from field: uint64 transfers_in_flight = 4;
+   */
+  transfersInFlight: bigint;
+
+  /**
+   * Account events folded.
+   *
+   * @generated from field: uint64 events = 5;
+   */
+  events: bigint;
+
+  /**
+   * True when violations is empty.
+   *
+   * @generated from field: bool conserved = 6;
+   */
+  conserved: boolean;
+
+  /**
+   * @generated from field: repeated string violations = 7;
+   */
+  violations: string[];
+};
+
+/**
+ * Describes the message ledger.v1.AuditMoneyResponse.
+ * Use `create(AuditMoneyResponseSchema)` to create a new message.
+ */
+export const AuditMoneyResponseSchema: GenMessage<AuditMoneyResponse> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_admin, 14);
+
+/**
  * RebuildState is where a rebuild stands.
  *
  * @generated from enum ledger.v1.RebuildState
@@ -527,6 +602,19 @@ export const Admin: GenService<{
     methodKind: "unary";
     input: typeof ReplayParkedRequestSchema;
     output: typeof ReplayParkedResponseSchema;
+  },
+  /**
+   * AuditMoney folds every account event of the event store and checks that
+   * money is conserved (issue 15): balances + in flight = deposits −
+   * withdrawals (reversals included), no transfer credited or refunded twice
+   * or both, no negative balance. Reads the whole log: minutes on a large one.
+   *
+   * @generated from rpc ledger.v1.Admin.AuditMoney
+   */
+  auditMoney: {
+    methodKind: "unary";
+    input: typeof AuditMoneyRequestSchema;
+    output: typeof AuditMoneyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ledger_v1_admin, 0);
