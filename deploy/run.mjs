@@ -3,7 +3,7 @@
 // `args: ["api"]` in Kubernetes). Each name maps to a compiled workers/ file.
 import { fileURLToPath } from 'node:url';
 
-const PROCESSES = ['api', 'projector', 'jobs'];
+const PROCESSES = ['api', 'projector', 'jobs', 'transfer-process'];
 
 const name = process.argv[2] ?? 'api';
 if (!PROCESSES.includes(name)) {

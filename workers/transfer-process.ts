@@ -3,7 +3,8 @@ import { CommandHandler, TransferProcess, TransferWatchdog } from '../src/app/in
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
 import { debitOf } from '../src/app/transfer-deliveries.js';
 import { configSecrets, esdbConnectionString, loadConfig, type Config } from '../src/config.js';
-import { createLogger } from '../src/observability/index.js';
+import { Registry } from 'prom-client';
+import { createLogger, createMetrics, startMetricsServer } from '../src/observability/index.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { MalformedEvent } from '../src/domain/index.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
@@ -143,7 +144,10 @@ async function main(): Promise<void> {
   // An embedded event store in this process would be empty and private to it; `npm start` runs this part next to it.
   if (url === undefined) throw new Error('the standalone transfer process needs ESDB_URL (npm start runs it with the embedded event store)');
   const running = await startTransferProcess(config, url, logger);
-  stopOnSignal(logger, 'transfer process', [() => running.stop()]);
+  // /healthz and /livez for probes (deploy/k8s/transfer-process.yaml), process metrics for Prometheus.
+  const metrics = createMetrics(new Registry(), { processMetrics: true });
+  const metricsServer = await startMetricsServer({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT, ready: () => true });
+  stopOnSignal(logger, 'transfer process', [() => running.stop(), () => metricsServer.close()]);
 }
 
 runIfEntry(import.meta.url, main);

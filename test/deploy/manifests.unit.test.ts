@@ -57,7 +57,7 @@ describe('the image', () => {
     const user = /^USER (\d+)(?::\d+)?$/m.exec(dockerfile)?.[1];
     expect(Number(user)).toBeGreaterThan(0);
     expect(dockerfile).toMatch(/^ENTRYPOINT \[.*"deploy\/run\.mjs"\]$/m);
-    expect(processes).toEqual(['api', 'projector', 'jobs']);
+    expect(processes).toEqual(['api', 'projector', 'jobs', 'transfer-process']);
   });
 
   test('exposes the default ports of the config', () => {
@@ -65,7 +65,7 @@ describe('the image', () => {
     expect(exposed).toEqual(expect.arrayContaining([defaults.GRPC_PORT, defaults.ADMIN_PORT, defaults.METRICS_PORT]));
   });
 
-  test.each(['api', 'projector', 'jobs'])('process %s has its entry point in workers/', (name) => {
+  test.each(['api', 'projector', 'jobs', 'transfer-process'])('process %s has its entry point in workers/', (name) => {
     expect(existsSync(join(root, 'workers', `${name}.ts`))).toBe(true);
   });
 });
@@ -83,7 +83,7 @@ describe('Kubernetes manifests', () => {
     expect(k8sConfig.AUTH_MODE).not.toBe('none');
   });
 
-  test.each(['api', 'projector', 'jobs'])('%s: Deployment, Service, probes, resources and ports agree', (name) => {
+  test.each(['api', 'projector', 'jobs', 'transfer-process'])('%s: Deployment, Service, probes, resources and ports agree', (name) => {
     const deployment = named('Deployment', `ledger-${name}`);
     const spec = obj(deployment.spec, 'spec');
     const podLabels = stringMap(obj(obj(obj(spec.template, 'template').metadata, 'metadata').labels, 'labels'), 'labels');
@@ -156,7 +156,7 @@ describe('docker-compose.yml', () => {
     expect(service('redis').healthcheck).toBeDefined();
   });
 
-  test.each(['api', 'projector', 'jobs'])('%s: built from deploy/Dockerfile, command, health check, known variables', (name) => {
+  test.each(['api', 'projector', 'jobs', 'transfer-process'])('%s: built from deploy/Dockerfile, command, health check, known variables', (name) => {
     const s = service(name);
     expect(obj(s.build, 'build').dockerfile).toBe('deploy/Dockerfile');
     expect(list(s.command, 'command')).toEqual([name]);
@@ -188,8 +188,8 @@ describe('docker-compose.yml', () => {
     expect(published).toContainEqual([config.METRICS_PORT, config.METRICS_PORT]);
   });
 
-  test('projector and jobs can be scaled: no host ports, no fixed container names', () => {
-    for (const name of ['projector', 'jobs']) {
+  test('projector, jobs and the transfer process can be scaled: no host ports, no fixed container names', () => {
+    for (const name of ['projector', 'jobs', 'transfer-process']) {
       expect(service(name).ports).toBeUndefined();
       expect(service(name).container_name).toBeUndefined();
     }
