@@ -57,8 +57,9 @@ export async function startTransferProcess(
   const esdb = connectEventStore(esdbUrl);
   const decoder = configuredEventDecoder(config);
   logEventDecoder(logger, decoder);
-  const handler = new CommandHandler({ store: new EsdbAccountEventStore(esdb.client, decoder), maxRetries: config.COMMAND_MAX_RETRIES });
-  const transfers = new TransferProcess(handler, new EsdbTransferEventStore(esdb.client, decoder));
+  const accounts = new EsdbAccountEventStore(esdb.client, decoder);
+  const handler = new CommandHandler({ store: accounts, maxRetries: config.COMMAND_MAX_RETRIES });
+  const transfers = new TransferProcess(handler, accounts, new EsdbTransferEventStore(esdb.client, decoder));
   await ensureAccountSubscriptionGroup(esdb.client, { group: settings.group, consumerStrategy: 'RoundRobin', maxRetryCount: settings.maxRetryCount, messageTimeoutMs: settings.messageTimeoutMs });
 
   let stopping = false;

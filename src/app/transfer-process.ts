@@ -1,12 +1,13 @@
 import {
-  LedgerError,
   RevisionConflict,
+  accountStream,
   foldTransfer,
   type Transfer,
   type TransferDebited,
   type TransferEvent,
 } from '../domain/index.js';
 import type { CommandHandler } from './command-handler.js';
+import type { AccountEventStore } from './event-store.js';
 import { creditCommandId, refundCommandId } from './transfer-ids.js';
 import type { TransferEventStore } from './transfer-store.js';
 
@@ -18,18 +19,19 @@ export type DebitedTransfer = TransferDebited['data'] & { readonly fromAccountId
  * outcome. Each step is idempotent, so it may run any number of times, in
  * any number of processes, and resume after a crash between any two steps:
  *   1. the transfer stream records the initiation (appended once: NoStream);
- *   2. the destination is credited (command id derived from the transfer id:
- *      appended once, a repeat answers as the first);
- *   3. the outcome is appended at the revision after the initiation, so only
- *      one outcome is ever recorded; a refused credit records failed and
- *   4. refunds the source (again a derived command id).
- * Refusals are domain errors of the credit (no such account, closed, other
- * currency, balance limit); anything else (store down) throws, and the
- * delivery is retried.
+ *   2. the destination decides, once: TransferCredited or
+ *      TransferCreditRefused in its own stream (one command id derived from
+ *      the transfer id: a repeat, by any instance, answers with the first
+ *      outcome, however the account changed since);
+ *   3. that outcome goes to the transfer stream at the revision after the
+ *      initiation (completed or failed with the destination's reason);
+ *   4. a failed transfer refunds the source (again a derived command id).
+ * Anything else (store down) throws, and the delivery is retried.
  */
 export class TransferProcess {
   constructor(
     private readonly handler: CommandHandler,
+    private readonly accounts: AccountEventStore,
     private readonly transfers: TransferEventStore,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -48,19 +50,19 @@ export class TransferProcess {
 
   private async credit(debit: DebitedTransfer): Promise<Transfer> {
     const { transferId, fromAccountId, toAccountId, amount, currency } = debit;
+    const handled = await this.handler.handle({
+      command: { type: 'CreditTransfer', data: { accountId: toAccountId, transferId, fromAccountId, amount, currency } },
+      commandId: creditCommandId(transferId),
+      correlationId: transferId,
+      causationId: debit.debitEventId,
+    });
+    // The destination holds exactly one outcome of this command (credited or refused): read it, as stored.
+    const [stored] = await this.accounts.readStream(accountStream(toAccountId), handled.revision);
+    const event = stored?.revision === handled.revision ? stored.event : undefined;
     let outcome: TransferEvent;
-    try {
-      await this.handler.handle({
-        command: { type: 'CreditTransfer', data: { accountId: toAccountId, transferId, fromAccountId, amount, currency } },
-        commandId: creditCommandId(transferId),
-        correlationId: transferId,
-        causationId: debit.debitEventId,
-      });
-      outcome = { type: 'TransferCompleted', data: { transferId } };
-    } catch (err) {
-      if (!(err instanceof LedgerError) || (err.kind !== 'not_found' && err.kind !== 'precondition')) throw err;
-      outcome = { type: 'TransferFailed', data: { transferId, reason: `${err.reason}: ${err.message}` } };
-    }
+    if (event?.type === 'TransferCredited' && event.data.transferId === transferId) outcome = { type: 'TransferCompleted', data: { transferId } };
+    else if (event?.type === 'TransferCreditRefused' && event.data.transferId === transferId) outcome = { type: 'TransferFailed', data: { transferId, reason: event.data.reason } };
+    else throw new Error(`transfer ${transferId}: no credit outcome at revision ${handled.revision} of account ${toAccountId}`);
     // The outcome goes right after the initiation (revision 0): a second writer conflicts and reads the first's.
     return (await this.appendOutcome(transferId, outcome, 0n)).state;
   }

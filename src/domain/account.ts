@@ -48,6 +48,8 @@ export function evolve(account: Account, event: AccountEvent): Account {
     case 'TransferDebited':
       if (account.status === 'none') return account;
       return { ...account, balance: account.balance - event.data.amount, txCount: account.txCount + 1 };
+    case 'TransferCreditRefused':
+      return account;
     case 'TransferCredited':
     case 'TransferDebitReversed':
       if (account.status === 'none') return account;

@@ -9,6 +9,7 @@ import {
   CurrencyMismatch,
   InsufficientFunds,
   InvalidCommand,
+  LedgerError,
   TransactionAlreadyReversed,
   TransactionNotFound,
 } from './errors.js';
@@ -100,11 +101,23 @@ function transferMoney(cmd: TransferMoney, account: Account): AccountEvent[] {
   return [{ type: 'TransferDebited', data: { transferId, toAccountId, amount, currency } }];
 }
 
-/** The credit: the destination must exist, be open, hold the currency and stay within the largest balance. */
+/**
+ * The credit: the destination must exist, be open, hold the currency and
+ * stay within the largest balance. A refusal is not an error but the other
+ * outcome, recorded as TransferCreditRefused (even on a stream that does not
+ * exist yet): the one command of a transfer on its destination then always
+ * answers with its first outcome, whatever the account became since.
+ */
 function creditTransfer(cmd: CreditTransfer, account: Account): AccountEvent[] {
-  const open = openAccountFor(cmd, account);
-  if (open.balance + cmd.data.amount > MAX_MINOR_UNITS) throw new BalanceLimitExceeded(open.balance, cmd.data.amount);
-  return [{ type: 'TransferCredited', data: { transferId: cmd.data.transferId, fromAccountId: cmd.data.fromAccountId, amount: cmd.data.amount } }];
+  const { transferId, fromAccountId, amount } = cmd.data;
+  try {
+    const open = openAccountFor(cmd, account);
+    if (open.balance + amount > MAX_MINOR_UNITS) throw new BalanceLimitExceeded(open.balance, amount);
+  } catch (e) {
+    if (!(e instanceof LedgerError) || e.kind === 'invalid') throw e;
+    return [{ type: 'TransferCreditRefused', data: { transferId, fromAccountId, amount, reason: `${e.reason}: ${e.message}` } }];
+  }
+  return [{ type: 'TransferCredited', data: { transferId, fromAccountId, amount } }];
 }
 
 /**

@@ -19,6 +19,7 @@ const schemas = {
   WithdrawalReversed: z.object({ transaction_id: z.string().min(1), amount: minorUnits, reason: z.string().optional() }),
   TransferDebited: z.object({ transfer_id: z.string().min(1), to_account_id: z.string().min(1), amount: minorUnits, currency: z.string().regex(/^[A-Z]{3}$/) }),
   TransferCredited: z.object({ transfer_id: z.string().min(1), from_account_id: z.string().min(1), amount: minorUnits }),
+  TransferCreditRefused: z.object({ transfer_id: z.string().min(1), from_account_id: z.string().min(1), amount: minorUnits, reason: z.string() }),
   TransferDebitReversed: z.object({ transfer_id: z.string().min(1), amount: minorUnits, reason: z.string() }),
 } as const;
 
@@ -55,6 +56,8 @@ export function encodeEventData(event: AccountEvent): Record<string, string> {
       return { transfer_id: event.data.transferId, to_account_id: event.data.toAccountId, amount: event.data.amount.toString(), currency: event.data.currency };
     case 'TransferCredited':
       return { transfer_id: event.data.transferId, from_account_id: event.data.fromAccountId, amount: event.data.amount.toString() };
+    case 'TransferCreditRefused':
+      return { transfer_id: event.data.transferId, from_account_id: event.data.fromAccountId, amount: event.data.amount.toString(), reason: event.data.reason };
     case 'TransferDebitReversed':
       return { transfer_id: event.data.transferId, amount: event.data.amount.toString(), reason: event.data.reason };
     default: {
@@ -100,6 +103,10 @@ export function decodeEvent(type: string, data: unknown): AccountEvent | undefin
     case 'TransferCredited': {
       const d = parse(schemas.TransferCredited);
       return { type, data: { transferId: d.transfer_id, fromAccountId: d.from_account_id, amount: positive(type, d.amount) } };
+    }
+    case 'TransferCreditRefused': {
+      const d = parse(schemas.TransferCreditRefused);
+      return { type, data: { transferId: d.transfer_id, fromAccountId: d.from_account_id, amount: positive(type, d.amount), reason: d.reason } };
     }
     case 'TransferDebitReversed': {
       const d = parse(schemas.TransferDebitReversed);

@@ -50,6 +50,17 @@ export type TransferCredited = {
   readonly type: 'TransferCredited';
   readonly data: { readonly transferId: string; readonly fromAccountId: string; readonly amount: bigint };
 };
+/**
+ * The destination's refusal of a transfer's credit (missing, closed, other
+ * currency, balance limit), recorded in the destination stream itself, even
+ * when that stream does not exist yet: credit and refusal are the two
+ * outcomes of one command (one command id per transfer), so the stream holds
+ * exactly one of them and a later attempt answers with it (issue 15).
+ */
+export type TransferCreditRefused = {
+  readonly type: 'TransferCreditRefused';
+  readonly data: { readonly transferId: string; readonly fromAccountId: string; readonly amount: bigint; readonly reason: string };
+};
 export type TransferDebitReversed = {
   readonly type: 'TransferDebitReversed';
   readonly data: { readonly transferId: string; readonly amount: bigint; readonly reason: string };
@@ -64,6 +75,7 @@ export type AccountEvent =
   | WithdrawalReversed
   | TransferDebited
   | TransferCredited
+  | TransferCreditRefused
   | TransferDebitReversed;
 export type AccountEventType = AccountEvent['type'];
 
@@ -76,6 +88,7 @@ export const accountEventTypes: readonly AccountEventType[] = [
   'WithdrawalReversed',
   'TransferDebited',
   'TransferCredited',
+  'TransferCreditRefused',
   'TransferDebitReversed',
 ];
 
@@ -83,7 +96,8 @@ export const accountEventTypes: readonly AccountEventType[] = [
  * Events that move money: they count in tx_count and set last_tx_at, in the
  * write model, snapshots, as-of answers and the read model alike.
  */
-export const movesMoney = (type: AccountEventType): boolean => type !== 'AccountOpened' && type !== 'AccountClosed';
+export const movesMoney = (type: AccountEventType): boolean =>
+  type !== 'AccountOpened' && type !== 'AccountClosed' && type !== 'TransferCreditRefused';
 
 /** Version of the event JSON schema written in metadata.schema_version. */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -102,6 +116,7 @@ export const accountStream = (accountId: string): string => `${ACCOUNT_STREAM_PR
  *                                           (reason optional; amount = the original's)
  *   TransferDebited       {"transfer_id":"…","to_account_id":"…","amount":"100","currency":"EUR"}
  *   TransferCredited      {"transfer_id":"…","from_account_id":"…","amount":"100"}
+ *   TransferCreditRefused {"transfer_id":"…","from_account_id":"…","amount":"100","reason":"…"}
  *   TransferDebitReversed {"transfer_id":"…","amount":"100","reason":"…"}
  * Metadata JSON:
  *   {"occurred_at":"2026-01-15T10:00:00.000Z","command_id":"<uuid>",

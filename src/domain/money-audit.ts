@@ -43,6 +43,7 @@ export function auditMoney(events: Iterable<AuditedEvent>): MoneyAudit {
     switch (event.type) {
       case 'AccountOpened':
       case 'AccountClosed':
+      case 'TransferCreditRefused':
         break;
       case 'MoneyDeposited':
       case 'WithdrawalReversed':

@@ -48,6 +48,8 @@ function evolve(summary: AccountSummaryDocument | undefined, recorded: RecordedA
       return moneyMoved(summary, event.data.amount, recorded);
     case 'TransferDebited':
       return moneyMoved(summary, -event.data.amount, recorded);
+    case 'TransferCreditRefused':
+      return { ...summary, updated_at: occurredAt, revision };
     case 'TransferCredited':
     case 'TransferDebitReversed':
       return moneyMoved(summary, event.data.amount, recorded);

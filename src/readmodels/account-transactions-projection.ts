@@ -37,6 +37,7 @@ function transactionOf(after: AccountSummaryDocument | undefined, recorded: Reco
       return { ...base, type: 'transfer_refund', amount: event.data.amount, transfer_id: event.data.transferId, reason: event.data.reason };
     case 'AccountOpened':
     case 'AccountClosed':
+    case 'TransferCreditRefused':
       return undefined;
     default: {
       const never: never = event;

@@ -2,7 +2,6 @@ import { describe, expect, test } from 'vitest';
 import {
   AccountIsClosed,
   AccountNotFound,
-  BalanceLimitExceeded,
   CurrencyMismatch,
   InsufficientFunds,
   InvalidCommand,
@@ -46,14 +45,25 @@ describe('TransferMoney (the debit on the source)', () => {
   test('an amount of zero is invalid', () => given(accountOpened()).when(transferMoney(0n)).thenFailsWith(InvalidCommand));
 });
 
-describe('CreditTransfer (the destination)', () => {
+describe('CreditTransfer (the destination decides once: credited or refused)', () => {
+  const refused = (reason: string): AccountEvent => ({
+    type: 'TransferCreditRefused',
+    data: { transferId: T, fromAccountId: OTHER, amount: 200n, reason: expect.stringMatching(new RegExp(`^${reason}: `)) as unknown as string },
+  });
   test('an open destination in the currency is credited', () => given(accountOpened()).when(creditTransfer(200n)).then(credited(200n)));
-  test('a missing destination refuses', () => given().when(creditTransfer(200n)).thenFailsWith(AccountNotFound));
-  test('a closed destination refuses', () => given(accountOpened(), accountClosed()).when(creditTransfer(200n)).thenFailsWith(AccountIsClosed));
-  test('a destination in another currency refuses', () =>
-    given(accountOpened('CHF')).when(creditTransfer(200n, 'EUR')).thenFailsWith(CurrencyMismatch));
-  test('a destination at the largest balance refuses', () =>
-    given(accountOpened(), moneyDeposited(MAX_MINOR_UNITS)).when(creditTransfer(1n)).thenFailsWith(BalanceLimitExceeded));
+  test('a missing destination records the refusal (in its stream-to-be)', () => given().when(creditTransfer(200n)).then(refused('ACCOUNT_NOT_FOUND')));
+  test('a closed destination records the refusal', () => given(accountOpened(), accountClosed()).when(creditTransfer(200n)).then(refused('ACCOUNT_CLOSED')));
+  test('a destination in another currency records the refusal', () =>
+    given(accountOpened('CHF')).when(creditTransfer(200n, 'EUR')).then(refused('CURRENCY_MISMATCH')));
+  test('a destination at the largest balance records the refusal', () =>
+    given(accountOpened(), moneyDeposited(MAX_MINOR_UNITS)).when(creditTransfer(200n)).then(refused('BALANCE_LIMIT_EXCEEDED')));
+  test('a refusal changes no balance and is no transaction; an account opened after it starts from zero', () => {
+    const r: AccountEvent = { type: 'TransferCreditRefused', data: { transferId: T, fromAccountId: OTHER, amount: 5n, reason: 'x' } };
+    expect(fold([r])).toEqual({ status: 'none' });
+    expect(fold([r, accountOpened()])).toMatchObject({ status: 'open', balance: 0n, txCount: 0 });
+    expect(fold([accountOpened(), moneyDeposited(3n), r])).toMatchObject({ balance: 3n, txCount: 1 });
+  });
+  test('an amount of zero is still invalid, not a refusal', () => given(accountOpened()).when(creditTransfer(0n)).thenFailsWith(InvalidCommand));
 });
 
 describe('RefundTransfer (the compensation)', () => {

@@ -11,7 +11,7 @@ function setup() {
   const transferStore = new InMemoryTransferStore();
   const handler = new CommandHandler({ store, maxRetries: 50, random: () => 0 });
   const transfers = new Transfers(handler, transferStore);
-  const newProcess = () => new TransferProcess(new CommandHandler({ store, maxRetries: 50, random: () => 0 }), transferStore);
+  const newProcess = () => new TransferProcess(new CommandHandler({ store, maxRetries: 50, random: () => 0 }), store, transferStore);
   const run = (c: AccountCommand) => handler.handle({ command: c, commandId: randomUUID() });
   const open = async (balance: bigint, currency = 'EUR') => {
     const accountId = randomUUID();
@@ -98,6 +98,20 @@ describe('the transfer process', () => {
     expect((await t.transfers.getTransfer(transferId)).status).toBe('pending');
     expect((await t.newProcess().onDebited(debit)).status).toBe('completed');
     expect(await t.balance(b)).toBe(200n);
+  });
+
+  test('a destination opened after its refusal: a later attempt (another instance) answers the refusal, never credits', async () => {
+    const t = setup();
+    const a = await t.open(500n);
+    const late = randomUUID();
+    const debit = await t.request(a, late, 200n);
+    expect((await t.newProcess().onDebited(debit)).status).toBe('failed');
+    await t.run({ type: 'OpenAccount', data: { accountId: late, ownerId: 'o', currency: 'EUR' } });
+    // The outcome in the transfer stream is lost (say, a restore), so the process decides again from the destination.
+    t.transferStore.streams.get(debit.transferId)?.splice(1);
+    expect((await t.newProcess().onDebited(debit)).status).toBe('failed');
+    expect([await t.balance(a), await t.balance(late)]).toEqual([500n, 0n]);
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
   });
 
   test('the same TransferMoney sent twice is one transfer, debited once', async () => {
