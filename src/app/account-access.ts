@@ -45,4 +45,4 @@ export class AccountAccess {
 
 const verb = (type: AccountCommand['type']): string =>
   ({ OpenAccount: 'open', Deposit: 'deposit to', Withdraw: 'withdraw from', CloseAccount: 'close', ReverseTransaction: 'reverse a transaction of',
-    TransferMoney: 'transfer from', CreditTransfer: 'credit a transfer to', RefundTransfer: 'refund a transfer to' })[type];
+    TransferMoney: 'transfer from', CreditTransfer: 'credit a transfer to', RefundTransfer: 'refund a transfer to', SettleTransferDebit: 'settle a transfer of' })[type];

@@ -44,6 +44,8 @@ function effectFields(command: AccountCommand): readonly string[] {
       return [command.data.accountId, command.data.toAccountId, command.data.amount.toString(), command.data.currency];
     case 'CreditTransfer':
       return [command.data.accountId, command.data.transferId, command.data.fromAccountId, command.data.amount.toString(), command.data.currency];
+    case 'SettleTransferDebit':
+      return [command.data.accountId, command.data.transferId, command.data.amount.toString()];
     case 'RefundTransfer':
       // The reason is not part of the effect: two process instances may word it differently.
       return [command.data.accountId, command.data.transferId, command.data.amount.toString()];

@@ -12,6 +12,7 @@ const TRANSFER_NAMESPACE = 'c6f0a3d4-2b7e-4c19-8e5a-91d3f7b2a604';
  */
 export const transferIdFor = (fromAccountId: string, commandId: string): string => uuidv5(`transfer/${fromAccountId}/${commandId}`, TRANSFER_NAMESPACE);
 export const creditCommandId = (transferId: string): string => uuidv5(`transfer/${transferId}/credit`, TRANSFER_NAMESPACE);
+export const settleCommandId = (transferId: string): string => uuidv5(`transfer/${transferId}/settle`, TRANSFER_NAMESPACE);
 export const refundCommandId = (transferId: string): string => uuidv5(`transfer/${transferId}/refund`, TRANSFER_NAMESPACE);
 /** Event id of one state change in `transfer-<id>`, so a repeated append is deduplicated by the store. */
 export const transferEventId = (transferId: string, type: string): string => uuidv5(`transfer/${transferId}/${type}`, TRANSFER_NAMESPACE);

@@ -8,7 +8,7 @@ import {
 } from '../domain/index.js';
 import type { CommandHandler } from './command-handler.js';
 import type { AccountEventStore } from './event-store.js';
-import { creditCommandId, refundCommandId } from './transfer-ids.js';
+import { creditCommandId, refundCommandId, settleCommandId } from './transfer-ids.js';
 import type { TransferEventStore } from './transfer-store.js';
 
 /** A debit as the process receives it: the TransferDebited event of the source account. */
@@ -25,7 +25,9 @@ export type DebitedTransfer = TransferDebited['data'] & { readonly fromAccountId
  *      outcome, however the account changed since);
  *   3. that outcome goes to the transfer stream at the revision after the
  *      initiation (completed or failed with the destination's reason);
- *   4. a failed transfer refunds the source (again a derived command id).
+ *   4. a failed transfer refunds the source, a completed one settles the
+ *      source's debit (TransferDebitSettled: no longer in flight on its
+ *      summary); each again by a derived command id.
  * Anything else (store down) throws, and the delivery is retried.
  */
 export class TransferProcess {
@@ -40,6 +42,7 @@ export class TransferProcess {
     let state = await this.initiated(debit);
     if (state.status === 'pending') state = await this.credit(debit);
     if (state.status === 'failed') await this.refund(debit, state.failureReason ?? 'refused');
+    if (state.status === 'completed') await this.settle(debit);
     return state;
   }
 
@@ -72,6 +75,17 @@ export class TransferProcess {
     await this.handler.handle({
       command: { type: 'RefundTransfer', data: { accountId: fromAccountId, transferId, amount, reason } },
       commandId: refundCommandId(transferId),
+      correlationId: transferId,
+      causationId: debit.debitEventId,
+    });
+  }
+
+  /** Tells the source its money arrived (no longer in flight on its summary). */
+  private async settle(debit: DebitedTransfer): Promise<void> {
+    const { transferId, fromAccountId, amount } = debit;
+    await this.handler.handle({
+      command: { type: 'SettleTransferDebit', data: { accountId: fromAccountId, transferId, amount } },
+      commandId: settleCommandId(transferId),
       correlationId: transferId,
       causationId: debit.debitEventId,
     });

@@ -15,9 +15,10 @@ const PAGE = 1_000;
  * The watchdog (issue 15): a lost or parked delivery must never leave money
  * in limbo. It follows the account events of the log (from the start when
  * the process starts, then only what is new), keeps the transfers debited
- * and neither credited nor refunded, and drives each one still in flight
- * `stuckAfterMs` after its debit through the same idempotent steps as the
- * subscription does. Running it in several processes only repeats work.
+ * and neither settled (after the credit) nor refunded on the source, and
+ * drives each one still open `stuckAfterMs` after its debit through the
+ * same idempotent steps as the subscription does. Running it in several
+ * processes only repeats work.
  */
 export class TransferWatchdog<Position> {
   private position: Position | undefined;
@@ -69,7 +70,9 @@ export class TransferWatchdog<Position> {
     if (event?.type === 'TransferDebited') {
       const fromAccountId = logged.streamId.slice(ACCOUNT_STREAM_PREFIX.length);
       this.inFlight.set(event.data.transferId, { debit: { ...event.data, fromAccountId, debitEventId: logged.eventId }, debitedAt: logged.created.getTime() });
-    } else if (event?.type === 'TransferCredited' || event?.type === 'TransferDebitReversed') {
+    } else if (event?.type === 'TransferDebitSettled' || event?.type === 'TransferDebitReversed') {
+      // Done on the source's side: settled after the credit, or refunded. A credit alone is not
+      // enough: the settlement (the summary's money in flight) must follow it.
       this.inFlight.delete(event.data.transferId);
     }
   }

@@ -49,6 +49,7 @@ export function evolve(account: Account, event: AccountEvent): Account {
       if (account.status === 'none') return account;
       return { ...account, balance: account.balance - event.data.amount, txCount: account.txCount + 1 };
     case 'TransferCreditRefused':
+    case 'TransferDebitSettled':
       return account;
     case 'TransferCredited':
     case 'TransferDebitReversed':

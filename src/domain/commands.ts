@@ -59,6 +59,11 @@ export type CreditTransfer = {
   readonly type: 'CreditTransfer';
   readonly data: { readonly accountId: string; readonly transferId: string; readonly fromAccountId: string; readonly amount: bigint; readonly currency: Currency };
 };
+/** The transfer process tells the source (`accountId`) its debit reached the destination. */
+export type SettleTransferDebit = {
+  readonly type: 'SettleTransferDebit';
+  readonly data: { readonly accountId: string; readonly transferId: string; readonly amount: bigint };
+};
 /** The transfer process gives a refused transfer's money back to the source (`accountId`). */
 export type RefundTransfer = {
   readonly type: 'RefundTransfer';
@@ -73,5 +78,6 @@ export type AccountCommand =
   | ReverseTransaction
   | TransferMoney
   | CreditTransfer
+  | SettleTransferDebit
   | RefundTransfer;
 export type AccountCommandType = AccountCommand['type'];

@@ -1,5 +1,5 @@
 import type { Account } from './account.js';
-import type { AccountCommand, CloseAccount, CreditTransfer, Deposit, OpenAccount, RefundTransfer, ReverseTransaction, TransferMoney, Withdraw } from './commands.js';
+import type { AccountCommand, CloseAccount, CreditTransfer, Deposit, OpenAccount, RefundTransfer, ReverseTransaction, SettleTransferDebit, TransferMoney, Withdraw } from './commands.js';
 import {
   AccountAlreadyExists,
   AccountIsClosed,
@@ -38,6 +38,8 @@ export function decide(command: AccountCommand, account: Account): AccountEvent[
       return creditTransfer(command, account);
     case 'RefundTransfer':
       return refundTransfer(command, account);
+    case 'SettleTransferDebit':
+      return settleTransferDebit(command, account);
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);
@@ -128,6 +130,12 @@ function creditTransfer(cmd: CreditTransfer, account: Account): AccountEvent[] {
 function refundTransfer(cmd: RefundTransfer, account: Account): AccountEvent[] {
   if (account.status === 'none') throw new AccountNotFound(cmd.data.accountId);
   return [{ type: 'TransferDebitReversed', data: { transferId: cmd.data.transferId, amount: cmd.data.amount, reason: cmd.data.reason } }];
+}
+
+/** A fact about the transfer, recorded on the source whatever its state since (closed included). */
+function settleTransferDebit(cmd: SettleTransferDebit, account: Account): AccountEvent[] {
+  if (account.status === 'none') throw new AccountNotFound(cmd.data.accountId);
+  return [{ type: 'TransferDebitSettled', data: { transferId: cmd.data.transferId, amount: cmd.data.amount } }];
 }
 
 type OpenState = Extract<Account, { status: 'open' | 'closed' }>;

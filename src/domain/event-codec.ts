@@ -20,6 +20,7 @@ const schemas = {
   TransferDebited: z.object({ transfer_id: z.string().min(1), to_account_id: z.string().min(1), amount: minorUnits, currency: z.string().regex(/^[A-Z]{3}$/) }),
   TransferCredited: z.object({ transfer_id: z.string().min(1), from_account_id: z.string().min(1), amount: minorUnits }),
   TransferCreditRefused: z.object({ transfer_id: z.string().min(1), from_account_id: z.string().min(1), amount: minorUnits, reason: z.string() }),
+  TransferDebitSettled: z.object({ transfer_id: z.string().min(1), amount: minorUnits }),
   TransferDebitReversed: z.object({ transfer_id: z.string().min(1), amount: minorUnits, reason: z.string() }),
 } as const;
 
@@ -58,6 +59,8 @@ export function encodeEventData(event: AccountEvent): Record<string, string> {
       return { transfer_id: event.data.transferId, from_account_id: event.data.fromAccountId, amount: event.data.amount.toString() };
     case 'TransferCreditRefused':
       return { transfer_id: event.data.transferId, from_account_id: event.data.fromAccountId, amount: event.data.amount.toString(), reason: event.data.reason };
+    case 'TransferDebitSettled':
+      return { transfer_id: event.data.transferId, amount: event.data.amount.toString() };
     case 'TransferDebitReversed':
       return { transfer_id: event.data.transferId, amount: event.data.amount.toString(), reason: event.data.reason };
     default: {
@@ -107,6 +110,10 @@ export function decodeEvent(type: string, data: unknown): AccountEvent | undefin
     case 'TransferCreditRefused': {
       const d = parse(schemas.TransferCreditRefused);
       return { type, data: { transferId: d.transfer_id, fromAccountId: d.from_account_id, amount: positive(type, d.amount), reason: d.reason } };
+    }
+    case 'TransferDebitSettled': {
+      const d = parse(schemas.TransferDebitSettled);
+      return { type, data: { transferId: d.transfer_id, amount: positive(type, d.amount) } };
     }
     case 'TransferDebitReversed': {
       const d = parse(schemas.TransferDebitReversed);

@@ -61,6 +61,11 @@ export type TransferCreditRefused = {
   readonly type: 'TransferCreditRefused';
   readonly data: { readonly transferId: string; readonly fromAccountId: string; readonly amount: bigint; readonly reason: string };
 };
+/** The transfer was credited to its destination: the source's money is no longer in flight. */
+export type TransferDebitSettled = {
+  readonly type: 'TransferDebitSettled';
+  readonly data: { readonly transferId: string; readonly amount: bigint };
+};
 export type TransferDebitReversed = {
   readonly type: 'TransferDebitReversed';
   readonly data: { readonly transferId: string; readonly amount: bigint; readonly reason: string };
@@ -76,6 +81,7 @@ export type AccountEvent =
   | TransferDebited
   | TransferCredited
   | TransferCreditRefused
+  | TransferDebitSettled
   | TransferDebitReversed;
 export type AccountEventType = AccountEvent['type'];
 
@@ -89,6 +95,7 @@ export const accountEventTypes: readonly AccountEventType[] = [
   'TransferDebited',
   'TransferCredited',
   'TransferCreditRefused',
+  'TransferDebitSettled',
   'TransferDebitReversed',
 ];
 
@@ -97,7 +104,7 @@ export const accountEventTypes: readonly AccountEventType[] = [
  * write model, snapshots, as-of answers and the read model alike.
  */
 export const movesMoney = (type: AccountEventType): boolean =>
-  type !== 'AccountOpened' && type !== 'AccountClosed' && type !== 'TransferCreditRefused';
+  type !== 'AccountOpened' && type !== 'AccountClosed' && type !== 'TransferCreditRefused' && type !== 'TransferDebitSettled';
 
 /** Version of the event JSON schema written in metadata.schema_version. */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -117,6 +124,7 @@ export const accountStream = (accountId: string): string => `${ACCOUNT_STREAM_PR
  *   TransferDebited       {"transfer_id":"…","to_account_id":"…","amount":"100","currency":"EUR"}
  *   TransferCredited      {"transfer_id":"…","from_account_id":"…","amount":"100"}
  *   TransferCreditRefused {"transfer_id":"…","from_account_id":"…","amount":"100","reason":"…"}
+ *   TransferDebitSettled  {"transfer_id":"…","amount":"100"}
  *   TransferDebitReversed {"transfer_id":"…","amount":"100","reason":"…"}
  * Metadata JSON:
  *   {"occurred_at":"2026-01-15T10:00:00.000Z","command_id":"<uuid>",

@@ -44,6 +44,7 @@ export function auditMoney(events: Iterable<AuditedEvent>): MoneyAudit {
       case 'AccountOpened':
       case 'AccountClosed':
       case 'TransferCreditRefused':
+      case 'TransferDebitSettled':
         break;
       case 'MoneyDeposited':
       case 'WithdrawalReversed':

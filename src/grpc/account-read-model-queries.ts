@@ -105,6 +105,7 @@ function accountMessage(doc: AccountSummaryDocument): Account {
     currency: doc.currency,
     status: doc.status === 'open' ? AccountStatus.OPEN : AccountStatus.CLOSED,
     txCount: doc.tx_count,
+    inFlightOut: doc.in_flight_out ?? 0n,
     openedAt: timestampFromDate(doc.opened_at),
     updatedAt: timestampFromDate(doc.updated_at),
     revision: doc.revision,

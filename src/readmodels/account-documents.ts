@@ -24,6 +24,12 @@ export type AccountSummaryDocument = {
   readonly updated_at: Date;
   /** Stream revision of the last applied event (0-based). The write guard. */
   readonly revision: bigint;
+  /**
+   * Money debited by this account's transfers and not yet settled (credited
+   * to the destination) or refunded (issue 15). Absent until the account's
+   * first transfer.
+   */
+  readonly in_flight_out?: bigint;
 };
 
 export type TransactionTypeValue =

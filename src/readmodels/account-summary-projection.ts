@@ -47,11 +47,14 @@ function evolve(summary: AccountSummaryDocument | undefined, recorded: RecordedA
     case 'WithdrawalReversed':
       return moneyMoved(summary, event.data.amount, recorded);
     case 'TransferDebited':
-      return moneyMoved(summary, -event.data.amount, recorded);
+      return inFlight(moneyMoved(summary, -event.data.amount, recorded), event.data.amount);
     case 'TransferCreditRefused':
       return { ...summary, updated_at: occurredAt, revision };
-    case 'TransferCredited':
+    case 'TransferDebitSettled':
+      return inFlight({ ...summary, updated_at: occurredAt, revision }, -event.data.amount);
     case 'TransferDebitReversed':
+      return inFlight(moneyMoved(summary, event.data.amount, recorded), -event.data.amount);
+    case 'TransferCredited':
       return moneyMoved(summary, event.data.amount, recorded);
     default: {
       const never: never = event;
@@ -59,6 +62,12 @@ function evolve(summary: AccountSummaryDocument | undefined, recorded: RecordedA
     }
   }
 }
+
+/** Money debited by this account's transfers and not yet settled or refunded; the field appears with the first transfer. */
+const inFlight = (summary: AccountSummaryDocument, delta: bigint): AccountSummaryDocument => ({
+  ...summary,
+  in_flight_out: (summary.in_flight_out ?? 0n) + delta,
+});
 
 function moneyMoved(summary: AccountSummaryDocument, delta: bigint, recorded: RecordedAccountEvent): AccountSummaryDocument {
   return {

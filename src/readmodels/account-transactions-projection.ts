@@ -38,6 +38,7 @@ function transactionOf(after: AccountSummaryDocument | undefined, recorded: Reco
     case 'AccountOpened':
     case 'AccountClosed':
     case 'TransferCreditRefused':
+    case 'TransferDebitSettled':
       return undefined;
     default: {
       const never: never = event;

@@ -66,6 +66,16 @@ describe('CreditTransfer (the destination decides once: credited or refused)', (
   test('an amount of zero is still invalid, not a refusal', () => given(accountOpened()).when(creditTransfer(0n)).thenFailsWith(InvalidCommand));
 });
 
+describe('SettleTransferDebit (the source learns its money arrived)', () => {
+  const settle: AccountCommand = { type: 'SettleTransferDebit', data: { accountId: ACCOUNT, transferId: T, amount: 200n } };
+  test('the source records TransferDebitSettled; its balance does not change', () => {
+    given(accountOpened(), moneyDeposited(500n), debited(200n)).when(settle).then({ type: 'TransferDebitSettled', data: { transferId: T, amount: 200n } });
+    expect(fold([accountOpened(), moneyDeposited(500n), debited(200n), { type: 'TransferDebitSettled', data: { transferId: T, amount: 200n } }])).toMatchObject({ balance: 300n, txCount: 2 });
+  });
+  test('even on a source closed since', () =>
+    given(accountOpened(), moneyDeposited(200n), debited(200n), accountClosed()).when(settle).then({ type: 'TransferDebitSettled', data: { transferId: T, amount: 200n } }));
+});
+
 describe('RefundTransfer (the compensation)', () => {
   test('the money goes back to the source', () =>
     given(accountOpened(), moneyDeposited(500n), debited(200n)).when(refundTransfer(200n)).then(debitReversed(200n)));

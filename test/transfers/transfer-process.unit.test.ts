@@ -76,6 +76,8 @@ describe('the transfer process', () => {
     await t.newProcess().onDebited(debit);
     expect(await t.balance(b)).toBe(200n);
     expect(t.transferStore.streams.get(debit.transferId)?.map((e) => e.event?.type)).toEqual(['TransferInitiated', 'TransferCompleted']);
+    const source = t.store.streams.get(`account-${a}`)?.map((e) => e.event?.type) ?? [];
+    expect(source.filter((type) => type === 'TransferDebitSettled')).toHaveLength(1);
     expect(t.audit().violations).toEqual([]);
   });
 
