@@ -47,9 +47,3 @@ export class BatchPerStream<I, O> {
     this.queues.delete(key);
   }
 }
-
-export const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
-  p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );

@@ -1,4 +1,4 @@
-import { LedgerError, decide, evolve, type AccountEvent } from '../domain/index.js';
+import { LedgerError, RevisionConflict, decide, evolve, type AccountEvent } from '../domain/index.js';
 import type { CommandEnvelope } from './command-envelope.js';
 import { DeadlineExceeded } from './errors.js';
 import type { LoadedAccount } from './loaded-account.js';
@@ -13,7 +13,7 @@ export type BatchPlan = {
   readonly planned: PlannedCommand[];
   /** Answered without appending: already in the stream, refused, or past the deadline. */
   readonly answered: Map<number, { duplicateOf: string } | { error: unknown }>;
-  /** Left to the one-at-a-time path: pinned revisions, repeats within the batch, refusals on a cached state. */
+  /** To decide again on the store's newest state: pinned revisions and refusals on a cached state, repeats within the batch. */
   readonly alone: number[];
 };
 
@@ -26,6 +26,7 @@ export function planBatch(loaded: LoadedAccount, fresh: boolean, envelopes: read
   const plan: BatchPlan = { planned: [], answered: new Map(), alone: [] };
   const inBatch = new Set<string>();
   let state = loaded.state;
+  let revision = loaded.revision;
   envelopes.forEach((envelope, index) => {
     const known = loaded.commands.get(envelope.commandId);
     if (envelope.deadline !== undefined && now >= envelope.deadline) {
@@ -38,12 +39,17 @@ export function planBatch(loaded: LoadedAccount, fresh: boolean, envelopes: read
       } catch (e) {
         plan.answered.set(index, { error: e });
       }
-    } else if (envelope.expectedRevision !== undefined || inBatch.has(envelope.commandId)) {
-      plan.alone.push(index);
+    } else if (inBatch.has(envelope.commandId)) {
+      plan.alone.push(index); // answered as a retry once the first copy is in the stream
+    } else if (envelope.expectedRevision !== undefined && envelope.expectedRevision !== revision) {
+      // Pinned: a mismatch on the store's newest state is the answer; on a cached state, look again.
+      if (fresh) plan.answered.set(index, { error: new RevisionConflict(envelope.expectedRevision, revision) });
+      else plan.alone.push(index);
     } else {
       try {
         const events = decide(envelope.command, state);
         state = events.reduce(evolve, state);
+        revision += BigInt(events.length);
         plan.planned.push({ index, envelope, events });
         inBatch.add(envelope.commandId);
       } catch (e) {

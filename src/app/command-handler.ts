@@ -1,22 +1,12 @@
-import {
-  EVENT_SCHEMA_VERSION,
-  LedgerError,
-  RevisionConflict,
-  accountStream,
-  decide,
-  type AccountCommand,
-  type AccountEvent,
-  type EventMetadata,
-} from '../domain/index.js';
+import { EVENT_SCHEMA_VERSION, RevisionConflict, accountStream, type AccountEvent, type EventMetadata } from '../domain/index.js';
 import { AccountCache } from './account-cache.js';
-import { DeadlineExceeded } from './errors.js';
 import type { AccountEventStore } from './event-store.js';
 import type { AccountSnapshots } from './account-snapshot.js';
 import { loadAccount } from './load-account.js';
 import { applyAppended, currentOutcome, outcomeOf, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
-import { BatchPerStream, settle, type Settled } from './batch-per-stream.js';
+import { BatchPerStream, type Settled } from './batch-per-stream.js';
 import { planBatch } from './command-batch.js';
-import { answerToRetry, commandIdentity } from './command-fingerprint.js';
+import { commandIdentity } from './command-fingerprint.js';
 import { findPostedTransaction } from './posted-transaction.js';
 import type { CommandEnvelope } from './command-envelope.js';
 
@@ -45,11 +35,11 @@ export type CommandHandlerOptions = {
 };
 
 /**
- * load → decide → append with the revision decided on (STYLE.md, Emmett's recipe).
- * Commands on one stream are handled one batch at a time in this process
- * (those that queued while an append was in flight are decided in order and
- * appended together); against other writers a conflict catches up from the
- * cached revision and decides again.
+ * aggregate → decide → append → answer, one path (STYLE.md, Emmett's recipe;
+ * see handleBatch). Commands on one stream are handled one batch at a time in
+ * this process (those that queued while an append was in flight are decided
+ * in order and appended together; a lone command is a batch of one); against
+ * other writers a conflict catches up from the cached revision and decides again.
  */
 export class CommandHandler {
   private readonly cache: AccountCache;
@@ -87,49 +77,101 @@ export class CommandHandler {
     return this.batches.submit(stream, envelope);
   }
 
-  /** Commands for one account that queued together: one append for all that can go together. */
+  /**
+   * The one recipe, for a single command or several queued on one account:
+   * 1. aggregate: the account as this process knows it (cache, else snapshot
+   *    and later events), knowing the answers of commands already in it;
+   * 2. decide: each waiting command in arrival order, on the state the ones
+   *    before it left (planBatch); retries and refusals answer without events;
+   * 3. append: the decided events in one write, at the revision decided on;
+   * 4. answer: each command where its last event landed.
+   * A command that must see the store's newest state (a pinned revision or a
+   * refusal decided on a cached state, a repeat within the batch) and every
+   * command of an append that lost a race go round again after catching up;
+   * a lost race counts as a retry (COMMAND_MAX_RETRIES), with back-off.
+   */
   private async handleBatch(envelopes: readonly CommandEnvelope[]): Promise<Settled<HandledCommand>[]> {
-    const [first] = envelopes;
-    if (first === undefined) return [];
-    if (envelopes.length === 1) return [await settle(this.handleOne(first))];
-    const accountId = first.command.data.accountId;
-    const cached = this.cache.get(accountStream(accountId));
-    const loaded = await this.knowingCommands(cached ?? (await loadAccount(this.options.store, accountId, undefined, this.options.snapshots)), envelopes);
-    const plan = planBatch(loaded, cached === undefined, envelopes, Date.now());
     const results: Settled<HandledCommand>[] = [];
-    for (const [index, answer] of plan.answered) {
-      const earlier = 'duplicateOf' in answer ? loaded.commands.get(answer.duplicateOf) : undefined;
-      results[index] = earlier ? { ok: true, value: { ...outcomeOf(earlier), retries: 0, duplicate: true } } : { ok: false, error: 'error' in answer ? answer.error : undefined };
-    }
-    const alone = [...plan.alone];
-    if (plan.planned.length > 0) {
-      const occurredAt = this.occurredAt(loaded);
-      try {
-        await this.options.store.appendToStream(
-          loaded.stream,
-          plan.planned.flatMap((p) => p.events.map((event) => ({ event, metadata: this.metadata(p.envelope, occurredAt) }))),
-          loaded.revision,
-        );
-        // Read our events back: each command's answer is where its own last event landed, as any later reader sees it.
-        const next = await loadAccount(this.options.store, accountId, loaded);
-        this.cache.set(next);
-        this.options.afterAppend?.(next, loaded.revision);
-        for (const p of plan.planned) {
-          const known = next.commands.get(p.envelope.commandId);
-          results[p.index] = { ok: true, value: { ...(known ? outcomeOf(known) : currentOutcome(next)), retries: 0, duplicate: false } };
-        }
-      } catch (e) {
-        // Another writer got in first: each command goes the careful way (catch up, decide again).
-        if (e instanceof RevisionConflict) alone.push(...plan.planned.map((p) => p.index));
-        // Any other failure is the appended commands' answer; the others keep theirs.
-        else for (const p of plan.planned) results[p.index] = { ok: false, error: e };
+    let { loaded, fresh } = await this.aggregate(envelopes);
+    let pending = envelopes.map((_, i) => i);
+    let retries = 0;
+    while (pending.length > 0) {
+      const plan = planBatch(loaded, fresh, pending.map((i) => envelopes[i]!), Date.now());
+      for (const [k, answer] of plan.answered) {
+        const known = 'duplicateOf' in answer ? loaded.commands.get(answer.duplicateOf) : undefined;
+        results[pending[k]!] = known ? { ok: true, value: { ...outcomeOf(known), retries, duplicate: true } } : { ok: false, error: 'error' in answer ? answer.error : undefined };
       }
-    }
-    for (const index of alone.sort((a, b) => a - b)) {
-      const envelope = envelopes[index];
-      if (envelope) results[index] = await settle(this.handleOne(envelope));
+      let again = plan.alone.map((k) => pending[k]!);
+      if (plan.planned.length > 0) {
+        try {
+          const next = await this.append(loaded, plan.planned.map((p) => p.envelope), plan.planned.map((p) => p.events));
+          for (const p of plan.planned) {
+            const known = next.commands.get(p.envelope.commandId);
+            results[pending[p.index]!] = { ok: true, value: { ...(known ? outcomeOf(known) : currentOutcome(next)), retries, duplicate: false } };
+          }
+          loaded = next;
+          fresh = true; // we know the stream up to our own append
+        } catch (e) {
+          const decided = plan.planned.map((p) => pending[p.index]!);
+          if (!(e instanceof RevisionConflict)) {
+            for (const index of decided) results[index] = { ok: false, error: e };
+          } else {
+            ({ loaded, fresh } = await this.catchUp(loaded));
+            // A pinned command goes round for its answer (a duplicate, or ABORTED with the actual revision); the others while retries last.
+            const pinned = decided.filter((i) => envelopes[i]!.expectedRevision !== undefined);
+            const unpinned = decided.filter((i) => envelopes[i]!.expectedRevision === undefined);
+            if (unpinned.length > 0 && retries >= this.options.maxRetries) {
+              for (const index of unpinned) results[index] = { ok: false, error: new RevisionConflict(e.expectedRevision, loaded.revision) };
+              again.push(...pinned);
+            } else {
+              if (unpinned.length > 0) {
+                retries += 1;
+                await this.backOff(retries);
+              }
+              again.push(...decided);
+            }
+            again.sort((a, b) => a - b);
+          }
+        }
+      }
+      if (again.length > 0 && !fresh) ({ loaded, fresh } = await this.catchUp(loaded));
+      pending = again;
     }
     return results;
+  }
+
+  /** Step 1: the cached account, else a load (from the latest snapshot); `fresh` when read from the store now. */
+  private async aggregate(envelopes: readonly CommandEnvelope[]): Promise<{ loaded: LoadedAccount; fresh: boolean }> {
+    const accountId = envelopes[0]!.command.data.accountId;
+    const cached = this.cache.get(accountStream(accountId));
+    const loaded = await this.knowingCommands(cached ?? (await loadAccount(this.options.store, accountId, undefined, this.options.snapshots)), envelopes);
+    return { loaded, fresh: cached === undefined };
+  }
+
+  /**
+   * Step 3: one append at the revision the events were decided on, then the
+   * account after it. One command's answer is the append's own result; for
+   * several, our events are read back, so each command's answer is where its
+   * own last event landed, as any later reader sees it.
+   */
+  private async append(loaded: LoadedAccount, envelopes: readonly CommandEnvelope[], events: readonly (readonly AccountEvent[])[]): Promise<LoadedAccount> {
+    const [only] = envelopes;
+    if (events.every((e) => e.length === 0)) {
+      // Nothing to write (a decision with no events): each answers the current state.
+      return loaded;
+    }
+    const occurredAt = this.occurredAt(loaded);
+    const appended = await this.options.store.appendToStream(
+      loaded.stream,
+      envelopes.flatMap((envelope, i) => (events[i] ?? []).map((event) => ({ event, metadata: this.metadata(envelope, occurredAt) }))),
+      loaded.revision,
+    );
+    const next = envelopes.length === 1 && only !== undefined
+      ? applyAppended(loaded, events[0] ?? [], only.commandId, commandIdentity(only.command), occurredAt, appended).loaded
+      : await loadAccount(this.options.store, loaded.accountId, loaded);
+    this.cache.set(next);
+    this.options.afterAppend?.(next, loaded.revision);
+    return next;
   }
 
   /**
@@ -145,62 +187,6 @@ export class CommandHandler {
     const full = await loadAccount(this.options.store, loaded.accountId);
     this.cache.set(full);
     return full;
-  }
-
-  private async handleOne(envelope: CommandEnvelope): Promise<HandledCommand> {
-    const { store, maxRetries } = this.options;
-    const accountId = envelope.command.data.accountId;
-    const cached = this.cache.get(accountStream(accountId));
-    let loaded = await this.knowingCommands(cached ?? (await loadAccount(store, accountId, undefined, this.options.snapshots)), [envelope]);
-    let fresh = cached === undefined; // read from the store during this call
-    let retries = 0;
-    const identity = commandIdentity(envelope.command);
-    for (;;) {
-      this.checkDeadline(envelope);
-      const earlier = loaded.commands.get(envelope.commandId);
-      if (earlier) return { ...answerToRetry(envelope.commandId, earlier, identity), retries, duplicate: true };
-
-      const pinned = envelope.expectedRevision;
-      if (pinned !== undefined && pinned !== loaded.revision) {
-        if (fresh) throw new RevisionConflict(pinned, loaded.revision);
-        ({ loaded, fresh } = await this.catchUp(loaded));
-        continue;
-      }
-
-      let events: AccountEvent[];
-      try {
-        events = decide(envelope.command, loaded.state);
-      } catch (e) {
-        // A refusal must rest on the newest state: a cached one may miss another writer's events.
-        if (!fresh && e instanceof LedgerError && e.kind !== 'invalid') {
-          ({ loaded, fresh } = await this.catchUp(loaded));
-          continue;
-        }
-        throw e;
-      }
-      if (events.length === 0) return { ...currentOutcome(loaded), retries, duplicate: false };
-
-      const occurredAt = this.occurredAt(loaded);
-      const metadata = this.metadata(envelope, occurredAt);
-      try {
-        const appended = await store.appendToStream(
-          loaded.stream,
-          events.map((event) => ({ event, metadata })),
-          loaded.revision,
-        );
-        const next = applyAppended(loaded, events, envelope.commandId, identity, occurredAt, appended);
-        this.cache.set(next.loaded);
-        this.options.afterAppend?.(next.loaded, loaded.revision);
-        return { ...next.outcome, retries, duplicate: false };
-      } catch (e) {
-        if (!(e instanceof RevisionConflict)) throw e;
-        ({ loaded, fresh } = await this.catchUp(loaded));
-        if (pinned !== undefined) continue; // answers as a duplicate, or ABORTED with the actual revision
-        if (retries >= maxRetries) throw new RevisionConflict(e.expectedRevision, loaded.revision);
-        retries += 1;
-        await this.backOff(retries);
-      }
-    }
   }
 
   private async catchUp(loaded: LoadedAccount): Promise<{ loaded: LoadedAccount; fresh: true }> {
@@ -227,10 +213,6 @@ export class CommandHandler {
       commandFingerprint: fingerprint,
       ...(envelope.principal === undefined ? {} : { actor: envelope.principal.id, authMethod: envelope.principal.method }),
     };
-  }
-
-  private checkDeadline(envelope: CommandEnvelope): void {
-    if (envelope.deadline !== undefined && Date.now() >= envelope.deadline) throw new DeadlineExceeded();
   }
 
   /** Jittered, capped exponential back-off so competing writers stop colliding in lockstep. */
