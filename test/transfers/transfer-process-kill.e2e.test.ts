@@ -7,29 +7,36 @@ import { EsdbAccountEventStore } from '../../src/eventstore/account-event-store.
 import { connectEventStore, type EventStoreConnection } from '../../src/eventstore/connection.js';
 import { auditEventStore } from '../../src/eventstore/money-audit-source.js';
 import { EsdbTransferEventStore } from '../../src/eventstore/transfer-event-store.js';
-import { startTestBackends, type TestBackends } from '../support/backends.js';
+import type { RunningProjector } from '../../workers/projector.js';
+import { ReadModelFixture } from '../projector/read-model-fixture.js';
 
 const ACCOUNTS = 100;
 const TRANSFERS = 1_000;
 const KILLS = 6;
 const IN_FLIGHT = 16;
 
-let backends: TestBackends;
+let fx: ReadModelFixture;
+let projector: RunningProjector;
+let esdbUrl: string;
 let esdb: EventStoreConnection;
 let handler: CommandHandler;
 let transfers: Transfers;
 const group = `transfers-kill-${randomUUID()}`;
 
 beforeAll(async () => {
-  backends = await startTestBackends(['esdb']);
-  esdb = connectEventStore(backends.urls.esdb!);
+  // The event store and a projector into Mongo, so the read documents can be compared with the fold at the end.
+  fx = await ReadModelFixture.start();
+  projector = await fx.projector({ group: `projector-kill-${randomUUID()}` });
+  esdbUrl = fx.esdbServer.connectionString;
+  esdb = connectEventStore(esdbUrl);
   const store = new EsdbAccountEventStore(esdb.client);
   handler = new CommandHandler({ store, maxRetries: 50 });
   transfers = new Transfers(handler, new EsdbTransferEventStore(esdb.client));
 });
 afterAll(async () => {
   await esdb?.close();
-  await backends?.stop();
+  await projector?.stop();
+  await fx?.stop();
 });
 
 /** The real entry point, one process, so SIGKILL is a crash at whatever step it was in. */
@@ -37,7 +44,7 @@ function transferProcess(): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'workers/transfer-process.ts'], {
     env: {
       ...process.env,
-      ESDB_URL: backends.urls.esdb,
+      ESDB_URL: esdbUrl,
       TRANSFER_GROUP: group,
       TRANSFER_CONCURRENCY: '32',
       // Messages the killed process held come back after the group's timeout; the watchdog gets there first.
@@ -58,7 +65,7 @@ function lcg(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0) / 2 ** 32);
 }
 
-test('1,000 transfers among 100 accounts while the transfer process is SIGKILLed 6 times: every transfer ends completed or failed, none credited or refunded twice, the audit holds', async () => {
+test('1,000 transfers among 100 accounts while the transfer process is SIGKILLed 6 times: every transfer ends completed or failed, none credited or refunded twice, the audit holds, the read documents equal the fold', async () => {
   const random = lcg(15);
   const run = (command: AccountCommand) => handler.handle({ command, commandId: randomUUID() });
   const accounts = Array.from({ length: ACCOUNTS }, () => randomUUID());
@@ -130,6 +137,8 @@ test('1,000 transfers among 100 accounts while the transfer process is SIGKILLed
     expect(audit.inFlight).toBe(0n);
     expect(audit.balances).toBe(5_000n * BigInt(ACCOUNTS));
     expect(refused + accepted.length).toBeLessThanOrEqual(TRANSFERS);
+    // The read documents (summaries with money in flight, transactions) equal the fold of every stream.
+    await fx.expectReadModelEqualsEventStore([...accounts, closed], 120_000);
   } finally {
     worker.kill('SIGKILL');
     await exited(worker);
