@@ -99,6 +99,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       const source = new AccountLogSubscription(esdb.client, () => log.head());
       const outcome = await runRebuild(source, target, {
         activeCollection: (p) => registry.getActiveCollection(p),
+        registeredAt: (p) => registry.registeredAt(p),
         setActiveCollection: (p, c) => registry.setActiveCollection(p, c),
       }, control, { projection: data.projection, batchSize: config.REBUILD_BATCH_SIZE, settleMs: config.REBUILD_SETTLE_MS, flushEveryMs: config.REBUILD_FLUSH_MS })
         .finally(() => source.close());

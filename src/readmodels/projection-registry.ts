@@ -31,6 +31,8 @@ type RegistryDocument = {
   checkpoint: bigint | null;
   lag: { events_behind: bigint; time_behind_ms: number; events_per_second: number; parked_count: bigint; blocked_accounts: number } | null;
   updated_at: Date;
+  /** When this entry was created: a read store that lost its data recreates it with a new one. */
+  registered_at?: Date;
 };
 
 /**
@@ -46,7 +48,7 @@ export class ProjectionRegistry {
     const upsert = () =>
       this.collection().updateOne(
         { _id: name },
-        { $setOnInsert: { active_collection: defaultCollection, status: 'starting', checkpoint: null, lag: null, updated_at: new Date() } },
+        { $setOnInsert: { active_collection: defaultCollection, status: 'starting', checkpoint: null, lag: null, updated_at: new Date(), registered_at: new Date() } },
         { upsert: true },
       );
     try {
@@ -66,6 +68,13 @@ export class ProjectionRegistry {
     // the read side fills it again (its registry included).
     if (doc === null) throw new ReadModelUnavailable(new Error(`projection ${name} is not registered`));
     return doc.active_collection;
+  }
+
+  /** When the entry was created (ISO), or null for entries older than this field. */
+  async registeredAt(name: string): Promise<string | null> {
+    const doc = await this.collection().findOne({ _id: name });
+    if (doc === null) throw new ReadModelUnavailable(new Error(`projection ${name} is not registered`));
+    return doc.registered_at?.toISOString() ?? null;
   }
 
   async setActiveCollection(name: string, collection: string): Promise<void> {

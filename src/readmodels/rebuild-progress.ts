@@ -25,6 +25,12 @@ export const rebuildProgressSchema = z.object({
   startedAt: z.string(),
   updatedAt: z.string(),
   flippedAt: z.string().nullable(),
+  /**
+   * When the projection's registry entry was created, as the rebuild found it.
+   * A different one at the flip means the read store lost its data meanwhile
+   * (the in-memory embedded server restarted): the target is then incomplete.
+   */
+  registryEpoch: z.string().nullable().optional(),
 });
 export type RebuildProgress = z.infer<typeof rebuildProgressSchema>;
 

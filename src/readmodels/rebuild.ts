@@ -27,6 +27,8 @@ export interface RebuildTarget {
 /** The projection registry as a rebuild sees it. */
 export interface RebuildRegistry {
   activeCollection(projection: string): Promise<string>;
+  /** When the projection's entry was created (see RebuildProgress.registryEpoch); absent: not checked. */
+  registeredAt?(projection: string): Promise<string | null>;
   setActiveCollection(projection: string, collection: string): Promise<void>;
 }
 
@@ -52,6 +54,14 @@ export type RebuildOptions = {
   readonly flushEveryMs?: number;
   readonly now?: () => Date;
 };
+
+/** The read store was recreated while the rebuild ran (the in-memory embedded server restarted): start the rebuild again. */
+export class ReadStoreLostData extends Error {
+  override readonly name = 'ReadStoreLostData';
+  constructor(projection: string, collection: string) {
+    super(`the read store lost its data while ${collection} was being built (its ${projection} registry entry was recreated); readers stay where they are: start the rebuild again`);
+  }
+}
 
 /** Most events applied between two flushes of a staging target, whatever the time: bounds its memory. */
 const FLUSH_EVERY_EVENTS = 100_000;
@@ -91,6 +101,7 @@ export async function runRebuild(
     startedAt: now().toISOString(),
     updatedAt: now().toISOString(),
     flippedAt: null,
+    registryEpoch: (await registry.registeredAt?.(opts.projection)) ?? null,
   };
   if (!resumed) {
     await target.prepare();
@@ -133,6 +144,11 @@ export async function runRebuild(
       return { phase: 'cancelled', progress };
     }
     await target.writeThrough?.();
+    const epoch = (await registry.registeredAt?.(opts.projection)) ?? null;
+    if (registry.registeredAt !== undefined && progress.registryEpoch !== undefined && epoch !== progress.registryEpoch) {
+      // Never swap readers onto a target that lost what it had copied.
+      throw new ReadStoreLostData(opts.projection, target.collection);
+    }
     await registry.setActiveCollection(opts.projection, target.collection);
     progress = { ...progress, phase: 'flipped', flippedAt: now().toISOString(), headPosition: (await source.head()).toString() };
     await control.record(progress);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { runRebuild, type RebuildControl, type RebuildSource, type RebuildTarget } from '../../src/readmodels/rebuild.js';
+import { ReadStoreLostData, runRebuild, type RebuildControl, type RebuildSource, type RebuildTarget } from '../../src/readmodels/rebuild.js';
 import type { RebuildProgress } from '../../src/readmodels/rebuild-progress.js';
 import type { StoredEvent } from '../../src/readmodels/recorded-account-event.js';
 
@@ -54,6 +54,27 @@ const registry = () => {
 const opts = { projection: 'account_summaries', batchSize: 10, settleMs: 0 };
 
 describe('runRebuild', () => {
+  test('given the read store recreated its registry mid-rebuild (in-memory server restarted), when the rebuild reaches the flip, then readers stay where they are', async () => {
+    const source = logOf(35);
+    const target = fakeTarget();
+    let epoch = '2026-11-29T10:00:00.000Z';
+    const reg = Object.assign(registry(), { registeredAt: async () => epoch });
+    const realApply = target.apply;
+    target.apply = async (events) => {
+      await realApply(events);
+      epoch = '2026-11-29T10:05:00.000Z'; // the registry entry was created anew
+    };
+    await expect(runRebuild(source, target, reg, control(), opts)).rejects.toBeInstanceOf(ReadStoreLostData);
+    expect(reg.flips).toBe(0);
+  });
+
+  test('given the same registry entry throughout, the rebuild flips', async () => {
+    const reg = Object.assign(registry(), { registeredAt: async () => '2026-11-29T10:00:00.000Z' });
+    const out = await runRebuild(logOf(35), fakeTarget(), reg, control(), opts);
+    expect(out.phase).toBe('completed');
+    expect(reg.flips).toBe(1);
+  });
+
   test('copies the whole log, flips once, and schedules the old collection drop', async () => {
     const source = logOf(35);
     const target = fakeTarget();
