@@ -48,7 +48,8 @@ export class TransferProcess {
 
   private async initiated(debit: DebitedTransfer): Promise<Transfer> {
     const { transferId, fromAccountId, toAccountId, amount, currency } = debit;
-    return (await this.appendOutcome(transferId, { type: 'TransferInitiated', data: { transferId, fromAccountId, toAccountId, amount, currency } }, -1n)).state;
+    const initiated: TransferEvent = { type: 'TransferInitiated', data: { transferId, fromAccountId, toAccountId, amount, currency } };
+    return this.appendOutcome(transferId, [], initiated);
   }
 
   private async credit(debit: DebitedTransfer): Promise<Transfer> {
@@ -67,7 +68,8 @@ export class TransferProcess {
     else if (event?.type === 'TransferCreditRefused' && event.data.transferId === transferId) outcome = { type: 'TransferFailed', data: { transferId, reason: event.data.reason } };
     else throw new Error(`transfer ${transferId}: no credit outcome at revision ${handled.revision} of account ${toAccountId}`);
     // The outcome goes right after the initiation (revision 0): a second writer conflicts and reads the first's.
-    return (await this.appendOutcome(transferId, outcome, 0n)).state;
+    const { fromAccountId: from } = debit;
+    return this.appendOutcome(transferId, [{ type: 'TransferInitiated', data: { transferId, fromAccountId: from, toAccountId, amount, currency } }], outcome);
   }
 
   private async refund(debit: DebitedTransfer, reason: string): Promise<void> {
@@ -91,17 +93,20 @@ export class TransferProcess {
     });
   }
 
-  /** Appends at `expectedRevision` unless someone got there first; answers the transfer's state either way. */
-  private async appendOutcome(transferId: string, event: TransferEvent, expectedRevision: bigint): Promise<{ state: Transfer }> {
-    const before = await this.transfers.read(transferId);
-    if (BigInt(before.length) - 1n === expectedRevision) {
-      try {
-        await this.transfers.append(transferId, [event], expectedRevision, this.clock().toISOString());
-      } catch (err) {
-        if (!(err instanceof RevisionConflict)) throw err;
-      }
+  /**
+   * Appends `event` right after `before` (the events this step knows the
+   * stream holds), optimistically, without reading first; answers the
+   * transfer's state either way: the fold of what it wrote, or, when someone
+   * got there first (or the stream is further on), of what the stream holds.
+   */
+  private async appendOutcome(transferId: string, before: readonly TransferEvent[], event: TransferEvent): Promise<Transfer> {
+    try {
+      await this.transfers.append(transferId, [event], BigInt(before.length) - 1n, this.clock().toISOString());
+      return foldTransfer([...before, event]);
+    } catch (err) {
+      if (!(err instanceof RevisionConflict)) throw err;
     }
-    const after = await this.transfers.read(transferId);
-    return { state: foldTransfer(after.flatMap((e) => (e.event ? [e.event] : []))) };
+    const stored = await this.transfers.read(transferId);
+    return foldTransfer(stored.flatMap((e) => (e.event ? [e.event] : [])));
   }
 }

@@ -6,8 +6,9 @@ import type { TransferEventStore } from './transfer-store.js';
 export type TransferView = Exclude<Transfer, { status: 'none' }>;
 export type TransferRequested = { readonly handled: HandledCommand; readonly transfer: TransferView };
 
-/** How often a waiting GetTransfer looks again (the transfer stream is small). */
-const WAIT_POLL_MS = 20;
+/** How often a waiting GetTransfer looks again at first, and at most (the transfer stream is small). */
+const WAIT_POLL_MS = 10;
+const MAX_WAIT_POLL_MS = 200;
 
 /**
  * The API's side of transfers (issue 15): TransferMoney records the debit
@@ -27,25 +28,27 @@ export class Transfers {
     const { transferId, accountId: fromAccountId, toAccountId, amount, currency } = envelope.command.data;
     const pending: TransferView = { status: 'pending', transferId, fromAccountId, toAccountId, amount, currency };
     try {
-      if ((await this.store.read(transferId)).length === 0)
-        await this.store.append(transferId, [{ type: 'TransferInitiated', data: { transferId, fromAccountId, toAccountId, amount, currency } }], -1n, this.clock().toISOString());
-      return { handled, transfer: (await this.find(transferId)) ?? pending };
+      // A repeated request answers where the transfer stands now; a new one starts its stream.
+      if (handled.duplicate) return { handled, transfer: (await this.find(transferId)) ?? pending };
+      await this.store.append(transferId, [{ type: 'TransferInitiated', data: { transferId, fromAccountId, toAccountId, amount, currency } }], -1n, this.clock().toISOString());
+      return { handled, transfer: pending };
     } catch {
-      // The debit is recorded: the process manager starts the transfer stream from it.
+      // Already started (by the process), or the store failed: the debit is recorded and the process starts the stream from it.
       return { handled, transfer: pending };
     }
   }
 
   /** The transfer's state; with `waitUntil` (epoch ms), waits while it is pending (or not yet recorded). */
   async getTransfer(transferId: string, waitUntil?: number): Promise<TransferView> {
-    for (;;) {
+    // Backs off from WAIT_POLL_MS to MAX_WAIT_POLL_MS: many waiting callers must not flood the store with reads.
+    for (let pause = WAIT_POLL_MS; ; pause = Math.min(pause * 2, MAX_WAIT_POLL_MS)) {
       const found = await this.find(transferId);
       const settled = found !== undefined && found.status !== 'pending';
-      if (settled || waitUntil === undefined || Date.now() + WAIT_POLL_MS >= waitUntil) {
+      if (settled || waitUntil === undefined || Date.now() + pause >= waitUntil) {
         if (found === undefined) throw new TransferNotFound(transferId);
         return found;
       }
-      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 
