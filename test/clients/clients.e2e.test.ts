@@ -35,6 +35,7 @@ const GO_CLIENT = join(CLIENTS, 'go/bin/ledgerclient');
 // What the clients do (kept equal to the constants in both clients).
 const DEPOSIT = 10_000;
 const WITHDRAWAL = 2_500;
+const TRANSFER = 1_000;
 
 interface Detail {
   type: string;
@@ -56,7 +57,7 @@ interface Step {
 interface ClientReport {
   client: string;
   account_id: string;
-  steps: Record<'open' | 'deposit' | 'withdraw' | 'withdraw_retry' | 'overdraft' | 'bad_request' | 'as_of', Step>;
+  steps: Record<'open' | 'deposit' | 'withdraw' | 'withdraw_retry' | 'overdraft' | 'bad_request' | 'as_of' | 'reverse' | 'transfer', Step & { transfer_id?: string }>;
   mismatches: string[];
 }
 
@@ -236,6 +237,12 @@ describe.each([
       status: 'ACCOUNT_STATUS_OPEN',
       revision: report.steps.withdraw.revision,
     });
+  });
+
+  it('reverses the withdrawal and makes a transfer that completes (issue 15)', () => {
+    expect(report.steps.reverse).toMatchObject({ ok: true, balance: DEPOSIT });
+    expect(report.steps.transfer).toMatchObject({ ok: true, balance: DEPOSIT - TRANSFER, status: 'TRANSFER_STATUS_COMPLETED' });
+    expect(report.steps.transfer.transfer_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('left the account in the store as it reported (checked through the TypeScript stubs)', async () => {

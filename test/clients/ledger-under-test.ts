@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/embedded/free-port.js';
 import { startEsdbServer } from '../../src/esdb-server/index.js';
+import { startMongoJavaServer } from '../../src/embedded/index.js';
 
 /** The service the clients talk to: the embedded event store and the API's standalone entry. */
 export interface RunningLedger {
@@ -24,12 +25,27 @@ const portOpen = (port: number): Promise<boolean> =>
 
 /**
  * Starts the embedded EventStoreDB-compatible server in this process (in
- * memory) and `tsx workers/api.ts` as a child process against it, on free
- * loopback ports; resolves once the API accepts connections.
+ * memory), an embedded Mongo-wire server, and as child processes
+ * `tsx workers/api.ts` (with the read model), `tsx workers/projector.ts` and
+ * `tsx workers/transfer-process.ts` (issue 15: the clients list
+ * transactions, reverse one and make a transfer), on free loopback ports;
+ * resolves once the API accepts connections.
  */
 export async function startLedger(timeoutMs = 60_000, env: Record<string, string> = {}): Promise<RunningLedger> {
   const esdb = await startEsdbServer({ port: 0, memory: true });
+  const mongo = await startMongoJavaServer();
   const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+  const mongoDb = 'ledger_clients';
+  const worker = async (script: string, extra: Record<string, string>) =>
+    spawn(join(ROOT, 'node_modules/.bin/tsx'), [script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ESDB_URL: esdb.connectionString, METRICS_HOST: '127.0.0.1', METRICS_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...extra },
+    });
+  const workers = [
+    await worker('workers/projector.ts', { MONGO_URL: mongo.url, MONGO_DB: mongoDb }),
+    await worker('workers/transfer-process.ts', {}),
+  ];
   const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['workers/api.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -41,6 +57,8 @@ export async function startLedger(timeoutMs = 60_000, env: Record<string, string
       METRICS_HOST: '127.0.0.1',
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'warn',
+      MONGO_URL: mongo.url,
+      MONGO_DB: mongoDb,
       ...env,
     },
   });
@@ -56,6 +74,13 @@ export async function startLedger(timeoutMs = 60_000, env: Record<string, string
       const killed = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
       if (!killed) { child.kill('SIGKILL'); await exited; }
     }
+    for (const w of workers) {
+      if (w.exitCode !== null || w.signalCode !== null) continue;
+      const gone = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      w.kill('SIGTERM');
+      if (!(await Promise.race([gone.then(() => true), sleep(15_000).then(() => false)]))) { w.kill('SIGKILL'); await gone; }
+    }
+    await mongo.stop();
     await esdb.stop();
   };
 

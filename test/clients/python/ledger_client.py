@@ -4,7 +4,9 @@ Usage: python3 ledger_client.py HOST:PORT
 
 Opens an account, deposits, withdraws, retries the withdrawal with the same
 command_id, overdraws, sends a bad request and reads the account as of the
-last revision. The overdraft and the bad request must fail with the gRPC rich
+last revision; then (issue 15) reverses the withdrawal, found through
+ListTransactions, and transfers to a second account of the same owner,
+waiting for the transfer with GetTransfer. The overdraft and the bad request must fail with the gRPC rich
 error model, decoded here with the standard packages (grpcio-status,
 googleapis-common-protos), not with Ledger's own google.rpc declarations.
 Prints one JSON document on stdout and exits 1 if anything differs from what
@@ -42,6 +44,7 @@ CURRENCY = "EUR"
 DEPOSIT = 10_000
 WITHDRAWAL = 2_500
 OVERDRAFT = 1_000_000
+TRANSFER = 1_000
 
 
 def result_of(response):
@@ -124,12 +127,65 @@ def check(steps):
     if bad is None or "amount" not in [v["field"] for v in bad["field_violations"]]:
         problems.append(f"bad_request: expected a BadRequest field violation for amount, got {bad}")
 
+    r = steps["reverse"]
+    if not r["ok"]:
+        problems.append(f"reverse: failed with {r['code']}: {r['message']}")
+    elif r["balance"] != DEPOSIT:
+        problems.append(f"reverse: balance {r['balance']}, expected {DEPOSIT} (the withdrawal given back)")
+    t = steps["transfer"]
+    if not t["ok"]:
+        problems.append(f"transfer: failed with {t['code']}: {t['message']}")
+    elif t["balance"] != DEPOSIT - TRANSFER or t["status"] != "TRANSFER_STATUS_COMPLETED":
+        problems.append(f"transfer: unexpected outcome {t}")
+
     a = steps["as_of"]
     if not a["ok"]:
         problems.append(f"as_of: failed with {a['code']}: {a['message']}")
     elif a["balance"] != DEPOSIT - WITHDRAWAL or a["status"] != "ACCOUNT_STATUS_OPEN" or a["currency"] != CURRENCY:
         problems.append(f"as_of: unexpected account {a}")
     return problems
+
+
+def reverse_and_transfer(cmds, qs, account_id, owner_id, withdraw_revision):
+    """Issue 15: reverse the withdrawal (found through ListTransactions), then transfer to a second account of the owner."""
+    try:
+        txs = qs.ListTransactions(
+            queries.ListTransactionsRequest(account_id=account_id, min_revision=withdraw_revision), timeout=DEADLINE_S
+        ).transactions
+    except grpc.RpcError as err:
+        return error_of(err), {"ok": False, "code": "SKIPPED", "message": "no transactions"}
+    withdrawal = next((t for t in txs if t.type == account_pb2.TRANSACTION_TYPE_WITHDRAWAL), None)
+    if withdrawal is None:
+        missing = {"ok": False, "code": "NOT_FOUND", "message": "no withdrawal in ListTransactions"}
+        return missing, missing
+    reverse = call(
+        cmds.ReverseTransaction,
+        commands.ReverseTransactionRequest(
+            command_id=str(uuid.uuid4()), account_id=account_id, transaction_id=withdrawal.event_id, reason="client test"
+        ),
+    )
+    to = str(uuid.uuid4())
+    call(cmds.OpenAccount, commands.OpenAccountRequest(command_id=str(uuid.uuid4()), account_id=to, owner_id=owner_id, currency=CURRENCY))
+    try:
+        asked = cmds.TransferMoney(
+            commands.TransferMoneyRequest(
+                command_id=str(uuid.uuid4()), from_account_id=account_id, to_account_id=to, amount=TRANSFER, currency=CURRENCY
+            ),
+            timeout=DEADLINE_S,
+        )
+        done = qs.GetTransfer(
+            queries.GetTransferRequest(transfer_id=asked.transfer_id, wait_for_completion=True), timeout=DEADLINE_S
+        ).transfer
+        transfer = {
+            "ok": True,
+            "transfer_id": asked.transfer_id,
+            "balance": asked.result.balance,
+            "status": account_pb2.TransferStatus.Name(done.status),
+            "to_account_id": to,
+        }
+    except grpc.RpcError as err:
+        transfer = error_of(err)
+    return reverse, transfer
 
 
 def read(path):
@@ -183,11 +239,10 @@ def main(argv):
         command_id=str(uuid.uuid4()), account_id=account_id, amount=WITHDRAWAL, currency=CURRENCY
     )
     steps = {}
+    owner_id = os.environ.get("LEDGER_OWNER_ID", str(uuid.uuid4()))
     steps["open"] = call(
         cmds.OpenAccount,
-        commands.OpenAccountRequest(
-            command_id=str(uuid.uuid4()), account_id=account_id, owner_id=os.environ.get("LEDGER_OWNER_ID", str(uuid.uuid4())), currency=CURRENCY
-        ),
+        commands.OpenAccountRequest(command_id=str(uuid.uuid4()), account_id=account_id, owner_id=owner_id, currency=CURRENCY),
     )
     steps["deposit"] = call(
         cmds.Deposit,
@@ -220,6 +275,7 @@ def main(argv):
         }
     except grpc.RpcError as err:
         steps["as_of"] = error_of(err)
+    steps["reverse"], steps["transfer"] = reverse_and_transfer(cmds, qs, account_id, owner_id, steps["withdraw"].get("revision", 0))
     channel.close()
 
     problems = check(steps)

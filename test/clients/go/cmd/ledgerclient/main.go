@@ -50,6 +50,7 @@ const (
 	deposit    = 10_000
 	withdrawal = 2_500
 	overdraft  = 1_000_000
+	transfer   = 1_000
 )
 
 // Detail is one decoded google.rpc.Status detail.
@@ -79,6 +80,7 @@ type Step struct {
 	Code           string   `json:"code,omitempty"`
 	Message        string   `json:"message,omitempty"`
 	Details        []Detail `json:"details,omitempty"`
+	TransferID     string   `json:"transfer_id,omitempty"`
 }
 
 var upperRun = regexp.MustCompile(`([a-z])([A-Z])`)
@@ -196,6 +198,21 @@ func check(steps map[string]Step) []string {
 		problems = append(problems, fmt.Sprintf("bad_request: expected a BadRequest field violation for amount, got %+v", bad))
 	}
 
+	r := steps["reverse"]
+	switch {
+	case !r.OK:
+		problems = append(problems, fmt.Sprintf("reverse: failed with %s: %s", r.Code, r.Message))
+	case val(r.Balance) != deposit:
+		problems = append(problems, fmt.Sprintf("reverse: balance %d, expected %d (the withdrawal given back)", val(r.Balance), deposit))
+	}
+	t := steps["transfer"]
+	switch {
+	case !t.OK:
+		problems = append(problems, fmt.Sprintf("transfer: failed with %s: %s", t.Code, t.Message))
+	case val(t.Balance) != deposit-transfer || t.Status != "TRANSFER_STATUS_COMPLETED":
+		problems = append(problems, fmt.Sprintf("transfer: unexpected outcome %+v", t))
+	}
+
 	a := steps["as_of"]
 	switch {
 	case !a.OK:
@@ -247,6 +264,42 @@ func dialOptions() ([]grpc.DialOption, error) {
 	return opts, nil
 }
 
+// reverseAndTransfer (issue 15): reverses the withdrawal, found through
+// ListTransactions, then transfers to a second account of the same owner and
+// waits for it with GetTransfer.
+func reverseAndTransfer(cmds ledgerv1.AccountCommandsClient, queries ledgerv1.AccountQueriesClient, accountID, owner string, withdrawRevision uint64) (Step, Step) {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	minRevision := withdrawRevision
+	txs, err := queries.ListTransactions(ctx, &ledgerv1.ListTransactionsRequest{AccountId: accountID, MinRevision: &minRevision})
+	if err != nil {
+		return errorStep(err), Step{Code: "SKIPPED", Message: "no transactions"}
+	}
+	eventID := ""
+	for _, t := range txs.GetTransactions() {
+		if t.GetType() == ledgerv1.TransactionType_TRANSACTION_TYPE_WITHDRAWAL {
+			eventID = t.GetEventId()
+		}
+	}
+	if eventID == "" {
+		missing := Step{Code: "NOT_FOUND", Message: "no withdrawal in ListTransactions"}
+		return missing, missing
+	}
+	reverse := command(cmds.ReverseTransaction, &ledgerv1.ReverseTransactionRequest{CommandId: newUUID(), AccountId: accountID, TransactionId: eventID, Reason: "client test"})
+	to := newUUID()
+	command(cmds.OpenAccount, &ledgerv1.OpenAccountRequest{CommandId: newUUID(), AccountId: to, OwnerId: owner, Currency: currency})
+	asked, err := cmds.TransferMoney(ctx, &ledgerv1.TransferMoneyRequest{CommandId: newUUID(), FromAccountId: accountID, ToAccountId: to, Amount: transfer, Currency: currency})
+	if err != nil {
+		return reverse, errorStep(err)
+	}
+	done, err := queries.GetTransfer(ctx, &ledgerv1.GetTransferRequest{TransferId: asked.GetTransferId(), WaitForCompletion: true})
+	if err != nil {
+		return reverse, errorStep(err)
+	}
+	bal := asked.GetResult().GetBalance()
+	return reverse, Step{OK: true, TransferID: asked.GetTransferId(), Balance: &bal, Status: done.GetTransfer().GetStatus().String(), AccountID: to}
+}
+
 func ownerID() string {
 	if owner := os.Getenv("LEDGER_OWNER_ID"); owner != "" {
 		return owner
@@ -281,7 +334,8 @@ func run(addr string) int {
 	accountID := newUUID()
 	withdraw := &ledgerv1.WithdrawRequest{CommandId: newUUID(), AccountId: accountID, Amount: withdrawal, Currency: currency}
 	steps := map[string]Step{}
-	steps["open"] = command(cmds.OpenAccount, &ledgerv1.OpenAccountRequest{CommandId: newUUID(), AccountId: accountID, OwnerId: ownerID(), Currency: currency})
+	owner := ownerID()
+	steps["open"] = command(cmds.OpenAccount, &ledgerv1.OpenAccountRequest{CommandId: newUUID(), AccountId: accountID, OwnerId: owner, Currency: currency})
 	steps["deposit"] = command(cmds.Deposit, &ledgerv1.DepositRequest{CommandId: newUUID(), AccountId: accountID, Amount: deposit, Currency: currency})
 	steps["withdraw"] = command(cmds.Withdraw, withdraw)
 	steps["withdraw_retry"] = command(cmds.Withdraw, withdraw)
@@ -301,6 +355,8 @@ func run(addr string) int {
 		bal, rev := acc.GetBalance(), acc.GetRevision()
 		steps["as_of"] = Step{OK: true, AccountID: acc.GetAccountId(), Balance: &bal, Currency: acc.GetCurrency(), Status: acc.GetStatus().String(), Revision: &rev}
 	}
+
+	steps["reverse"], steps["transfer"] = reverseAndTransfer(cmds, queries, accountID, owner, val(steps["withdraw"].Revision))
 
 	problems := check(steps)
 	out, err := json.MarshalIndent(map[string]any{"client": "go", "account_id": accountID, "steps": steps, "mismatches": problems}, "", "  ")
