@@ -12,26 +12,34 @@ export type MoneyAudit = {
   /** Deposits − deposit reversals − withdrawals + withdrawal reversals. */
   readonly netDeposits: bigint;
   readonly transfersInFlight: number;
+  /** The same three per currency (the identity is checked per currency; the totals above sum them as counts). */
+  readonly byCurrency: ReadonlyMap<string, { readonly balances: bigint; readonly inFlight: bigint; readonly netDeposits: bigint }>;
   /** Empty when the money is conserved. */
   readonly violations: readonly string[];
 };
 
-type TransferLegs = { debited: bigint; credited: number; refunded: number };
+type TransferLegs = { debited: bigint; currency: string; credited: number; refunded: number };
+
+/** An account whose opening the audit has not seen (a foreign writer, a partial log). */
+const UNKNOWN_CURRENCY = '?';
 
 /**
  * The money-conservation invariant (issue 15), folded over the account
- * events in log order: balances + money in flight = deposits − withdrawals
- * (reversals included). Also flags what would break it later or hides a
+ * events in log order: per currency, balances + money in flight = deposits −
+ * withdrawals (reversals included). Also flags what would break it later or hides a
  * fault: a transfer credited or refunded twice, both credited and refunded,
  * a leg without its debit, a negative balance. Pure: give it the events of
  * $all (account streams), or any prefix of them.
  */
 export function auditMoney(events: Iterable<AuditedEvent>): MoneyAudit {
   const balance = new Map<string, bigint>();
+  const currencyOf = new Map<string, string>();
+  const netDepositsIn = new Map<string, bigint>();
   const transfers = new Map<string, TransferLegs>();
   const violations: string[] = [];
-  let netDeposits = 0n;
-  const move = (accountId: string, delta: bigint) => balance.set(accountId, (balance.get(accountId) ?? 0n) + delta);
+  const add = (m: Map<string, bigint>, key: string, delta: bigint) => m.set(key, (m.get(key) ?? 0n) + delta);
+  const move = (accountId: string, delta: bigint) => add(balance, accountId, delta);
+  const deposit = (accountId: string, delta: bigint) => add(netDepositsIn, currencyOf.get(accountId) ?? UNKNOWN_CURRENCY, delta);
   const legs = (transferId: string, leg: 'credited' | 'refunded'): TransferLegs | undefined => {
     const t = transfers.get(transferId);
     if (t === undefined) violations.push(`transfer ${transferId} ${leg} without a debit before it`);
@@ -42,23 +50,25 @@ export function auditMoney(events: Iterable<AuditedEvent>): MoneyAudit {
     if (event === undefined) continue;
     switch (event.type) {
       case 'AccountOpened':
+        currencyOf.set(accountId, event.data.currency);
+        break;
       case 'AccountClosed':
       case 'TransferCreditRefused':
       case 'TransferDebitSettled':
         break;
       case 'MoneyDeposited':
       case 'WithdrawalReversed':
-        netDeposits += event.data.amount;
+        deposit(accountId, event.data.amount);
         move(accountId, event.data.amount);
         break;
       case 'MoneyWithdrawn':
       case 'DepositReversed':
-        netDeposits -= event.data.amount;
+        deposit(accountId, -event.data.amount);
         move(accountId, -event.data.amount);
         break;
       case 'TransferDebited':
         if (transfers.has(event.data.transferId)) violations.push(`transfer ${event.data.transferId} debited twice`);
-        transfers.set(event.data.transferId, { debited: event.data.amount, credited: 0, refunded: 0 });
+        transfers.set(event.data.transferId, { debited: event.data.amount, currency: currencyOf.get(accountId) ?? UNKNOWN_CURRENCY, credited: 0, refunded: 0 });
         move(accountId, -event.data.amount);
         break;
       case 'TransferCredited':
@@ -75,7 +85,7 @@ export function auditMoney(events: Iterable<AuditedEvent>): MoneyAudit {
       }
     }
   }
-  let inFlight = 0n;
+  const inFlightIn = new Map<string, bigint>();
   let transfersInFlight = 0;
   for (const [id, t] of transfers) {
     const settled = t.credited + t.refunded;
@@ -83,16 +93,23 @@ export function auditMoney(events: Iterable<AuditedEvent>): MoneyAudit {
     if (t.refunded > 1) violations.push(`transfer ${id} refunded ${t.refunded} times`);
     if (t.credited > 0 && t.refunded > 0) violations.push(`transfer ${id} both credited and refunded`);
     if (settled === 0) {
-      inFlight += t.debited;
+      add(inFlightIn, t.currency, t.debited);
       transfersInFlight += 1;
     }
   }
-  let balances = 0n;
+  const balancesIn = new Map<string, bigint>();
   for (const [id, b] of balance) {
-    balances += b;
+    add(balancesIn, currencyOf.get(id) ?? UNKNOWN_CURRENCY, b);
     if (b < 0n) violations.push(`account ${id} balance ${b} is negative`);
   }
-  if (balances + inFlight !== netDeposits)
-    violations.push(`balances ${balances} + in flight ${inFlight} != deposits - withdrawals ${netDeposits}`);
-  return { balances, inFlight, netDeposits, transfersInFlight, violations };
+  const byCurrency = new Map<string, { balances: bigint; inFlight: bigint; netDeposits: bigint }>();
+  for (const currency of new Set([...balancesIn.keys(), ...inFlightIn.keys(), ...netDepositsIn.keys()])) {
+    const c = { balances: balancesIn.get(currency) ?? 0n, inFlight: inFlightIn.get(currency) ?? 0n, netDeposits: netDepositsIn.get(currency) ?? 0n };
+    byCurrency.set(currency, c);
+    // Per currency: a surplus in one cannot hide a shortfall in another.
+    if (c.balances + c.inFlight !== c.netDeposits)
+      violations.push(`${currency}: balances ${c.balances} + in flight ${c.inFlight} != deposits - withdrawals ${c.netDeposits}`);
+  }
+  const sum = (key: 'balances' | 'inFlight' | 'netDeposits') => [...byCurrency.values()].reduce((total, c) => total + c[key], 0n);
+  return { balances: sum('balances'), inFlight: sum('inFlight'), netDeposits: sum('netDeposits'), transfersInFlight, byCurrency, violations };
 }

@@ -165,6 +165,7 @@ async function run(admin: AdminClient, { command, arg, watch: follow }: Invocati
     case 'audit': {
       const a = await admin.auditMoney();
       console.log(`balances ${a.balances} + in flight ${a.inFlight} (${a.transfersInFlight} transfers) ${a.conserved ? '=' : 'vs'} deposits - withdrawals ${a.netDeposits}; ${a.events} events`);
+      for (const c of a.byCurrency) console.log(`${c.currency}\tbalances ${c.balances}\tin flight ${c.inFlight}\tdeposits - withdrawals ${c.netDeposits}`);
       for (const v of a.violations) console.log(`violation\t${v}`);
       console.log(a.conserved ? 'conserved' : `NOT conserved: ${a.violations.length} violations`);
       return a.conserved ? 0 : 1;

@@ -141,6 +141,7 @@ export function adminService(backend: AdminBackend): UntypedServiceImplementatio
         events: BigInt(a.events),
         conserved: a.violations.length === 0,
         violations: [...a.violations],
+        byCurrency: [...a.byCurrency].map(([currency, c]) => ({ currency, ...c })),
       });
     }),
   };

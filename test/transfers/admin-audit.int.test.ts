@@ -61,6 +61,7 @@ test('ledger-admin audit: conserved over deposits, a reversal and a transfer in 
   const good = await audit();
   expect(good.code).toBe(0);
   expect(good.stdout).toContain('balances 700 + in flight 300 (1 transfers) = deposits - withdrawals 1000');
+  expect(good.stdout).toContain('EUR\tbalances 700\tin flight 300\tdeposits - withdrawals 1000');
   expect(good.stdout).toContain('conserved');
 
   // A credit written twice (as a buggy writer would): money created.

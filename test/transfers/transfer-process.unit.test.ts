@@ -136,6 +136,21 @@ describe('the transfer process', () => {
       { accountId: b, event: { type: 'TransferCredited', data: { transferId: T, fromAccountId: a, amount: 10n } } },
       { accountId: b, event: { type: 'TransferCredited', data: { transferId: T, fromAccountId: a, amount: 10n } } },
     ]);
-    expect(audit.violations).toEqual([`transfer ${T} credited 2 times`, 'balances 20 + in flight 0 != deposits - withdrawals 10']);
+    expect(audit.violations).toEqual([`transfer ${T} credited 2 times`, '?: balances 20 + in flight 0 != deposits - withdrawals 10']);
+  });
+
+  test('the audit checks each currency: a surplus in one does not hide a shortfall in another', () => {
+    const [eur, chf] = [randomUUID(), randomUUID()];
+    const audit = auditMoney([
+      { accountId: eur, event: { type: 'AccountOpened', data: { accountId: eur, ownerId: 'o', currency: 'EUR' } } },
+      { accountId: chf, event: { type: 'AccountOpened', data: { accountId: chf, ownerId: 'o', currency: 'CHF' } } },
+      { accountId: eur, event: { type: 'MoneyDeposited', data: { amount: 10n } } },
+      { accountId: chf, event: { type: 'MoneyDeposited', data: { amount: 10n } } },
+      // A transfer from EUR credited to CHF: the totals still add up, each currency does not.
+      { accountId: eur, event: { type: 'TransferDebited', data: { transferId: 't', toAccountId: chf, amount: 5n, currency: 'EUR' } } },
+      { accountId: chf, event: { type: 'TransferCredited', data: { transferId: 't', fromAccountId: eur, amount: 5n } } },
+    ]);
+    expect(audit).toMatchObject({ balances: 20n, inFlight: 0n, netDeposits: 20n });
+    expect(audit.violations).toEqual(['EUR: balances 5 + in flight 0 != deposits - withdrawals 10', 'CHF: balances 15 + in flight 0 != deposits - withdrawals 10']);
   });
 });
