@@ -3,7 +3,8 @@ import type { CommandHandler, HandledCommand } from './command-handler.js';
 import type { CommandEnvelope } from './command-envelope.js';
 import type { TransferEventStore } from './transfer-store.js';
 
-export type TransferView = Exclude<Transfer, { status: 'none' }>;
+/** A transfer as GetTransfer answers it: its state, and when its stream recorded the request and the outcome. */
+export type TransferView = Exclude<Transfer, { status: 'none' }> & { readonly requestedAt?: Date; readonly finishedAt?: Date };
 export type TransferRequested = { readonly handled: HandledCommand; readonly transfer: TransferView };
 
 /** How often a waiting GetTransfer looks again at first, and at most (the transfer stream is small). */
@@ -53,7 +54,15 @@ export class Transfers {
   }
 
   private async find(transferId: string): Promise<TransferView | undefined> {
-    const transfer = foldTransfer((await this.store.read(transferId)).flatMap((e) => (e.event ? [e.event] : [])));
-    return transfer.status === 'none' ? undefined : transfer;
+    const stored = await this.store.read(transferId);
+    const transfer = foldTransfer(stored.flatMap((e) => (e.event ? [e.event] : [])));
+    if (transfer.status === 'none') return undefined;
+    const requested = stored.find((e) => e.event?.type === 'TransferInitiated');
+    const finished = stored.find((e) => e.event?.type === 'TransferCompleted' || e.event?.type === 'TransferFailed');
+    return {
+      ...transfer,
+      ...(requested ? { requestedAt: requested.occurredAt } : {}),
+      ...(finished && transfer.status !== 'pending' ? { finishedAt: finished.occurredAt } : {}),
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { TransferView } from '../app/transfers.js';
 import { TransferSchema, TransferStatus, type Transfer } from './gen/ledger/v1/account_pb.js';
 
@@ -14,5 +15,7 @@ export function transferMessage(t: TransferView): Transfer {
     currency: t.currency,
     status: transferStatusOf(t.status),
     ...(t.failureReason === undefined ? {} : { failureReason: t.failureReason }),
+    ...(t.requestedAt === undefined ? {} : { requestedAt: timestampFromDate(t.requestedAt) }),
+    ...(t.finishedAt === undefined ? {} : { finishedAt: timestampFromDate(t.finishedAt) }),
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CommandHandler, Transfers } from '../../src/app/index.js';
@@ -79,6 +80,7 @@ describe('TransferMoney end to end (issue 15)', () => {
     expect(answer.response).toMatchObject({ status: TransferStatus.PENDING, result: { balance: 750n } });
     const done = await waitFor(answer.response.transferId);
     expect(done).toMatchObject({ status: TransferStatus.COMPLETED, fromAccountId: a, toAccountId: b, amount: 250n, currency: 'EUR', failureReason: '' });
+    expect(done.requestedAt && done.finishedAt && timestampDate(done.finishedAt) >= timestampDate(done.requestedAt)).toBe(true);
     expect(await balanceOf(b)).toBe(250n);
   });
 
