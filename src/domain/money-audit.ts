@@ -32,10 +32,21 @@ const UNKNOWN_CURRENCY = '?';
  * $all (account streams), or any prefix of them.
  */
 export function auditMoney(events: Iterable<AuditedEvent>): MoneyAudit {
+  const auditor = moneyAuditor();
+  for (const e of events) auditor.observe(e);
+  return auditor.result();
+}
+
+/**
+ * The same fold, one event at a time, for a log too large to hold: keeps a
+ * balance per account and the legs of each transfer, not the events.
+ */
+export function moneyAuditor(): { observe(event: AuditedEvent): void; result(): MoneyAudit } {
   const balance = new Map<string, bigint>();
   const currencyOf = new Map<string, string>();
   const netDepositsIn = new Map<string, bigint>();
   const transfers = new Map<string, TransferLegs>();
+  // Found while folding; result() adds what only the end can tell.
   const violations: string[] = [];
   const add = (m: Map<string, bigint>, key: string, delta: bigint) => m.set(key, (m.get(key) ?? 0n) + delta);
   const move = (accountId: string, delta: bigint) => add(balance, accountId, delta);
@@ -46,8 +57,8 @@ export function auditMoney(events: Iterable<AuditedEvent>): MoneyAudit {
     else t[leg] += 1;
     return t;
   };
-  for (const { accountId, event } of events) {
-    if (event === undefined) continue;
+  const observe = ({ accountId, event }: AuditedEvent): void => {
+    if (event === undefined) return;
     switch (event.type) {
       case 'AccountOpened':
         currencyOf.set(accountId, event.data.currency);
@@ -84,7 +95,18 @@ export function auditMoney(events: Iterable<AuditedEvent>): MoneyAudit {
         throw new Error(`unknown event ${JSON.stringify(never)}`);
       }
     }
-  }
+  };
+  return { observe, result: () => summarise(balance, currencyOf, netDepositsIn, transfers, [...violations]) };
+}
+
+function summarise(
+  balance: ReadonlyMap<string, bigint>,
+  currencyOf: ReadonlyMap<string, string>,
+  netDepositsIn: ReadonlyMap<string, bigint>,
+  transfers: ReadonlyMap<string, TransferLegs>,
+  violations: string[],
+): MoneyAudit {
+  const add = (m: Map<string, bigint>, key: string, delta: bigint) => m.set(key, (m.get(key) ?? 0n) + delta);
   const inFlightIn = new Map<string, bigint>();
   let transfersInFlight = 0;
   for (const [id, t] of transfers) {
