@@ -48,6 +48,9 @@ export class TransferProcess {
 
   private async initiated(debit: DebitedTransfer): Promise<Transfer> {
     const { transferId, fromAccountId, toAccountId, amount, currency } = debit;
+    // The API starts the stream as it answers, so it is there almost always: read before writing.
+    const stored = foldTransfer((await this.transfers.read(transferId)).flatMap((e) => (e.event ? [e.event] : [])));
+    if (stored.status !== 'none') return stored;
     const initiated: TransferEvent = { type: 'TransferInitiated', data: { transferId, fromAccountId, toAccountId, amount, currency } };
     return this.appendOutcome(transferId, [], initiated);
   }
