@@ -7,6 +7,7 @@ import { startApi } from './api.js';
 import { startReadSide } from './projector.js';
 import { startJobsPart, type JobsPart } from './jobs.js';
 import { startTransferProcess } from './transfer-process.js';
+import { connectReadStore } from './read-store-client.js';
 import type { AccountReadModelQueries } from '../src/grpc/account-queries-service.js';
 
 /**
@@ -71,8 +72,10 @@ async function api(ctx: Context): Promise<Part> {
 /** The transfer process manager (issue 15): credits destinations or refunds sources, fed by its own subscription group. */
 async function transferProcess(ctx: Context): Promise<Part> {
   if (ctx.esdbUrl === undefined) throw new Error('the transfer process needs the event store started first');
-  const running = await startTransferProcess(ctx.config, ctx.esdbUrl, ctx.logger.child({ part: 'transfers' }));
-  return { name: 'transfer process', stop: () => running.stop() };
+  // With the read model's Mongo it also keeps the `transfers` collection.
+  const mongo = ctx.mongoUrl === undefined ? undefined : await connectReadStore(ctx.mongoUrl, ctx.config);
+  const running = await startTransferProcess(ctx.config, ctx.esdbUrl, ctx.logger.child({ part: 'transfers' }), undefined, mongo?.db(ctx.config.MONGO_DB));
+  return { name: 'transfer process', stop: async () => { await running.stop(); await mongo?.close(); } };
 }
 
 /** How long stopping all parts may take before the process exits anyway. */

@@ -6,6 +6,9 @@ import { configSecrets, esdbConnectionString, loadConfig, type Config } from '..
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer } from '../src/observability/index.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
+import { startTransferDocuments } from './transfer-documents.js';
+import { connectReadStore } from './read-store-client.js';
+import type { Db } from 'mongodb';
 import { MalformedEvent } from '../src/domain/index.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
@@ -53,13 +56,17 @@ export async function startTransferProcess(
   esdbUrl: string,
   logger: Logger,
   settings: TransferProcessSettings = transferProcessSettings(config),
+  /** The read model's database: with it, this process also keeps the `transfers` collection. */
+  readStore?: Db,
 ): Promise<RunningTransferProcess> {
   const esdb = connectEventStore(esdbUrl);
   const decoder = configuredEventDecoder(config);
   logEventDecoder(logger, decoder);
   const accounts = new EsdbAccountEventStore(esdb.client, decoder);
   const handler = new CommandHandler({ store: accounts, maxRetries: config.COMMAND_MAX_RETRIES });
-  const transfers = new TransferProcess(handler, accounts, new EsdbTransferEventStore(esdb.client, decoder));
+  const transferStreams = new EsdbTransferEventStore(esdb.client, decoder);
+  const transfers = new TransferProcess(handler, accounts, transferStreams);
+  const documents = readStore === undefined ? undefined : await startTransferDocuments(esdb.client, readStore, transferStreams, logger, `${settings.group}-documents`);
   await ensureAccountSubscriptionGroup(esdb.client, { group: settings.group, consumerStrategy: 'RoundRobin', maxRetryCount: settings.maxRetryCount, messageTimeoutMs: settings.messageTimeoutMs });
 
   let stopping = false;
@@ -131,7 +138,7 @@ export async function startTransferProcess(
       stopping = true;
       if (timer) clearInterval(timer);
       await subscription?.close().catch(() => {});
-      await Promise.race([Promise.all([running, sweeping]), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await Promise.race([Promise.all([running, sweeping, documents?.stop()]), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await esdb.close();
     },
   };
@@ -144,11 +151,13 @@ async function main(): Promise<void> {
   const url = esdbConnectionString(config);
   // An embedded event store in this process would be empty and private to it; `npm start` runs this part next to it.
   if (url === undefined) throw new Error('the standalone transfer process needs ESDB_URL (npm start runs it with the embedded event store)');
-  const running = await startTransferProcess(config, url, logger);
+  // With MONGO_URL it also keeps the read model's `transfers` collection.
+  const mongo = config.MONGO_URL === undefined ? undefined : await connectReadStore(config.MONGO_URL, config);
+  const running = await startTransferProcess(config, url, logger, transferProcessSettings(config), mongo?.db(config.MONGO_DB));
   // /healthz and /livez for probes (deploy/k8s/transfer-process.yaml), process metrics for Prometheus.
   const metrics = createMetrics(new Registry(), { processMetrics: true });
   const metricsServer = await startMetricsServer({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT, ready: () => true });
-  stopOnSignal(logger, 'transfer process', [() => running.stop(), () => metricsServer.close()]);
+  stopOnSignal(logger, 'transfer process', [() => running.stop(), () => metricsServer.close(), () => mongo?.close()]);
 }
 
 runIfEntry(import.meta.url, main);

@@ -23,6 +23,8 @@ export type AccountSubscriptionSettings = {
   /** Server-side redeliveries of a timed-out message before the server parks it. */
   readonly maxRetryCount: number;
   readonly messageTimeoutMs: number;
+  /** Stream prefix the group is filtered to; account streams by default (the transfer documents read `transfer-`, issue 15). */
+  readonly streamPrefix?: string;
 };
 
 /** One message from the group: the stored event, its retry count, the id to settle it with. */
@@ -49,7 +51,7 @@ export async function ensureAccountSubscriptionGroup(client: EventStoreDBClient,
         maxRetryCount: settings.maxRetryCount,
         messageTimeout: settings.messageTimeoutMs,
       }),
-      { filter: streamNameFilter({ prefixes: [ACCOUNT_STREAM_PREFIX] }) },
+      { filter: streamNameFilter({ prefixes: [settings.streamPrefix ?? ACCOUNT_STREAM_PREFIX] }) },
     );
     return 'created';
   } catch (err) {

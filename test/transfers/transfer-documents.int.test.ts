@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { CommandHandler, Transfers, transferIdFor } from '../../src/app/index.js';
+import { loadConfig } from '../../src/config.js';
+import type { AccountCommand } from '../../src/domain/index.js';
+import { EsdbAccountEventStore } from '../../src/eventstore/account-event-store.js';
+import { EsdbTransferEventStore } from '../../src/eventstore/transfer-event-store.js';
+import { MongoTransferDocuments } from '../../src/readmodels/mongo-transfer-documents.js';
+import { startTransferProcess, transferProcessSettings, type RunningTransferProcess } from '../../workers/transfer-process.js';
+import { ReadModelFixture } from '../projector/read-model-fixture.js';
+
+let fx: ReadModelFixture;
+let worker: RunningTransferProcess;
+let handler: CommandHandler;
+let transfers: Transfers;
+
+beforeAll(async () => {
+  fx = await ReadModelFixture.start();
+  const config = loadConfig({});
+  worker = await startTransferProcess(config, fx.esdbServer.connectionString, pino({ level: 'silent' }), { ...transferProcessSettings(config), group: `transfers-${randomUUID()}` }, fx.db);
+  handler = new CommandHandler({ store: new EsdbAccountEventStore(fx.esdb), maxRetries: 50 });
+  transfers = new Transfers(handler, new EsdbTransferEventStore(fx.esdb));
+});
+afterAll(async () => {
+  await worker?.stop();
+  await fx?.stop();
+});
+
+test('the transfers collection (issue 15): one document per transfer with status, both accounts, amount, failure reason and times, a fold of its stream', async () => {
+  const run = (command: AccountCommand) => handler.handle({ command, commandId: randomUUID() });
+  const [a, b] = [randomUUID(), randomUUID()];
+  for (const id of [a, b]) await run({ type: 'OpenAccount', data: { accountId: id, ownerId: 'o', currency: 'EUR' } });
+  await run({ type: 'Deposit', data: { accountId: a, amount: 1_000n, currency: 'EUR' } });
+  const send = async (to: string, amount: bigint) => {
+    const commandId = randomUUID();
+    const transferId = transferIdFor(a, commandId);
+    await transfers.transferMoney({ command: { type: 'TransferMoney', data: { accountId: a, transferId, toAccountId: to, amount, currency: 'EUR' } }, commandId });
+    return transfers.getTransfer(transferId, Date.now() + 20_000);
+  };
+  const completed = await send(b, 300n);
+  const failed = await send(randomUUID(), 200n);
+  const documents = new MongoTransferDocuments(fx.db);
+  const settled = async (id: string) => {
+    for (let i = 0; i < 200; i++) {
+      const doc = await documents.get(id);
+      if (doc !== undefined && doc.status !== 'pending') return doc;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return documents.get(id);
+  };
+  expect(await settled(completed.transferId)).toMatchObject({
+    _id: completed.transferId, from_account_id: a, to_account_id: b, amount: 300n, currency: 'EUR', status: 'completed', failure_reason: null,
+    requested_at: completed.requestedAt, finished_at: completed.finishedAt, revision: 1n,
+  });
+  const failedDoc = await settled(failed.transferId);
+  expect(failedDoc).toMatchObject({ status: 'failed', amount: 200n, revision: 1n });
+  expect(failedDoc?.failure_reason).toMatch(/^ACCOUNT_NOT_FOUND: /);
+  // An older fold never overwrites a newer document.
+  expect(await documents.write({ ...failedDoc!, status: 'pending', failure_reason: null, finished_at: null, revision: 0n })).toBe('stale');
+  expect((await documents.get(failed.transferId))?.status).toBe('failed');
+});
