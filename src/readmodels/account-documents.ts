@@ -64,4 +64,6 @@ export type AccountTransactionDocument = {
   readonly transfer_id?: string;
   /** transfer_out: the destination account; transfer_in: the source account. */
   readonly counterparty?: string;
+  /** Who asked for it (event metadata `actor`, issue 13); absent when the event records none. */
+  readonly actor?: string;
 };

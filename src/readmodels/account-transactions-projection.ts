@@ -14,7 +14,10 @@ export const AccountTransactionsProjection = {
 function transactionOf(after: AccountSummaryDocument | undefined, recorded: RecordedAccountEvent): AccountTransactionDocument | undefined {
   const { event } = recorded;
   if (after === undefined || event === undefined) return undefined;
-  const base = { _id: recorded.eventId, account_id: recorded.accountId, balance_after: after.balance, occurred_at: recorded.occurredAt, revision: recorded.revision };
+  const base = {
+    _id: recorded.eventId, account_id: recorded.accountId, balance_after: after.balance, occurred_at: recorded.occurredAt, revision: recorded.revision,
+    ...(recorded.actor === undefined ? {} : { actor: recorded.actor }),
+  };
   switch (event.type) {
     case 'MoneyDeposited':
       return { ...base, type: 'deposit', amount: event.data.amount };

@@ -29,6 +29,8 @@ export type RecordedAccountEvent = {
   /** undefined: a type this domain does not know; it still takes its revision. */
   readonly event: AccountEvent | undefined;
   readonly occurredAt: Date;
+  /** The principal that asked for it (metadata `actor`), when recorded. */
+  readonly actor?: string;
 };
 
 export const accountIdOfStream = (streamId: string): string | undefined =>
@@ -47,11 +49,19 @@ export function decodeRecordedAccountEvent(decoder: EventDecoder, stored: Stored
   // occurred_at comes from the command's clock (metadata); the store's own
   // timestamp is only a fallback for events written by foreign writers.
   const occurredAt = occurredAtOf(stored);
-  return { eventId: stored.eventId, accountId, revision: stored.revision, event, occurredAt };
+  const actor = actorOf(stored);
+  return { eventId: stored.eventId, accountId, revision: stored.revision, event, occurredAt, ...(actor === undefined ? {} : { actor }) };
 }
 
 /** With no repairs deployed (the shipped upcasters only). */
 export const toRecordedAccountEvent = (stored: StoredEvent): RecordedAccountEvent => decodeRecordedAccountEvent(plainEventDecoder, stored);
+
+/** Read directly, like occurred_at (the projector's hot path). */
+function actorOf(stored: StoredEvent): string | undefined {
+  const m = stored.metadata;
+  const actor = typeof m === 'object' && m !== null && 'actor' in m ? m.actor : undefined;
+  return typeof actor === 'string' && actor !== '' ? actor : undefined;
+}
 
 function occurredAtOf(stored: StoredEvent): Date {
   // Only occurred_at matters here: read it directly rather than validating the
