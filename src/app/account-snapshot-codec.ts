@@ -9,7 +9,7 @@ import { CommandIdFilter } from './command-id-filter.js';
  * LoadedAccount or this encoding changes: older snapshots are then ignored
  * (their accounts load from the stream) until new ones are taken.
  */
-export const ACCOUNT_SNAPSHOT_SCHEMA_VERSION = 4;
+export const ACCOUNT_SNAPSHOT_SCHEMA_VERSION = 5;
 
 const int = z.string().regex(/^-?[0-9]+$/).transform((s) => BigInt(s));
 const accountJson = z.discriminatedUnion('status', [
@@ -23,6 +23,8 @@ const accountJson = z.discriminatedUnion('status', [
     tx_count: z.number().int().nonnegative(),
     /** Event ids of the reversed transactions (v4, issue 15). */
     reversed: z.array(z.string()),
+    /** Money in flight out of the account (v5, issue 15). */
+    in_flight_out: int,
   }),
 ]);
 const snapshotJson = z.object({
@@ -44,7 +46,7 @@ export type AccountSnapshotJson = z.input<typeof snapshotJson>;
 const encodeAccount = (a: Account) =>
   a.status === 'none'
     ? { status: a.status }
-    : { status: a.status, account_id: a.accountId, owner_id: a.ownerId, currency: a.currency, balance: a.balance.toString(), tx_count: a.txCount, reversed: [...a.reversed] };
+    : { status: a.status, account_id: a.accountId, owner_id: a.ownerId, currency: a.currency, balance: a.balance.toString(), tx_count: a.txCount, reversed: [...a.reversed], in_flight_out: a.inFlightOut.toString() };
 
 /** Keeps the outcomes of commands in the last `commandWindow` revisions, and every command id in a filter. */
 export function encodeAccountSnapshot(s: AccountSnapshot, commandWindow: number): AccountSnapshotJson {
@@ -76,7 +78,7 @@ export function decodeAccountSnapshot(json: unknown, revision: bigint): AccountS
   const d = r.data;
   const state: Account = d.account.status === 'none'
     ? { status: 'none' }
-    : { status: d.account.status, accountId: d.account.account_id, ownerId: d.account.owner_id, currency: d.account.currency, balance: d.account.balance, txCount: d.account.tx_count, reversed: new Set(d.account.reversed) };
+    : { status: d.account.status, accountId: d.account.account_id, ownerId: d.account.owner_id, currency: d.account.currency, balance: d.account.balance, txCount: d.account.tx_count, reversed: new Set(d.account.reversed), inFlightOut: d.account.in_flight_out };
   const commands = new Map<string, KnownCommand>(
     d.commands.map(([id, revision, position, balance, commandType, fingerprint]) => [
       id,

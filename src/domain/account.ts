@@ -13,6 +13,8 @@ export type Account =
       readonly txCount: number;
       /** Event ids of the deposits and withdrawals already reversed (issue 15). */
       readonly reversed: ReadonlySet<string>;
+      /** Debited by this account's transfers and neither settled nor refunded yet (issue 15). */
+      readonly inFlightOut: bigint;
     };
 
 export const initialAccount: Account = { status: 'none' };
@@ -24,7 +26,7 @@ export const initialAccount: Account = { status: 'none' };
 export function evolve(account: Account, event: AccountEvent): Account {
   switch (event.type) {
     case 'AccountOpened':
-      return { status: 'open', ...event.data, balance: 0n, txCount: 0, reversed: new Set() };
+      return { status: 'open', ...event.data, balance: 0n, txCount: 0, reversed: new Set(), inFlightOut: 0n };
     case 'MoneyDeposited':
       if (account.status === 'none') return account;
       return { ...account, balance: account.balance + event.data.amount, txCount: account.txCount + 1 };
@@ -47,12 +49,16 @@ export function evolve(account: Account, event: AccountEvent): Account {
     }
     case 'TransferDebited':
       if (account.status === 'none') return account;
-      return { ...account, balance: account.balance - event.data.amount, txCount: account.txCount + 1 };
+      return { ...account, balance: account.balance - event.data.amount, txCount: account.txCount + 1, inFlightOut: account.inFlightOut + event.data.amount };
     case 'TransferCreditRefused':
-    case 'TransferDebitSettled':
       return account;
-    case 'TransferCredited':
+    case 'TransferDebitSettled':
+      if (account.status === 'none') return account;
+      return { ...account, inFlightOut: account.inFlightOut - event.data.amount };
     case 'TransferDebitReversed':
+      if (account.status === 'none') return account;
+      return { ...account, balance: account.balance + event.data.amount, txCount: account.txCount + 1, inFlightOut: account.inFlightOut - event.data.amount };
+    case 'TransferCredited':
       if (account.status === 'none') return account;
       return { ...account, balance: account.balance + event.data.amount, txCount: account.txCount + 1 };
     default: {

@@ -131,6 +131,7 @@ function accountMessage(a: AccountAsOf): Account {
     currency: state.currency,
     status: state.status === 'open' ? AccountStatus.OPEN : AccountStatus.CLOSED,
     txCount: BigInt(state.txCount),
+    inFlightOut: state.inFlightOut,
     openedAt: timestampFromDate(a.openedAt),
     updatedAt: timestampFromDate(a.updatedAt),
     revision: a.revision,

@@ -13,6 +13,7 @@ test('the balance is deposits minus withdrawals, counted as transactions', () =>
     balance: 100n,
     txCount: 3,
     reversed: new Set(),
+    inFlightOut: 0n,
   }));
 
 test('closing keeps the balance and history, changes the status', () =>

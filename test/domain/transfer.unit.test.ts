@@ -70,7 +70,8 @@ describe('SettleTransferDebit (the source learns its money arrived)', () => {
   const settle: AccountCommand = { type: 'SettleTransferDebit', data: { accountId: ACCOUNT, transferId: T, amount: 200n } };
   test('the source records TransferDebitSettled; its balance does not change', () => {
     given(accountOpened(), moneyDeposited(500n), debited(200n)).when(settle).then({ type: 'TransferDebitSettled', data: { transferId: T, amount: 200n } });
-    expect(fold([accountOpened(), moneyDeposited(500n), debited(200n), { type: 'TransferDebitSettled', data: { transferId: T, amount: 200n } }])).toMatchObject({ balance: 300n, txCount: 2 });
+    expect(fold([accountOpened(), moneyDeposited(500n), debited(200n)])).toMatchObject({ balance: 300n, inFlightOut: 200n });
+    expect(fold([accountOpened(), moneyDeposited(500n), debited(200n), { type: 'TransferDebitSettled', data: { transferId: T, amount: 200n } }])).toMatchObject({ balance: 300n, txCount: 2, inFlightOut: 0n });
   });
   test('even on a source closed since', () =>
     given(accountOpened(), moneyDeposited(200n), debited(200n), accountClosed()).when(settle).then({ type: 'TransferDebitSettled', data: { transferId: T, amount: 200n } }));
@@ -86,7 +87,7 @@ describe('RefundTransfer (the compensation)', () => {
 describe('evolve with transfer legs', () => {
   test('debit takes, credit and refund give, each counts as a transaction', () => {
     expect(fold([accountOpened(), moneyDeposited(500n), debited(200n)])).toMatchObject({ balance: 300n, txCount: 2 });
-    expect(fold([accountOpened(), moneyDeposited(500n), debited(200n), debitReversed(200n)])).toMatchObject({ balance: 500n, txCount: 3 });
+    expect(fold([accountOpened(), moneyDeposited(500n), debited(200n), debitReversed(200n)])).toMatchObject({ balance: 500n, txCount: 3, inFlightOut: 0n });
     expect(fold([accountOpened(), credited(70n), moneyWithdrawn(20n)])).toMatchObject({ balance: 50n, txCount: 2 });
   });
 });

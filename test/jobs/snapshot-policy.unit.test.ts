@@ -33,7 +33,7 @@ describe('snapshot codec', () => {
   test('round-trips the state and keeps only the last window of command outcomes', () => {
     const loaded: LoadedAccount = {
       ...emptyAccount('a1'),
-      state: { status: 'open', accountId: 'a1', ownerId: 'o1', currency: 'EUR', balance: 12_345_678_901_234n, txCount: 7, reversed: new Set(['e-1']) },
+      state: { status: 'open', accountId: 'a1', ownerId: 'o1', currency: 'EUR', balance: 12_345_678_901_234n, txCount: 7, reversed: new Set(['e-1']), inFlightOut: 40n },
       revision: 250n,
       position: 9_999n,
       lastOccurredAt: '2026-01-15T10:00:00.000Z',

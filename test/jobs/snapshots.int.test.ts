@@ -209,7 +209,7 @@ describe('snapshots every N events', () => {
     const truth = await loadAccount(store, accountId);
     const raw = new SnapshotStore(conn.client, 5);
     // A lying snapshot at the head: right shape, wrong balance, older schema version.
-    const lie = { status: 'open' as const, balance: 999_999n, accountId, ownerId: 'x', currency: 'EUR', txCount: 1, reversed: new Set<string>() };
+    const lie = { status: 'open' as const, balance: 999_999n, accountId, ownerId: 'x', currency: 'EUR', txCount: 1, reversed: new Set<string>(), inFlightOut: 0n };
     const forged = encodeAccountSnapshot({ loaded: { ...truth, state: lie, commands: new Map() }, openedAt: undefined, lastTxAt: undefined, closedAt: undefined }, EVERY);
     await raw.write(accountId, { state: forged, revision: truth.revision, schemaVersion: ACCOUNT_SNAPSHOT_SCHEMA_VERSION - 1, occurredAt: truth.lastOccurredAt });
     // An unreadable one of the current version.

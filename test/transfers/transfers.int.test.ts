@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CommandHandler, Transfers } from '../../src/app/index.js';
@@ -82,6 +82,16 @@ describe('TransferMoney end to end (issue 15)', () => {
     expect(done).toMatchObject({ status: TransferStatus.COMPLETED, fromAccountId: a, toAccountId: b, amount: 250n, currency: 'EUR', failureReason: '' });
     expect(done.requestedAt && done.finishedAt && timestampDate(done.finishedAt) >= timestampDate(done.requestedAt)).toBe(true);
     expect(await balanceOf(b)).toBe(250n);
+    // As of the debit the money was in flight out of the source; once settled it is not.
+    const atDebit = await client.call(AccountQueries.method.getAccountAsOf, { accountId: a, asOf: { case: 'revision', value: answer.response.result!.revision } });
+    expect(atDebit.ok && atDebit.response.account).toMatchObject({ balance: 750n, inFlightOut: 250n });
+    for (let i = 0; i < 200; i++) {
+      const now = await client.call(AccountQueries.method.getAccountAsOf, { accountId: a, asOf: { case: 'timestamp', value: timestampFromDate(new Date()) } });
+      if (now.ok && now.response.account?.inFlightOut === 0n) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const settled = await client.call(AccountQueries.method.getAccountAsOf, { accountId: a, asOf: { case: 'timestamp', value: timestampFromDate(new Date()) } });
+    expect(settled.ok && settled.response.account).toMatchObject({ balance: 750n, inFlightOut: 0n });
   });
 
   test.each([

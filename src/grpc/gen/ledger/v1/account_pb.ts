@@ -85,8 +85,8 @@ export type Account = Message<"ledger.v1.Account"> & {
 
   /**
    * Money debited by this account's transfers that has not reached its
-   * destination (or come back) yet, in minor units. From the read model
-   * (GetAccount, ListAccountsByOwner); GetAccountAsOf leaves it 0.
+   * destination (or come back) yet, in minor units (as of the point asked,
+   * for GetAccountAsOf).
    *
    * @generated from field: int64 in_flight_out = 12;
    */
