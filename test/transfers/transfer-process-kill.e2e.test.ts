@@ -79,6 +79,8 @@ test('1,000 transfers among 100 accounts while the transfer process is SIGKILLed
   await run({ type: 'CloseAccount', data: { accountId: closed } });
 
   let worker = transferProcess();
+  const spawned = [worker];
+  let killing: Promise<void> = Promise.resolve();
   const killAt = new Set(Array.from({ length: KILLS }, (_, i) => Math.floor(((i + 0.5 + random() * 0.5) * TRANSFERS) / (KILLS + 1))));
   let kills = 0;
   let spawnedAt = 0;
@@ -95,13 +97,18 @@ test('1,000 transfers among 100 accounts while the transfer process is SIGKILLed
   const submit = async (): Promise<void> => {
     for (let i = next++; i < TRANSFERS; i = next++) {
       if (killAt.has(i)) {
-        // Kill a process that is at work: one it has taken to an outcome since it started, others still in its hands.
-        await workingSince(spawnedAt);
-        worker.kill('SIGKILL');
-        await exited(worker);
-        kills += 1;
-        spawnedAt = accepted.length;
-        worker = transferProcess();
+        // One kill at a time (submitters run concurrently), each of a process that is at work:
+        // one it has taken to an outcome since it started, others still in its hands.
+        killing = killing.then(async () => {
+          await workingSince(spawnedAt);
+          worker.kill('SIGKILL');
+          await exited(worker);
+          kills += 1;
+          spawnedAt = accepted.length;
+          worker = transferProcess();
+          spawned.push(worker);
+        });
+        await killing;
       }
       const from = accounts[Math.floor(random() * ACCOUNTS)]!;
       const roll = random();
@@ -140,7 +147,9 @@ test('1,000 transfers among 100 accounts while the transfer process is SIGKILLed
     // The read documents (summaries with money in flight, transactions) equal the fold of every stream.
     await fx.expectReadModelEqualsEventStore([...accounts, closed], 120_000);
   } finally {
-    worker.kill('SIGKILL');
-    await exited(worker);
+    for (const p of spawned) {
+      p.kill('SIGKILL');
+      await exited(p);
+    }
   }
 }, 300_000);
