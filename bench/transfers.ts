@@ -47,6 +47,12 @@ async function main(): Promise<void> {
     const transfers = await spawnUntil(process.execPath, ['--import', 'tsx', join(root, 'workers/transfer-process.ts')], { ...common, METRICS_PORT: String(await freePort()), TRANSFER_CONCURRENCY: '128' }, /transfer process started/);
     children.push(transfers.child);
 
+    // Errors the processes log (a refusal answered INTERNAL is a bug) go to this run's stderr.
+    for (const child of [api.child, transfers.child]) {
+      child.process.stdout?.on('data', (d: Buffer) => {
+        for (const line of d.toString().split('\n')) if (/"level":"(error|fatal)"/.test(line)) process.stderr.write(`${line.slice(0, 1500)}\n`);
+      });
+    }
     const client = new LedgerClient(`127.0.0.1:${port}`);
     const accounts = Array.from({ length: ACCOUNTS }, () => randomUUID());
     await Promise.all(accounts.map(async (accountId) => {
@@ -63,17 +69,27 @@ async function main(): Promise<void> {
       const { from, to } = pair(worker);
       return client.call(AccountCommands.method.transferMoney, { commandId: randomUUID(), fromAccountId: from, toAccountId: to, amount: 1n + BigInt(Math.floor(Math.random() * 100)), currency: 'EUR' });
     };
+    const failures = new Map<string, number>();
+    const failed = (why: string): 'failed' => {
+      failures.set(why, (failures.get(why) ?? 0) + 1);
+      return 'failed';
+    };
     const endToEnd = await runLoad(`transfers end to end (requested -> completed), ${ACCOUNTS} accounts, ${CONCURRENCY} in flight`, CONCURRENCY, seconds, async (worker) => {
       const asked = await transfer(worker);
-      if (!asked.ok) return 'failed';
+      if (!asked.ok) return failed(`TransferMoney ${asked.errorInfo?.reason ?? asked.code}: ${asked.message}`);
       const done = await client.call(AccountQueries.method.getTransfer, { transferId: asked.response.transferId, waitForCompletion: true }, { deadlineMs: 30_000 });
-      return done.ok && done.response.transfer?.status === TransferStatus.COMPLETED ? 0 : 'failed';
+      if (!done.ok) return failed(`GetTransfer ${done.errorInfo?.reason ?? done.code}: ${done.message}`);
+      return done.response.transfer?.status === TransferStatus.COMPLETED ? 0 : failed(`GetTransfer answered ${TransferStatus[done.response.transfer?.status ?? 0]}`);
     });
-    const debitOnly = await runLoad(`debit only (TransferMoney answered), ${ACCOUNTS} accounts, ${CONCURRENCY} in flight`, CONCURRENCY, seconds, async (worker) => ((await transfer(worker)).ok ? 0 : 'failed'));
+    const debitOnly = await runLoad(`debit only (TransferMoney answered), ${ACCOUNTS} accounts, ${CONCURRENCY} in flight`, CONCURRENCY, seconds, async (worker) => {
+      const asked = await transfer(worker);
+      return asked.ok ? 0 : failed(`TransferMoney ${asked.errorInfo?.reason ?? asked.code}: ${asked.message}`);
+    });
     client.close();
     console.log(TABLE_HEADER);
     console.log(formatRow(endToEnd));
     console.log(formatRow(debitOnly));
+    for (const [why, n] of failures) console.log(`failed ${n}x: ${why}`);
 
     // Let the process finish what the debit-only run left in flight, then audit.
     const conn = connectEventStore(esdbUrl);

@@ -18,10 +18,4 @@ export interface TransferEventStore {
    * the event type, so a repeat of the same append is harmless.
    */
   append(transferId: string, events: readonly TransferEvent[], expectedRevision: bigint, occurredAt: string): Promise<void>;
-  /**
-   * Resolves once the stream holds an event after `afterRevision` (-1n: any),
-   * or at `until` (epoch ms), whichever is first; never throws (the caller
-   * reads the stream again either way). Optional: without it, waiting polls.
-   */
-  waitForChange?(transferId: string, afterRevision: bigint, until: number): Promise<void>;
 }

@@ -10,8 +10,6 @@ export type TransferRequested = { readonly handled: HandledCommand; readonly tra
 /** How often a waiting GetTransfer looks again at first, and at most (the transfer stream is small). */
 const WAIT_POLL_MS = 10;
 const MAX_WAIT_POLL_MS = 200;
-/** One watch lasts at most this long before the stream is read again (a missed signal costs no more). */
-const MAX_WATCH_MS = 1_000;
 
 /**
  * The API's side of transfers (issue 15): TransferMoney records the debit
@@ -43,29 +41,23 @@ export class Transfers {
 
   /** The transfer's state; with `waitUntil` (epoch ms), waits while it is pending (or not yet recorded). */
   async getTransfer(transferId: string, waitUntil?: number): Promise<TransferView> {
-    // A store that can say when the stream changes is watched; otherwise poll, backing off from
-    // WAIT_POLL_MS to MAX_WAIT_POLL_MS, so many waiting callers do not flood it with reads.
+    // Polls, backing off from WAIT_POLL_MS to MAX_WAIT_POLL_MS, so many waiting callers do not
+    // flood the store with reads. Not a catch-up subscription per waiting call: opening and
+    // cancelling one per call at hundreds a second made the store's HTTP/2 server close the
+    // whole session (its rapid-reset protection), failing every call on it (bench/RESULTS.md).
     for (let pause = WAIT_POLL_MS; ; pause = Math.min(pause * 2, MAX_WAIT_POLL_MS)) {
-      const { view: found, revision } = await this.read(transferId);
+      const found = await this.find(transferId);
       const settled = found !== undefined && found.status !== 'pending';
       if (settled || waitUntil === undefined || Date.now() + pause >= waitUntil) {
         if (found === undefined) throw new TransferNotFound(transferId);
         return found;
       }
-      if (this.store.waitForChange) await this.store.waitForChange(transferId, revision, Math.min(waitUntil - pause, Date.now() + MAX_WATCH_MS));
-      else await new Promise((resolve) => setTimeout(resolve, pause));
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 
   private async find(transferId: string): Promise<TransferView | undefined> {
-    return (await this.read(transferId)).view;
-  }
-
-  /** The view, and the revision of the stream's last event (-1: no stream). */
-  private async read(transferId: string): Promise<{ view: TransferView | undefined; revision: bigint }> {
-    const stored = await this.store.read(transferId);
-    const revision = stored.at(-1)?.revision ?? -1n;
-    return { view: this.viewOf(stored), revision };
+    return this.viewOf(await this.store.read(transferId));
   }
 
   private viewOf(stored: readonly StoredTransferEvent[]): TransferView | undefined {

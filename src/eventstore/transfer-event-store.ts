@@ -1,7 +1,6 @@
 import {
   FORWARDS,
   NO_STREAM,
-  START,
   StreamNotFoundError,
   UnavailableError,
   WrongExpectedVersionError,
@@ -45,19 +44,6 @@ export class EsdbTransferEventStore implements TransferEventStore {
       throw err;
     }
     return out;
-  }
-
-  async waitForChange(transferId: string, afterRevision: bigint, until: number): Promise<void> {
-    const subscription = this.client.subscribeToStream(transferStream(transferId), { fromRevision: afterRevision < 0n ? START : afterRevision });
-    const timer = setTimeout(() => void subscription.unsubscribe().catch(() => {}), Math.max(0, until - Date.now()));
-    try {
-      for await (const resolved of subscription) if (resolved.event !== undefined && resolved.event.revision > afterRevision) break;
-    } catch {
-      // Dropped or unsubscribed: the caller reads the stream again.
-    } finally {
-      clearTimeout(timer);
-      await subscription.unsubscribe().catch(() => {});
-    }
   }
 
   async append(transferId: string, events: readonly TransferEvent[], expectedRevision: bigint, occurredAt: string): Promise<void> {
