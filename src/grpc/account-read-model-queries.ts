@@ -134,6 +134,7 @@ function transactionMessage(doc: AccountTransactionDocument, reversedBy: string 
     ...(reversedBy === undefined ? {} : { reversedByEventId: reversedBy }),
     ...(doc.transfer_id === undefined ? {} : { transferId: doc.transfer_id }),
     ...(doc.counterparty === undefined ? {} : { counterpartyAccountId: doc.counterparty }),
+    ...(doc.actor === undefined ? {} : { actor: doc.actor }),
     amount: doc.amount,
     balanceAfter: doc.balance_after,
     occurredAt: timestampFromDate(doc.occurred_at),

@@ -65,6 +65,17 @@ describe('AccountQueries over the read model (gRPC)', () => {
     expect(res.account).toMatchObject({ accountId, ownerId: 'carol', balance: 2_500n, currency: 'EUR', status: AccountStatus.OPEN, txCount: 1n, revision: answer.revision });
   });
 
+  test('ListTransactions says who asked for each transaction: the principal its event recorded (issue 13)', async () => {
+    const accountId = randomUUID();
+    const carol = { id: 'carol', method: 'jwt' as const, operator: false };
+    await handler.handle({ command: { type: 'OpenAccount', data: { accountId, ownerId: 'carol', currency: 'EUR' } }, commandId: randomUUID(), principal: carol });
+    await handler.handle({ command: { type: 'Deposit', data: { accountId, amount: 700n, currency: 'EUR' } }, commandId: randomUUID(), principal: carol });
+    const last = await handler.handle({ command: { type: 'Deposit', data: { accountId, amount: 5n, currency: 'EUR' } }, commandId: randomUUID() });
+    await call<GetAccountResponse>('getAccount', create(GetAccountRequestSchema, { accountId, minRevision: last.revision }));
+    const listed = await call<ListTransactionsResponse>('listTransactions', create(ListTransactionsRequestSchema, { accountId }));
+    expect(listed.transactions.map((t) => [t.amount, t.actor])).toEqual([[700n, 'carol'], [5n, '']]);
+  });
+
   test('min_revision beyond what exists: DEADLINE_EXCEEDED saying the read model has not caught up', async () => {
     const accountId = randomUUID();
     await fx.append(accountId, [opened(accountId)]);
