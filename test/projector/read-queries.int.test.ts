@@ -4,6 +4,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CommandHandler } from '../../src/app/index.js';
+import { accountStream } from '../../src/domain/index.js';
 import { EsdbAccountEventStore } from '../../src/eventstore/account-event-store.js';
 import { ReadModelQueriesService } from '../../src/grpc/account-read-model-queries.js';
 import {
@@ -26,6 +27,7 @@ let fx: ReadModelFixture;
 let projector: RunningProjector;
 let api: ApiServer;
 let handler: CommandHandler;
+let store: EsdbAccountEventStore;
 let client: Client;
 const definition = grpcServiceDefinition(AccountQueries);
 
@@ -43,7 +45,7 @@ function call<Res>(method: string, req: unknown, timeoutMs = 5_000): Promise<Res
 beforeAll(async () => {
   fx = await ReadModelFixture.start();
   projector = await fx.projector({ group: 'queries' });
-  const store = new EsdbAccountEventStore(fx.esdb);
+  store = new EsdbAccountEventStore(fx.esdb);
   handler = new CommandHandler({ store, maxRetries: 3 });
   const readModel = new ReadModelQueriesService(new AccountReadQueries(fx.db, projector.registry));
   api = await startApiServer({ host: '127.0.0.1', port: 0, maxMessageBytes: 64 * 1024, handler, store, logger: quietLogger, readModel });
@@ -128,5 +130,28 @@ describe('AccountQueries over the read model (gRPC)', () => {
     ]);
     const badToken = await call('listTransactions', create(ListTransactionsRequestSchema, { accountId: id, pageToken: 'garbage' })).catch((e: ServiceError) => e);
     expect((badToken as ServiceError).code).toBe(status.INVALID_ARGUMENT);
+  });
+});
+
+describe('reversals on the read side (issue 15)', () => {
+  test('a reversed deposit shows reversed_by, its reversal shows reverses; the summary counts both', async () => {
+    const accountId = randomUUID();
+    const send = (command: Parameters<CommandHandler['handle']>[0]['command']) => handler.handle({ command, commandId: randomUUID() });
+    await send({ type: 'OpenAccount', data: { accountId, ownerId: 'dora', currency: 'EUR' } });
+    await send({ type: 'Deposit', data: { accountId, amount: 900n, currency: 'EUR' } });
+    await send({ type: 'Deposit', data: { accountId, amount: 100n, currency: 'EUR' } });
+    const depositId = (await store.readStream(accountStream(accountId), 1n))[0]!.eventId;
+    const reversal = await send({ type: 'ReverseTransaction', data: { accountId, transactionId: depositId, reason: 'duplicate payment', original: undefined } });
+    const reversalId = (await store.readStream(accountStream(accountId), reversal.revision))[0]!.eventId;
+
+    const summary = await call<GetAccountResponse>('getAccount', create(GetAccountRequestSchema, { accountId, minRevision: reversal.revision }));
+    expect(summary.account).toMatchObject({ balance: 100n, txCount: 3n, revision: 3n });
+    const list = await call<ListTransactionsResponse>('listTransactions', create(ListTransactionsRequestSchema, { accountId }));
+    expect(list.transactions.map((t) => [t.eventId, t.type, t.amount, t.balanceAfter, t.reversesEventId, t.reversedByEventId, t.reason])).toEqual([
+      [depositId, TransactionType.DEPOSIT, 900n, 900n, '', reversalId, ''],
+      [expect.any(String), TransactionType.DEPOSIT, 100n, 1000n, '', '', ''],
+      [reversalId, TransactionType.DEPOSIT_REVERSAL, 900n, 100n, depositId, '', 'duplicate payment'],
+    ]);
+    await fx.expectReadModelEqualsEventStore([accountId]);
   });
 });
