@@ -236,11 +236,13 @@ export async function startReadSide(config: Config, esdbUrl: string, logger: Log
   const availability = new ReadModelAvailability('mongo', readStore.inMemory ? 'filling the read model from the event store' : 'open');
   const esdb = connectEventStore(esdbUrl);
   const projectorLogger = logger.child({ part: 'projector' });
+  // Read once (it loads EVENT_REPAIRS_FILE): a reconnect reuses it.
+  const settings = projectorSettings(config);
   type Session = { readonly mongo: MongoClient; readonly running: RunningProjector; readonly queries: AccountReadModelQueries };
   const open = async (mongoUrl: string): Promise<Session> => {
     const mongo = await connectReadStore(mongoUrl, config);
     const db = mongo.db(config.MONGO_DB);
-    const running = await startProjector(esdb.client, db, projectorSettings(config), projectorLogger, metrics);
+    const running = await startProjector(esdb.client, db, settings, projectorLogger, metrics);
     return { mongo, running, queries: new ReadModelQueriesService(new AccountReadQueries(db, running.registry)) };
   };
   const close = async (session: Session): Promise<void> => {

@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db, type Filter } from 'mongodb';
 import type { AccountSummaryDocument, AccountTransactionDocument } from './account-documents.js';
 import type { AccountHold, ProjectionBatch, ProjectionTargets, ReadModelStore } from './read-model-store.js';
 import { withDeadline } from './mongo-deadline.js';
@@ -38,11 +38,7 @@ export class MongoReadModelStore implements ReadModelStore {
       if (known === undefined) missing.push(id);
       else found.set(id, known);
     }
-    for (const ids of chunks(missing, this.profile.maxBulkOps)) {
-      const docs = await this.deadline(`find in ${targets.summaries}`, () =>
-        this.db.collection<AccountSummaryDocument>(targets.summaries).find({ _id: { $in: [...ids] } }, readOptions).toArray());
-      for (const d of docs) found.set(d._id, d);
-    }
+    for (const d of await this.findByIds<AccountSummaryDocument>(targets.summaries, missing)) found.set(d._id, d);
     return found;
   }
 
@@ -73,8 +69,7 @@ export class MongoReadModelStore implements ReadModelStore {
       // consumer moved the account), or a server whose guarded update is not
       // atomic (FerretDB on SQLite: two concurrent updates can both match).
       // Any account not at our revision is re-read and re-folded.
-      for (const { next } of batch.summaries) this.written.forget(targets.summaries, next._id);
-      const stored = await this.loadSummaries(targets, batch.summaries.map((s) => s.next._id));
+      const stored = new Map((await this.findByIds<AccountSummaryDocument>(targets.summaries, batch.summaries.map((s) => s.next._id))).map((d) => [d._id, d]));
       conflicts = batch.summaries
         .filter(({ next }) => (stored.get(next._id)?.revision ?? -1n) < next.revision)
         .map(({ next }) => next._id);
@@ -91,11 +86,7 @@ export class MongoReadModelStore implements ReadModelStore {
     // Holds are rare: one count (collection metadata) saves a lookup of every account of the batch.
     const any = await this.deadline('count holds', () => this.db.collection(HOLDS_COLLECTION).estimatedDocumentCount());
     if (any === 0) return new Map();
-    const docs: HoldDocument[] = [];
-    for (const ids of chunks(accountIds, this.profile.maxBulkOps)) {
-      docs.push(...(await this.deadline('find holds', () =>
-        this.db.collection<HoldDocument>(HOLDS_COLLECTION).find({ _id: { $in: [...ids] } }, readOptions).toArray())));
-    }
+    const docs = await this.findByIds<HoldDocument>(HOLDS_COLLECTION, accountIds);
     return new Map(docs.map((d) => [d._id, { accountId: d._id, revision: d.revision, eventId: d.event_id, reason: d.reason }]));
   }
 
@@ -113,6 +104,17 @@ export class MongoReadModelStore implements ReadModelStore {
 
   async countHolds(): Promise<number> {
     return this.deadline('count holds', () => this.db.collection(HOLDS_COLLECTION).countDocuments());
+  }
+
+  /** The documents of these ids, read in $in lookups of at most maxBulkOps ids, each with the deadline. */
+  private async findByIds<T extends { _id: string }>(collection: string, ids: readonly string[]): Promise<T[]> {
+    const docs: T[] = [];
+    for (const part of chunks(ids, this.profile.maxBulkOps)) {
+      const found = await this.deadline(`find in ${collection}`, () =>
+        this.db.collection<T>(collection).find({ _id: { $in: [...part] } } as Filter<T>, readOptions).toArray());
+      docs.push(...(found as T[]));
+    }
+    return docs;
   }
 
   private deadline<T>(operation: string, call: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import type { AccountSummaryDocument } from './account-documents.js';
 import type { AccountHold, ProjectionBatch, ProjectionTargets, ReadModelStore } from './read-model-store.js';
 import { InMemoryAccountHolds } from './in-memory-account-holds.js';
+import { summaryKey } from './written-summaries.js';
 
 type Staged = { readonly targets: ProjectionTargets; summary: AccountSummaryDocument; readonly persisted: bigint | undefined };
 
@@ -32,7 +33,7 @@ export class RebuildReadModelStore implements ReadModelStore {
     const found = new Map<string, AccountSummaryDocument>();
     const missing: string[] = [];
     for (const id of accountIds) {
-      const staged = this.staged.get(key(targets.summaries, id));
+      const staged = this.staged.get(summaryKey(targets.summaries, id));
       if (staged === undefined) missing.push(id);
       else found.set(id, staged.summary);
     }
@@ -45,7 +46,7 @@ export class RebuildReadModelStore implements ReadModelStore {
     if (!this.staging) return this.inner.writeBatch(targets, { transactions, summaries: batch.summaries });
     if (transactions.length > 0) await this.inner.writeBatch(targets, { transactions, summaries: [] });
     for (const { next, expectedRevision } of batch.summaries) {
-      const k = key(targets.summaries, next._id);
+      const k = summaryKey(targets.summaries, next._id);
       const staged = this.staged.get(k);
       if (staged === undefined) this.staged.set(k, { targets, summary: next, persisted: expectedRevision });
       else staged.summary = next;
@@ -93,5 +94,3 @@ export class RebuildReadModelStore implements ReadModelStore {
     return this.holds.countHolds();
   }
 }
-
-const key = (collection: string, accountId: string): string => `${collection}\u0000${accountId}`;

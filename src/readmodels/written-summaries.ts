@@ -18,11 +18,11 @@ export class WrittenSummaries {
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
 
   get(collection: string, accountId: string): AccountSummaryDocument | undefined {
-    return this.byKey.get(key(collection, accountId));
+    return this.byKey.get(summaryKey(collection, accountId));
   }
 
   remember(collection: string, summary: AccountSummaryDocument): void {
-    const k = key(collection, summary._id);
+    const k = summaryKey(collection, summary._id);
     this.byKey.delete(k); // re-insert: Map order is the eviction order
     this.byKey.set(k, summary);
     if (this.byKey.size > this.capacity) {
@@ -32,8 +32,9 @@ export class WrittenSummaries {
   }
 
   forget(collection: string, accountId: string): void {
-    this.byKey.delete(key(collection, accountId));
+    this.byKey.delete(summaryKey(collection, accountId));
   }
 }
 
-const key = (collection: string, accountId: string): string => `${collection}\u0000${accountId}`;
+/** One account's summary in one collection, as a map key (also the rebuild's staging). */
+export const summaryKey = (collection: string, accountId: string): string => `${collection}\u0000${accountId}`;
