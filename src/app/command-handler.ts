@@ -109,8 +109,8 @@ export class CommandHandler {
             const known = next.commands.get(p.envelope.commandId);
             results[pending[p.index]!] = { ok: true, value: { ...(known ? outcomeOf(known) : currentOutcome(next)), retries, duplicate: false } };
           }
+          fresh ||= next !== loaded; // after an append we know the stream up to it
           loaded = next;
-          fresh = true; // we know the stream up to our own append
         } catch (e) {
           const decided = plan.planned.map((p) => pending[p.index]!);
           if (!(e instanceof RevisionConflict)) {
