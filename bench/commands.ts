@@ -1,14 +1,21 @@
 /**
- * Command-path benchmark (issue 4). Three processes: the event store
+ * Command-path benchmark (issues 4 and 17). Three processes: the event store
  * (bin/ledger-esdb.js), the API (workers/api.ts) and this load generator.
  *   1. raw appends through @eventstore/db-client (our adapter), 64 writers over 1,000 streams;
- *   2. Deposit/Withdraw over gRPC, 64 clients over 1,000 accounts;
- *   3. the same against one hot account.
- * Prints throughput, p50/p99 and conflict retries per command, and the
- * command/raw ratio. Usage: tsx bench/commands.ts [--seconds 10] [--no-fsync]
+ *   2. Ledger's CommandHandler in this process, Deposit/Withdraw over 1,000 accounts;
+ *   3. Deposit/Withdraw over gRPC, 64 clients over 1,000 accounts;
+ *   4. the same against one hot account.
+ * Prints throughput, p50/p99, conflict retries and CPU per command per
+ * process, and each row's ratio to the raw append rate.
+ * Usage: tsx bench/commands.ts [--seconds 10] [--no-fsync] [--channels 1]
+ *   [--profile]: CPU profiles of this process (raw appends, in-process
+ *   handler) and of the API (gRPC over 1,000 accounts) into a temp dir,
+ *   summarized by package and top self-time functions.
+ *   [--api-node-options "--max-semi-space-size=32"]: extra node flags for the API process.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +30,9 @@ import { LedgerClient, type Answer } from '../test/commands/ledger-client.js';
 import { TABLE_HEADER, formatRow, runLoad, type LoadResult } from './commands-load.js';
 import { spawnUntil, type Child } from './commands-processes.js';
 import { withCpu, type Measured } from './commands-cpu.js';
+import { InProcessCommands } from './commands-in-process.js';
+import { CpuProfiler } from './cpu-profiler.js';
+import { printSummary } from './cpu-profile-summary.js';
 
 const CONCURRENCY = 64;
 const ACCOUNTS = 1_000;
@@ -31,6 +41,8 @@ const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 10) || 10;
 const fsync = !args.includes('--no-fsync');
 // Concurrent callers share HTTP/2 connections, as the raw writers share one client connection.
 const channels = Number(args[args.indexOf('--channels') + 1] ?? 1) || 1;
+const profileDir = args.includes('--profile') ? mkdtempSync(join(tmpdir(), 'ledger-bench-profiles-')) : undefined;
+const apiNodeOptions = args.includes('--api-node-options') ? (args[args.indexOf('--api-node-options') + 1] ?? '').split(' ').filter((a) => a !== '') : [];
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function main(): Promise<void> {
@@ -49,26 +61,50 @@ async function main(): Promise<void> {
     const metricsPort = await freePort();
     const api = await spawnUntil(
       process.execPath,
-      ['--import', 'tsx', join(root, 'workers/api.ts')],
-      { ESDB_URL: esdbUrl, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
+      [...apiNodeOptions, '--import', 'tsx', ...(profileDir ? ['--import', join(root, 'bench/api-profiling.ts')] : []), join(root, 'workers/api.ts')],
+      {
+        ESDB_URL: esdbUrl, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info',
+        ...(profileDir ? { LEDGER_BENCH_PROFILE_DIR: profileDir } : {}),
+      },
       /gRPC API listening/,
     );
     children.push(api.child);
 
     const pids = { esdb: esdb.child.process.pid, api: api.child.process.pid };
+    const own = profileDir ? new CpuProfiler(profileDir) : undefined;
+    const profiles: { title: string; file: string }[] = [];
+    const profiled = async (title: string, name: string, run: () => Promise<LoadResult | undefined>): Promise<LoadResult | undefined> => {
+      if (!own) return run();
+      await own.start();
+      const result = await run();
+      profiles.push({ title, file: await own.stop(name) });
+      return result;
+    };
     const measured: Measured[] = [];
     const rawStreams: RawStream[] = Array.from({ length: ACCOUNTS }, () => ({ name: `bench-raw-${randomUUID()}`, revision: -1n }));
     await rawAppends(esdbUrl, rawStreams, undefined);
-    measured.push(await withCpu(pids, () => rawAppends(esdbUrl, rawStreams, `raw appends, ${ACCOUNTS} streams`)));
+    measured.push(await withCpu(pids, () => profiled('load generator, raw appends', 'raw', () => rawAppends(esdbUrl, rawStreams, `raw appends, ${ACCOUNTS} streams`))));
+    const inProcess = new InProcessCommands(esdbUrl);
+    await inProcess.open(ACCOUNTS, CONCURRENCY);
+    measured.push(await withCpu(pids, () => profiled('load generator, CommandHandler in-process', 'handler', () => inProcess.run(`CommandHandler in-process, ${ACCOUNTS} accounts`, CONCURRENCY, seconds))));
+    await inProcess.close();
     const connections = Array.from({ length: channels }, () => new LedgerClient(`127.0.0.1:${port}`));
     const clients = Array.from({ length: CONCURRENCY }, (_, i) => connections[i % channels] as LedgerClient);
     const accounts = await openAccounts(clients, ACCOUNTS);
-    measured.push(await withCpu(pids, () => commands(clients, accounts, `commands, ${ACCOUNTS} accounts`)));
-    measured.push(await withCpu(pids, () => commands(clients, accounts.slice(0, 1), 'commands, 1 hot account')));
+    const apiProfile = profileDir ? profileOnSignal(api.child) : undefined;
+    measured.push(await withCpu(pids, async () => {
+      await apiProfile?.toggle();
+      const result = await commands(clients, accounts, `gRPC commands, ${ACCOUNTS} accounts`);
+      const file = await apiProfile?.toggle();
+      if (file) profiles.push({ title: 'API process, gRPC commands', file });
+      return result;
+    }));
+    measured.push(await withCpu(pids, () => commands(clients, accounts.slice(0, 1), 'gRPC commands, 1 hot account')));
     connections.forEach((c) => c.close());
     // Again at the end: the machine is shared, so the ratio uses the mean of both raw runs.
     measured.push(await withCpu(pids, () => rawAppends(esdbUrl, rawStreams, `raw appends, ${ACCOUNTS} streams (again)`)));
     report(measured);
+    for (const p of profiles) printSummary(p.title, p.file, root);
   } finally {
     for (const c of children.reverse()) await c.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -144,21 +180,53 @@ async function commands(clients: LedgerClient[], accounts: string[], label: stri
 function report(measured: Measured[]): void {
   const raws = measured.filter((m) => m.result.label.startsWith('raw')).map((m) => m.result.perSecond);
   const rawRate = raws.reduce((a, b) => a + b, 0) / Math.max(1, raws.length);
-  const spread = measured[1]?.result;
   console.log(
     `\ncommand service benchmark: ${new Date().toISOString()}, ${CONCURRENCY} concurrent clients on ${channels} connection(s), ` +
-      `${seconds} s per scenario, fsync ${fsync ? 'on' : 'off'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      `${seconds} s per scenario, fsync ${fsync ? 'on' : 'off'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}` +
+      (apiNodeOptions.length > 0 ? `, API node options ${apiNodeOptions.join(' ')}` : ''),
   );
   console.log(TABLE_HEADER);
   for (const m of measured) console.log(formatRow(m.result));
-  console.log('\n| scenario | CPU ms per op: load generator | API | event store |\n|---|---|---|---|');
+  console.log('\n| scenario | CPU ms per op: load generator | API | event store | all |\n|---|---|---|---|---|');
   for (const { result, cpuMs } of measured) {
     const per = (ms: number) => (result.ok === 0 ? '-' : (ms / result.ok).toFixed(3));
-    console.log(`| ${result.label} | ${per(cpuMs.bench)} | ${per(cpuMs.api)} | ${per(cpuMs.esdb)} |`);
+    console.log(`| ${result.label} | ${per(cpuMs.bench)} | ${per(cpuMs.api)} | ${per(cpuMs.esdb)} | ${per(cpuMs.bench + cpuMs.api + cpuMs.esdb)} |`);
   }
-  if (spread && rawRate > 0) {
-    console.log(`\ncommand throughput over ${ACCOUNTS} accounts / mean raw append rate = ${spread.perSecond.toFixed(0)} / ${rawRate.toFixed(0)} = ${(spread.perSecond / rawRate).toFixed(2)}`);
+  if (rawRate > 0) {
+    console.log(`\nshare of the mean raw append rate (${rawRate.toFixed(0)}/s):`);
+    for (const { result } of measured.filter((m) => !m.result.label.startsWith('raw'))) {
+      console.log(`  ${result.label}: ${result.perSecond.toFixed(0)} / ${rawRate.toFixed(0)} = ${(result.perSecond / rawRate).toFixed(2)}`);
+    }
   }
+}
+
+/**
+ * Profiles the API between two toggles (bench/api-profiling.ts, preloaded
+ * into it): SIGUSR2 starts; the second writes the profile, whose path the
+ * API prints.
+ */
+function profileOnSignal(api: Child): { toggle(): Promise<string | undefined> } {
+  const written: string[] = [];
+  const waiting: ((file: string) => void)[] = [];
+  createInterface({ input: api.process.stdout! }).on('line', (line) => {
+    const file = line.match(/^cpu profile written: (.+)$/)?.[1];
+    if (file === undefined) return;
+    const next = waiting.shift();
+    if (next) next(file);
+    else written.push(file);
+  });
+  let running = false;
+  return {
+    toggle: async () => {
+      api.process.kill('SIGUSR2');
+      running = !running;
+      if (running) {
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the inspector starts asynchronously
+        return undefined;
+      }
+      return written.shift() ?? (await new Promise<string>((resolve) => waiting.push(resolve)));
+    },
+  };
 }
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
