@@ -31,6 +31,8 @@ import { commandSnapshots } from './command-snapshots.js';
 import { startAdminServer, type AdminServer } from '../src/grpc/admin-service-server.js';
 import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
 import { listHeldAccounts } from '../src/readmodels/held-accounts.js';
+import { TRANSFERS_PROJECTION } from '../src/readmodels/transfer-documents.js';
+import { rebuildTransfers } from './transfer-rebuild.js';
 
 export type JobsParts = {
   readonly config: Config;
@@ -92,6 +94,9 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       await collections.drop(name);
     },
     run: (data, control) => timed('rebuild', async () => {
+      if (data.projection === TRANSFERS_PROJECTION) {
+        return rebuildTransfers(esdb.client, db, registry, decoder, data, control, { batchSize: config.REBUILD_BATCH_SIZE, settleMs: config.REBUILD_SETTLE_MS });
+      }
       if (!isRebuildableProjection(data.projection)) throw new Error(`unknown projection ${data.projection}`);
       logger.info({ rebuild: data.rebuildId, projection: data.projection, resumedAt: control.recorded()?.position }, 'rebuild running');
       const target = rebuildTargetFor(data.projection, data.targetCollection, readModel, log, collections, decoder);
@@ -110,7 +115,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
   const rebuilds = new RebuildJobs(parts.redisUrl, parts.redisTls);
   const admin = await startAdminServer({
     token: config.ADMIN_TOKEN,
-    rebuildable: rebuildableProjections,
+    rebuildable: [...rebuildableProjections, TRANSFERS_PROJECTION],
     defaultGroup: config.PROJECTOR_GROUP,
     rebuilds,
     listProjections: () => registry.list(),

@@ -5,23 +5,42 @@ import type { TransferEventStore } from '../src/app/index.js';
 import { MalformedEvent, TRANSFER_STREAM_PREFIX } from '../src/domain/index.js';
 import { AccountSubscription, ensureAccountSubscriptionGroup } from '../src/eventstore/persistent-subscription.js';
 import { MongoTransferDocuments } from '../src/readmodels/mongo-transfer-documents.js';
-import { transferDocumentOf } from '../src/readmodels/transfer-documents.js';
+import { ProjectionRegistry } from '../src/readmodels/projection-registry.js';
+import { TRANSFERS_COLLECTION, TRANSFERS_PROJECTION, transferDocumentOf } from '../src/readmodels/transfer-documents.js';
 
 export type RunningTransferDocuments = { stop(): Promise<void> };
 
 /** Wait before handing back a delivery that failed (Mongo down): no hot redelivery loop. */
 const RETRY_PAUSE_MS = 200;
+/**
+ * How long the active collection is taken as known: a rebuild's flip
+ * reaches this writer within it (REBUILD_SETTLE_MS, default 3 s, must be
+ * longer: the rebuild re-reads what was written to the old one meanwhile).
+ */
+const ACTIVE_TTL_MS = 1_000;
 
 /**
  * The `transfers` collection (issue 15): its own persistent subscription
  * group on the transfer streams, so a Mongo outage holds these documents
  * back without holding back any transfer. Each delivery folds its (tiny)
  * transfer stream and writes the document, guarded by the stream revision;
- * acked after Mongo acknowledged.
+ * acked after Mongo acknowledged. Writes go to the collection the projection
+ * registry names, so an operator's rebuild (workers/transfer-rebuild.ts) can
+ * swap in a fresh one without stopping anything.
  */
 export async function startTransferDocuments(client: EventStoreDBClient, db: Db, transfers: TransferEventStore, logger: Logger, group: string): Promise<RunningTransferDocuments> {
-  const documents = new MongoTransferDocuments(db);
-  await documents.ensureIndexes();
+  const registry = new ProjectionRegistry(db);
+  await registry.ensure(TRANSFERS_PROJECTION, TRANSFERS_COLLECTION);
+  let active: { documents: MongoTransferDocuments; at: number } | undefined;
+  const documents = async (): Promise<MongoTransferDocuments> => {
+    if (active === undefined || Date.now() - active.at > ACTIVE_TTL_MS) {
+      const collection = await registry.getActiveCollection(TRANSFERS_PROJECTION);
+      active = { documents: active?.documents.collection === collection ? active.documents : new MongoTransferDocuments(db, collection), at: Date.now() };
+    }
+    return active.documents;
+  };
+  await (await documents()).ensureIndexes();
+  await registry.updateStatus(TRANSFERS_PROJECTION, 'running');
   await ensureAccountSubscriptionGroup(client, { group, consumerStrategy: 'RoundRobin', maxRetryCount: 10, messageTimeoutMs: 30_000, streamPrefix: TRANSFER_STREAM_PREFIX });
   let stopping = false;
   let subscription: AccountSubscription | undefined;
@@ -35,7 +54,7 @@ export async function startTransferDocuments(client: EventStoreDBClient, db: Db,
           const transferId = delivery.stored.streamId.slice(TRANSFER_STREAM_PREFIX.length);
           try {
             const doc = transferDocumentOf(await transfers.read(transferId));
-            if (doc !== undefined) await documents.write(doc);
+            if (doc !== undefined) await (await documents()).write(doc);
             await sub.ack([delivery.ackId]);
           } catch (err) {
             if (err instanceof MalformedEvent) {

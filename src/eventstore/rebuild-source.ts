@@ -28,9 +28,14 @@ export type LogPage = {
  * Pages through `$all` for rebuilds and the snapshot sweep. readAll has no
  * server-side filter in this client, so non-account records (snapshots,
  * system streams) are skipped here but still move the position on.
+ * `streamPrefix` picks other streams' events instead (the transfers
+ * rebuild: `transfer-`).
  */
 export class AccountLogReader {
-  constructor(private readonly client: EventStoreDBClient) {}
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly streamPrefix: string = ACCOUNT_STREAM_PREFIX,
+  ) {}
 
   async page(after: LogPosition | undefined, max: number): Promise<LogPage> {
     // readAll from a position includes the record at that position: ask for one more and drop it.
@@ -49,7 +54,7 @@ export class AccountLogReader {
       if (after && e.position.commit === after.commit && e.position.prepare === after.prepare) continue;
       records++;
       last = e.position;
-      if (!e.streamId.startsWith(ACCOUNT_STREAM_PREFIX) || !e.isJson) continue;
+      if (!e.streamId.startsWith(this.streamPrefix) || !e.isJson) continue;
       events.push({
         eventId: e.id,
         streamId: e.streamId,

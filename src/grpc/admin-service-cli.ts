@@ -6,10 +6,11 @@ import { RebuildState, type Rebuild } from './gen/ledger/v1/admin_pb.js';
 
 const USAGE = `ledger-admin: operate Ledger's read models through the Admin API
 
-  ledger-admin list                        projections: active collection, status, lag, running rebuild
+  ledger-admin list                        projections: active collection, status, lag, running rebuild;
+                                           held accounts, parked events (attempts), repairs
   ledger-admin start <projection> [--watch] start a rebuild (account_summaries | account_transactions)
   ledger-admin watch <rebuild-id>          live progress until the rebuild ends
-  ledger-admin status <rebuild-id>         progress once
+  ledger-admin status <rebuild-id>         progress once, and the accounts it held at damaged events
   ledger-admin cancel <rebuild-id>         stop a rebuild before it switches readers
   ledger-admin replay-parked [group]       replay the projector's parked events
   ledger-admin audit                       check that money is conserved over the whole event store
@@ -36,6 +37,10 @@ export function progressLine(r: Rebuild, width = 30): string {
     `ETA ${eta}  ${stateName(r.state)}${r.error ? `: ${r.error}` : ''}`;
 }
 
+/** One line per account the rebuild held at an event it could not read (issue 14), as `list` shows the projector's. */
+export const heldLines = (r: Rebuild): string[] =>
+  r.heldAccounts.map((h) => `held\taccount=${h.accountId}\trevision=${h.revision}\tevent=${h.eventId}\t${h.reason}`);
+
 async function watch(admin: AdminClient, id: string): Promise<Rebuild> {
   const tty = process.stderr.isTTY;
   let lastPrinted = 0;
@@ -49,6 +54,7 @@ async function watch(admin: AdminClient, id: string): Promise<Rebuild> {
     }
     if (finished(r.state)) {
       if (tty) process.stderr.write('\n');
+      for (const line of heldLines(r)) console.log(line);
       return r;
     }
     await new Promise((res) => setTimeout(res, 500));
@@ -137,6 +143,10 @@ async function run(admin: AdminClient, { command, arg, watch: follow }: Invocati
       }
       // Which event each held account waits behind (issue 14), and what repairs are deployed.
       for (const h of listed.heldAccounts) console.log(`held\taccount=${h.accountId}\trevision=${h.revision}\tevent=${h.eventId}\t${h.reason}`);
+      // The group's parked messages with how often each was delivered before it was parked.
+      for (const p of listed.parkedEvents) {
+        console.log(`parked\tevent=${p.eventId}\taccount=${p.accountId || '-'}\trevision=${p.revision}\tattempts=${p.attempts || '?'}\t${p.reason.replace(/\s*\n\s*/g, ' ')}`);
+      }
       console.log(`repairs\t${listed.eventRepairs.join(',') || '-'}\tupcasters\t${listed.eventUpcasters.join(',') || '-'}`);
       return 0;
     }
@@ -151,7 +161,7 @@ async function run(admin: AdminClient, { command, arg, watch: follow }: Invocati
       return (await watch(admin, arg ?? '')).state === RebuildState.COMPLETED ? 0 : 1;
     case 'status': {
       const r = (await admin.getRebuild(arg ?? '')).rebuild;
-      if (r) console.log(progressLine(r));
+      if (r) for (const line of [progressLine(r), ...heldLines(r)]) console.log(line);
       return 0;
     }
     case 'cancel': {

@@ -8,6 +8,7 @@ import type { MoneyAudit } from '../domain/index.js';
 import {
   AuditMoneyResponseSchema,
   HeldAccountSchema,
+  ParkedEventSchema,
   ProjectionSchema,
   RebuildSchema,
   RebuildState,
@@ -35,6 +36,8 @@ export type AdminBackend = {
   replayParked(group: string): Promise<bigint | undefined>;
   /** Accounts held behind a parked event (issue 14); none when not wired. */
   heldAccounts?(): Promise<readonly HeldAccountRecord[]>;
+  /** The default group's parked messages with their delivery attempts (issue 14); none when not wired. */
+  parkedEvents?(): Promise<readonly ParkedEventRecord[]>;
   /** The money-conservation audit over the event store (issue 15); AuditMoney is UNIMPLEMENTED without it. */
   auditMoney?(): Promise<MoneyAudit & { readonly events: number }>;
   /** The repairs and upcasters this process reads events with (issue 14). */
@@ -42,6 +45,10 @@ export type AdminBackend = {
 };
 
 export type HeldAccountRecord = { readonly accountId: string; readonly revision: bigint; readonly eventId: string; readonly reason: string };
+export type ParkedEventRecord = {
+  readonly eventId: string; readonly accountId: string | undefined; readonly stream: string; readonly revision: bigint;
+  readonly reason: string; readonly attempts: number | undefined;
+};
 
 type Failure = { code: status; details: string };
 const fail = (code: status, details: string): Failure => ({ code, details });
@@ -82,9 +89,14 @@ function unary<Req, Res>(backend: AdminBackend, body: (req: Req) => Promise<Res 
 export function adminService(backend: AdminBackend): UntypedServiceImplementation {
   return {
     listProjections: unary(backend, async () => {
-      const [records, running, held] = await Promise.all([backend.listProjections(), backend.rebuilds.running(), backend.heldAccounts?.() ?? []]);
+      const [records, running, held, parked] = await Promise.all([
+        backend.listProjections(), backend.rebuilds.running(), backend.heldAccounts?.() ?? [], backend.parkedEvents?.() ?? [],
+      ]);
       return {
         heldAccounts: held.map((h) => create(HeldAccountSchema, { ...h })),
+        parkedEvents: parked.map((p) => create(ParkedEventSchema, {
+          eventId: p.eventId, accountId: p.accountId ?? '', stream: p.stream, revision: p.revision, reason: p.reason, attempts: p.attempts ?? 0,
+        })),
         eventRepairs: [...(backend.eventDecoding?.repairs ?? [])],
         eventUpcasters: [...(backend.eventDecoding?.upcasters ?? [])],
         projections: records.map((p) => {
@@ -178,6 +190,7 @@ function toProto(v: RebuildView): Rebuild {
     ...(p ? { startedAt: timestampFromDate(new Date(p.startedAt)) } : {}),
     ...(v.finishedAt ? { finishedAt: timestampFromDate(new Date(v.finishedAt)) } : {}),
     error: v.error ?? '',
+    heldAccounts: (p?.held ?? []).map((h) => create(HeldAccountSchema, { ...h, revision: BigInt(h.revision) })),
   });
 }
 

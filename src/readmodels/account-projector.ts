@@ -7,6 +7,7 @@ import type { EventOutcome } from './account-fold.js';
 import { DeliveryBatcher } from './delivery-batcher.js';
 import type { ProjectionDelivery, ProjectionSource } from './projection-source.js';
 import { ProjectorProgress } from './projector-progress.js';
+import { parkedReason } from './parked-reason.js';
 import type { ProjectionTargets, ReadModelStore } from './read-model-store.js';
 import { ReadModelUnavailable, isMongoUnavailable } from './read-model-unavailable.js';
 import { accountIdOfStream, toRecordedAccountEvent, type RecordedAccountEvent } from './recorded-account-event.js';
@@ -156,7 +157,7 @@ export class AccountProjector {
       // Record the hold before parking: once parked, later events of this
       // account must find it and wait.
       if (accountId !== undefined) await this.store.putHold({ accountId, revision: delivery.stored.revision, eventId: delivery.stored.eventId, reason });
-      await source.park([delivery.ackId], reason);
+      await source.park([delivery.ackId], parkedReason(delivery.retryCount + 1, reason));
       this.progress.parked += 1;
       this.options.logger.error(log, 'event parked after retries; its account is held');
       return 'parked';

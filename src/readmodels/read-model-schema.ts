@@ -5,6 +5,7 @@ import { PROJECTIONS_COLLECTION, ProjectionRegistry } from './projection-registr
 import { AccountSummaryProjection } from './account-summary-projection.js';
 import { AccountTransactionsProjection } from './account-transactions-projection.js';
 import type { ReadStoreProfile } from './read-store-profile.js';
+import { TRANSFERS_COLLECTION, TRANSFERS_PROJECTION } from './transfer-documents.js';
 
 type SchemaOptions = Pick<ReadStoreProfile, 'guardIndex'>;
 const NO_GUARD_INDEX: SchemaOptions = { guardIndex: false };
@@ -37,6 +38,8 @@ export async function ensureReadModel(db: Db, opts: SchemaOptions = NO_GUARD_IND
   await db.collection(HOLDS_COLLECTION).createIndex({ revision: 1 }, { name: 'revision_1' });
   await registry.ensure(AccountSummaryProjection.name, DEFAULT_TARGETS.summaries);
   await registry.ensure(AccountTransactionsProjection.name, DEFAULT_TARGETS.transactions);
+  // Written by the transfer process (workers/transfer-documents.ts), rebuilt like the others (issue 15).
+  await registry.ensure(TRANSFERS_PROJECTION, TRANSFERS_COLLECTION);
   const targets = {
     summaries: await registry.getActiveCollection(AccountSummaryProjection.name),
     transactions: await registry.getActiveCollection(AccountTransactionsProjection.name),

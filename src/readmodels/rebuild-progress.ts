@@ -31,8 +31,18 @@ export const rebuildProgressSchema = z.object({
    * (the in-memory embedded server restarted): the target is then incomplete.
    */
   registryEpoch: z.string().nullable().optional(),
+  /**
+   * Accounts the rebuild holds at an event it could not read (skipped as
+   * damaged, issue 14), lowest revision first, at most MAX_REPORTED_HOLDS:
+   * the same holds the live projector would record, reported in the outcome.
+   */
+  held: z.array(z.object({ accountId: z.string(), revision: decimal, eventId: z.string(), reason: z.string() })).optional(),
 });
 export type RebuildProgress = z.infer<typeof rebuildProgressSchema>;
+export type RebuildHold = NonNullable<RebuildProgress['held']>[number];
+
+/** Most held accounts a rebuild's progress lists (a job's progress is one Redis value). */
+export const MAX_REPORTED_HOLDS = 100;
 
 /** Progress as read back from storage; undefined when absent or not ours. */
 export function parseRebuildProgress(value: unknown): RebuildProgress | undefined {

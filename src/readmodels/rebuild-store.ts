@@ -90,6 +90,11 @@ export class RebuildReadModelStore implements ReadModelStore {
     return this.holds.releaseHold(accountId);
   }
 
+  /** The rebuild's holds (accounts skipped at a damaged event), for its progress. */
+  heldAccounts(): readonly AccountHold[] {
+    return [...this.holds.values()];
+  }
+
   countHolds(): Promise<number> {
     return this.holds.countHolds();
   }

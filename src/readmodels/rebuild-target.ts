@@ -53,6 +53,7 @@ export function rebuildTargetFor(
       const recorded = events.flatMap((e) => decodeOrSkip(decode, e));
       if (recorded.length > 0) await writer.project(targets, recorded);
     },
+    held: () => staging.heldAccounts(),
     finish: () => collections.drop(scratch),
     drop: async () => {
       await collections.drop(collection);

@@ -1,5 +1,6 @@
 import type { StoredEvent } from './recorded-account-event.js';
-import type { RebuildProgress } from './rebuild-progress.js';
+import type { AccountHold } from './read-model-store.js';
+import { MAX_REPORTED_HOLDS, type RebuildHold, type RebuildProgress } from './rebuild-progress.js';
 
 type Position = { readonly commit: bigint; readonly prepare: bigint };
 
@@ -22,6 +23,8 @@ export interface RebuildTarget {
   finish(): Promise<void>;
   /** Called on cancel: drop everything built so far. */
   drop(): Promise<void>;
+  /** Accounts held so far at an event the target could not read (skipped as damaged). */
+  held?(): readonly AccountHold[];
 }
 
 /** The projection registry as a rebuild sees it. */
@@ -123,7 +126,7 @@ export async function runRebuild(
       const eventsDone = progress.eventsDone + page.events.length;
       const phase = progress.phase === 'flipped' ? 'flipped'
         : position && position.commit >= BigInt(progress.headPosition) ? 'catching_up' : progress.phase;
-      progress = { ...progress, phase, position: toJson(position), eventsDone, eventsPerSecond: rate(eventsDone), updatedAt: now().toISOString() };
+      progress = { ...progress, phase, position: toJson(position), eventsDone, eventsPerSecond: rate(eventsDone), updatedAt: now().toISOString(), ...heldBy(target, progress) };
       unflushed += page.events.length;
       // The recorded position must not run ahead of what Mongo holds.
       if (page.atHead || unflushed >= FLUSH_EVERY_EVENTS || now().getTime() - flushedAt >= (opts.flushEveryMs ?? 0)) {
@@ -171,6 +174,22 @@ export async function runRebuild(
   progress = { ...progress, phase: 'completed', updatedAt: now().toISOString() };
   await control.record(progress);
   return { phase: 'completed', progress };
+}
+
+/**
+ * The accounts held so far: those a resumed run recorded before its restart
+ * (the target's holds live in memory) and the target's own, lowest revision
+ * first. Absent while there are none, so a clean rebuild's progress is as before.
+ */
+function heldBy(target: RebuildTarget, progress: RebuildProgress): { held?: RebuildHold[] } {
+  const byAccount = new Map<string, RebuildHold>();
+  for (const h of progress.held ?? []) byAccount.set(h.accountId, h);
+  for (const h of target.held?.() ?? []) {
+    if (!byAccount.has(h.accountId)) byAccount.set(h.accountId, { accountId: h.accountId, revision: h.revision.toString(), eventId: h.eventId, reason: h.reason });
+  }
+  if (byAccount.size === 0) return {};
+  const held = [...byAccount.values()].sort((a, b) => Number(BigInt(a.revision) - BigInt(b.revision)) || a.accountId.localeCompare(b.accountId));
+  return { held: held.slice(0, MAX_REPORTED_HOLDS) };
 }
 
 /** Events per second since this run started (a resumed run measures its own pace). */

@@ -1,4 +1,4 @@
-import { foldTransfer, type TransferEvent } from '../domain/index.js';
+import type { TransferEvent } from '../domain/index.js';
 
 /**
  * `transfers`: one document per transfer (issue 15), _id = transfer id, a
@@ -21,25 +21,33 @@ export type TransferDocument = {
 
 export type RecordedTransferEvent = { readonly event: TransferEvent | undefined; readonly revision: bigint; readonly occurredAt: Date };
 
-export const TRANSFERS_COLLECTION = 'transfers';
+/** The projection's name in the registry, and the collection a fresh deployment serves it from. */
+export const TRANSFERS_PROJECTION = 'transfers';
+export const TRANSFERS_COLLECTION = TRANSFERS_PROJECTION;
+
+/**
+ * One event folded into a transfer's document (undefined before its
+ * initiation). An event at or below the document's revision is already in
+ * it and changes nothing, so a rebuild may meet an event twice. The first
+ * outcome wins, as in the transfer's own fold (domain/transfer.ts); events
+ * of unknown types still advance the revision.
+ */
+export function evolveTransferDocument(doc: TransferDocument | undefined, recorded: RecordedTransferEvent): TransferDocument | undefined {
+  const { event, revision, occurredAt } = recorded;
+  if (doc === undefined) {
+    if (event?.type !== 'TransferInitiated') return undefined;
+    const { transferId, fromAccountId, toAccountId, amount, currency } = event.data;
+    return {
+      _id: transferId, from_account_id: fromAccountId, to_account_id: toAccountId, amount, currency,
+      status: 'pending', failure_reason: null, requested_at: occurredAt, finished_at: null, revision,
+    };
+  }
+  if (revision <= doc.revision) return doc;
+  if (doc.status === 'pending' && event?.type === 'TransferCompleted') return { ...doc, status: 'completed', finished_at: occurredAt, revision };
+  if (doc.status === 'pending' && event?.type === 'TransferFailed') return { ...doc, status: 'failed', failure_reason: event.data.reason, finished_at: occurredAt, revision };
+  return { ...doc, revision };
+}
 
 /** The document of a transfer stream's events (in order); undefined before its initiation. */
-export function transferDocumentOf(events: readonly RecordedTransferEvent[]): TransferDocument | undefined {
-  const transfer = foldTransfer(events.flatMap((e) => (e.event ? [e.event] : [])));
-  const requested = events.find((e) => e.event?.type === 'TransferInitiated');
-  const last = events.at(-1);
-  if (transfer.status === 'none' || requested === undefined || last === undefined) return undefined;
-  const finished = transfer.status === 'pending' ? undefined : events.find((e) => e.event?.type === 'TransferCompleted' || e.event?.type === 'TransferFailed');
-  return {
-    _id: transfer.transferId,
-    from_account_id: transfer.fromAccountId,
-    to_account_id: transfer.toAccountId,
-    amount: transfer.amount,
-    currency: transfer.currency,
-    status: transfer.status,
-    failure_reason: transfer.failureReason ?? null,
-    requested_at: requested.occurredAt,
-    finished_at: finished?.occurredAt ?? null,
-    revision: last.revision,
-  };
-}
+export const transferDocumentOf = (events: readonly RecordedTransferEvent[]): TransferDocument | undefined =>
+  events.reduce<TransferDocument | undefined>(evolveTransferDocument, undefined);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ledger/v1/admin.proto.
  */
 export const file_ledger_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChVsZWRnZXIvdjEvYWRtaW4ucHJvdG8SCWxlZGdlci52MSKIAgoKUHJvamVjdGlvbhIMCgRuYW1lGAEgASgJEhkKEWFjdGl2ZV9jb2xsZWN0aW9uGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIbChNjaGVja3BvaW50X3Bvc2l0aW9uGAQgASgEEhUKDWV2ZW50c19iZWhpbmQYBSABKAQSLgoLdGltZV9iZWhpbmQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGQoRZXZlbnRzX3Blcl9zZWNvbmQYByABKAESFAoMcGFya2VkX2NvdW50GAggASgEEhgKEGJsb2NrZWRfYWNjb3VudHMYCSABKAQSEgoKcmVidWlsZF9pZBgKIAEoCSIYChZMaXN0UHJvamVjdGlvbnNSZXF1ZXN0IqQBChdMaXN0UHJvamVjdGlvbnNSZXNwb25zZRIqCgtwcm9qZWN0aW9ucxgBIAMoCzIVLmxlZGdlci52MS5Qcm9qZWN0aW9uEi0KDWhlbGRfYWNjb3VudHMYAiADKAsyFi5sZWRnZXIudjEuSGVsZEFjY291bnQSFQoNZXZlbnRfcmVwYWlycxgDIAMoCRIXCg9ldmVudF91cGNhc3RlcnMYBCADKAkiVQoLSGVsZEFjY291bnQSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBIQCghldmVudF9pZBgDIAEoCRIOCgZyZWFzb24YBCABKAki7QIKB1JlYnVpbGQSCgoCaWQYASABKAkSEgoKcHJvamVjdGlvbhgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmxlZGdlci52MS5SZWJ1aWxkU3RhdGUSEAoIcG9zaXRpb24YBCABKAQSFQoNaGVhZF9wb3NpdGlvbhgFIAEoBBITCgtldmVudHNfZG9uZRgGIAEoBBIZChFldmVudHNfcGVyX3NlY29uZBgHIAEoARI2ChNlc3RpbWF0ZWRfdGltZV9sZWZ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEXRhcmdldF9jb2xsZWN0aW9uGAkgASgJEi4KCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVlcnJvchgMIAEoCSIpChNTdGFydFJlYnVpbGRSZXF1ZXN0EhIKCnByb2plY3Rpb24YASABKAkiOwoUU3RhcnRSZWJ1aWxkUmVzcG9uc2USIwoHcmVidWlsZBgBIAEoCzISLmxlZGdlci52MS5SZWJ1aWxkIh8KEUdldFJlYnVpbGRSZXF1ZXN0EgoKAmlkGAEgASgJIjkKEkdldFJlYnVpbGRSZXNwb25zZRIjCgdyZWJ1aWxkGAEgASgLMhIubGVkZ2VyLnYxLlJlYnVpbGQiIgoUQ2FuY2VsUmVidWlsZFJlcXVlc3QSCgoCaWQYASABKAkiPAoVQ2FuY2VsUmVidWlsZFJlc3BvbnNlEiMKB3JlYnVpbGQYASABKAsyEi5sZWRnZXIudjEuUmVidWlsZCIkChNSZXBsYXlQYXJrZWRSZXF1ZXN0Eg0KBWdyb3VwGAEgASgJIigKFFJlcGxheVBhcmtlZFJlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgEIhMKEUF1ZGl0TW9uZXlSZXF1ZXN0ItMBChJBdWRpdE1vbmV5UmVzcG9uc2USEAoIYmFsYW5jZXMYASABKAMSEQoJaW5fZmxpZ2h0GAIgASgDEhQKDG5ldF9kZXBvc2l0cxgDIAEoAxIbChN0cmFuc2ZlcnNfaW5fZmxpZ2h0GAQgASgEEg4KBmV2ZW50cxgFIAEoBBIRCgljb25zZXJ2ZWQYBiABKAgSEgoKdmlvbGF0aW9ucxgHIAMoCRIuCgtieV9jdXJyZW5jeRgIIAMoCzIZLmxlZGdlci52MS5DdXJyZW5jeVRvdGFscyJdCg5DdXJyZW5jeVRvdGFscxIQCghjdXJyZW5jeRgBIAEoCRIQCghiYWxhbmNlcxgCIAEoAxIRCglpbl9mbGlnaHQYAyABKAMSFAoMbmV0X2RlcG9zaXRzGAQgASgDKtUBCgxSZWJ1aWxkU3RhdGUSHQoZUkVCVUlMRF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFFJFQlVJTERfU1RBVEVfUVVFVUVEEAESGQoVUkVCVUlMRF9TVEFURV9SVU5OSU5HEAISHQoZUkVCVUlMRF9TVEFURV9DQVRDSElOR19VUBADEhsKF1JFQlVJTERfU1RBVEVfQ09NUExFVEVEEAQSGwoXUkVCVUlMRF9TVEFURV9DQU5DRUxMRUQQBRIYChRSRUJVSUxEX1NUQVRFX0ZBSUxFRBAGMu0DCgVBZG1pbhJYCg9MaXN0UHJvamVjdGlvbnMSIS5sZWRnZXIudjEuTGlzdFByb2plY3Rpb25zUmVxdWVzdBoiLmxlZGdlci52MS5MaXN0UHJvamVjdGlvbnNSZXNwb25zZRJPCgxTdGFydFJlYnVpbGQSHi5sZWRnZXIudjEuU3RhcnRSZWJ1aWxkUmVxdWVzdBofLmxlZGdlci52MS5TdGFydFJlYnVpbGRSZXNwb25zZRJJCgpHZXRSZWJ1aWxkEhwubGVkZ2VyLnYxLkdldFJlYnVpbGRSZXF1ZXN0Gh0ubGVkZ2VyLnYxLkdldFJlYnVpbGRSZXNwb25zZRJSCg1DYW5jZWxSZWJ1aWxkEh8ubGVkZ2VyLnYxLkNhbmNlbFJlYnVpbGRSZXF1ZXN0GiAubGVkZ2VyLnYxLkNhbmNlbFJlYnVpbGRSZXNwb25zZRJPCgxSZXBsYXlQYXJrZWQSHi5sZWRnZXIudjEuUmVwbGF5UGFya2VkUmVxdWVzdBofLmxlZGdlci52MS5SZXBsYXlQYXJrZWRSZXNwb25zZRJJCgpBdWRpdE1vbmV5EhwubGVkZ2VyLnYxLkF1ZGl0TW9uZXlSZXF1ZXN0Gh0ubGVkZ2VyLnYxLkF1ZGl0TW9uZXlSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChVsZWRnZXIvdjEvYWRtaW4ucHJvdG8SCWxlZGdlci52MSKIAgoKUHJvamVjdGlvbhIMCgRuYW1lGAEgASgJEhkKEWFjdGl2ZV9jb2xsZWN0aW9uGAIgASgJEg4KBnN0YXR1cxgDIAEoCRIbChNjaGVja3BvaW50X3Bvc2l0aW9uGAQgASgEEhUKDWV2ZW50c19iZWhpbmQYBSABKAQSLgoLdGltZV9iZWhpbmQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGQoRZXZlbnRzX3Blcl9zZWNvbmQYByABKAESFAoMcGFya2VkX2NvdW50GAggASgEEhgKEGJsb2NrZWRfYWNjb3VudHMYCSABKAQSEgoKcmVidWlsZF9pZBgKIAEoCSIYChZMaXN0UHJvamVjdGlvbnNSZXF1ZXN0ItMBChdMaXN0UHJvamVjdGlvbnNSZXNwb25zZRIqCgtwcm9qZWN0aW9ucxgBIAMoCzIVLmxlZGdlci52MS5Qcm9qZWN0aW9uEi0KDWhlbGRfYWNjb3VudHMYAiADKAsyFi5sZWRnZXIudjEuSGVsZEFjY291bnQSFQoNZXZlbnRfcmVwYWlycxgDIAMoCRIXCg9ldmVudF91cGNhc3RlcnMYBCADKAkSLQoNcGFya2VkX2V2ZW50cxgFIAMoCzIWLmxlZGdlci52MS5QYXJrZWRFdmVudCJ3CgtQYXJrZWRFdmVudBIQCghldmVudF9pZBgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEg4KBnN0cmVhbRgDIAEoCRIQCghyZXZpc2lvbhgEIAEoBBIOCgZyZWFzb24YBSABKAkSEAoIYXR0ZW1wdHMYBiABKA0iVQoLSGVsZEFjY291bnQSEgoKYWNjb3VudF9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoBBIQCghldmVudF9pZBgDIAEoCRIOCgZyZWFzb24YBCABKAkinAMKB1JlYnVpbGQSCgoCaWQYASABKAkSEgoKcHJvamVjdGlvbhgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmxlZGdlci52MS5SZWJ1aWxkU3RhdGUSEAoIcG9zaXRpb24YBCABKAQSFQoNaGVhZF9wb3NpdGlvbhgFIAEoBBITCgtldmVudHNfZG9uZRgGIAEoBBIZChFldmVudHNfcGVyX3NlY29uZBgHIAEoARI2ChNlc3RpbWF0ZWRfdGltZV9sZWZ0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEXRhcmdldF9jb2xsZWN0aW9uGAkgASgJEi4KCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVlcnJvchgMIAEoCRItCg1oZWxkX2FjY291bnRzGA0gAygLMhYubGVkZ2VyLnYxLkhlbGRBY2NvdW50IikKE1N0YXJ0UmVidWlsZFJlcXVlc3QSEgoKcHJvamVjdGlvbhgBIAEoCSI7ChRTdGFydFJlYnVpbGRSZXNwb25zZRIjCgdyZWJ1aWxkGAEgASgLMhIubGVkZ2VyLnYxLlJlYnVpbGQiHwoRR2V0UmVidWlsZFJlcXVlc3QSCgoCaWQYASABKAkiOQoSR2V0UmVidWlsZFJlc3BvbnNlEiMKB3JlYnVpbGQYASABKAsyEi5sZWRnZXIudjEuUmVidWlsZCIiChRDYW5jZWxSZWJ1aWxkUmVxdWVzdBIKCgJpZBgBIAEoCSI8ChVDYW5jZWxSZWJ1aWxkUmVzcG9uc2USIwoHcmVidWlsZBgBIAEoCzISLmxlZGdlci52MS5SZWJ1aWxkIiQKE1JlcGxheVBhcmtlZFJlcXVlc3QSDQoFZ3JvdXAYASABKAkiKAoUUmVwbGF5UGFya2VkUmVzcG9uc2USEAoIcmVwbGF5ZWQYASABKAQiEwoRQXVkaXRNb25leVJlcXVlc3Qi0wEKEkF1ZGl0TW9uZXlSZXNwb25zZRIQCghiYWxhbmNlcxgBIAEoAxIRCglpbl9mbGlnaHQYAiABKAMSFAoMbmV0X2RlcG9zaXRzGAMgASgDEhsKE3RyYW5zZmVyc19pbl9mbGlnaHQYBCABKAQSDgoGZXZlbnRzGAUgASgEEhEKCWNvbnNlcnZlZBgGIAEoCBISCgp2aW9sYXRpb25zGAcgAygJEi4KC2J5X2N1cnJlbmN5GAggAygLMhkubGVkZ2VyLnYxLkN1cnJlbmN5VG90YWxzIl0KDkN1cnJlbmN5VG90YWxzEhAKCGN1cnJlbmN5GAEgASgJEhAKCGJhbGFuY2VzGAIgASgDEhEKCWluX2ZsaWdodBgDIAEoAxIUCgxuZXRfZGVwb3NpdHMYBCABKAMq1QEKDFJlYnVpbGRTdGF0ZRIdChlSRUJVSUxEX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUUkVCVUlMRF9TVEFURV9RVUVVRUQQARIZChVSRUJVSUxEX1NUQVRFX1JVTk5JTkcQAhIdChlSRUJVSUxEX1NUQVRFX0NBVENISU5HX1VQEAMSGwoXUkVCVUlMRF9TVEFURV9DT01QTEVURUQQBBIbChdSRUJVSUxEX1NUQVRFX0NBTkNFTExFRBAFEhgKFFJFQlVJTERfU1RBVEVfRkFJTEVEEAYy7QMKBUFkbWluElgKD0xpc3RQcm9qZWN0aW9ucxIhLmxlZGdlci52MS5MaXN0UHJvamVjdGlvbnNSZXF1ZXN0GiIubGVkZ2VyLnYxLkxpc3RQcm9qZWN0aW9uc1Jlc3BvbnNlEk8KDFN0YXJ0UmVidWlsZBIeLmxlZGdlci52MS5TdGFydFJlYnVpbGRSZXF1ZXN0Gh8ubGVkZ2VyLnYxLlN0YXJ0UmVidWlsZFJlc3BvbnNlEkkKCkdldFJlYnVpbGQSHC5sZWRnZXIudjEuR2V0UmVidWlsZFJlcXVlc3QaHS5sZWRnZXIudjEuR2V0UmVidWlsZFJlc3BvbnNlElIKDUNhbmNlbFJlYnVpbGQSHy5sZWRnZXIudjEuQ2FuY2VsUmVidWlsZFJlcXVlc3QaIC5sZWRnZXIudjEuQ2FuY2VsUmVidWlsZFJlc3BvbnNlEk8KDFJlcGxheVBhcmtlZBIeLmxlZGdlci52MS5SZXBsYXlQYXJrZWRSZXF1ZXN0Gh8ubGVkZ2VyLnYxLlJlcGxheVBhcmtlZFJlc3BvbnNlEkkKCkF1ZGl0TW9uZXkSHC5sZWRnZXIudjEuQXVkaXRNb25leVJlcXVlc3QaHS5sZWRnZXIudjEuQXVkaXRNb25leVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Projection is one read model's status.
@@ -136,6 +136,13 @@ export type ListProjectionsResponse = Message<"ledger.v1.ListProjectionsResponse
    * @generated from field: repeated string event_upcasters = 4;
    */
   eventUpcasters: string[];
+
+  /**
+   * Parked messages of the projector's subscription group, oldest first; at most 100.
+   *
+   * @generated from field: repeated ledger.v1.ParkedEvent parked_events = 5;
+   */
+  parkedEvents: ParkedEvent[];
 };
 
 /**
@@ -144,6 +151,56 @@ export type ListProjectionsResponse = Message<"ledger.v1.ListProjectionsResponse
  */
 export const ListProjectionsResponseSchema: GenMessage<ListProjectionsResponse> = /*@__PURE__*/
   messageDesc(file_ledger_v1_admin, 2);
+
+/**
+ * ParkedEvent is one message parked in a subscription group, not yet replayed.
+ *
+ * @generated from message ledger.v1.ParkedEvent
+ */
+export type ParkedEvent = Message<"ledger.v1.ParkedEvent"> & {
+  /**
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * Empty when the event is not in an account stream.
+   *
+   * @generated from field: string account_id = 2;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: string stream = 3;
+   */
+  stream: string;
+
+  /**
+   * @generated from field: uint64 revision = 4;
+   */
+  revision: bigint;
+
+  /**
+   * The reason the parked stream records (the projector's, or the server's own).
+   *
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+
+  /**
+   * Deliveries of the event before it was parked; 0 when the reason does not say.
+   *
+   * @generated from field: uint32 attempts = 6;
+   */
+  attempts: number;
+};
+
+/**
+ * Describes the message ledger.v1.ParkedEvent.
+ * Use `create(ParkedEventSchema)` to create a new message.
+ */
+export const ParkedEventSchema: GenMessage<ParkedEvent> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_admin, 3);
 
 /**
  * HeldAccount is an account whose projection waits behind one event.
@@ -181,7 +238,7 @@ export type HeldAccount = Message<"ledger.v1.HeldAccount"> & {
  * Use `create(HeldAccountSchema)` to create a new message.
  */
 export const HeldAccountSchema: GenMessage<HeldAccount> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 3);
+  messageDesc(file_ledger_v1_admin, 4);
 
 /**
  * Rebuild is one rebuild's progress.
@@ -256,6 +313,14 @@ export type Rebuild = Message<"ledger.v1.Rebuild"> & {
    * @generated from field: string error = 12;
    */
   error: string;
+
+  /**
+   * Accounts the rebuild held at an event it could not read (skipped as
+   * damaged, as the live projector holds them), lowest revision first.
+   *
+   * @generated from field: repeated ledger.v1.HeldAccount held_accounts = 13;
+   */
+  heldAccounts: HeldAccount[];
 };
 
 /**
@@ -263,7 +328,7 @@ export type Rebuild = Message<"ledger.v1.Rebuild"> & {
  * Use `create(RebuildSchema)` to create a new message.
  */
 export const RebuildSchema: GenMessage<Rebuild> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 4);
+  messageDesc(file_ledger_v1_admin, 5);
 
 /**
  * StartRebuildRequest names the projection to rebuild.
@@ -284,7 +349,7 @@ export type StartRebuildRequest = Message<"ledger.v1.StartRebuildRequest"> & {
  * Use `create(StartRebuildRequestSchema)` to create a new message.
  */
 export const StartRebuildRequestSchema: GenMessage<StartRebuildRequest> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 5);
+  messageDesc(file_ledger_v1_admin, 6);
 
 /**
  * StartRebuildResponse carries the new rebuild.
@@ -303,7 +368,7 @@ export type StartRebuildResponse = Message<"ledger.v1.StartRebuildResponse"> & {
  * Use `create(StartRebuildResponseSchema)` to create a new message.
  */
 export const StartRebuildResponseSchema: GenMessage<StartRebuildResponse> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 6);
+  messageDesc(file_ledger_v1_admin, 7);
 
 /**
  * GetRebuildRequest names a rebuild.
@@ -322,7 +387,7 @@ export type GetRebuildRequest = Message<"ledger.v1.GetRebuildRequest"> & {
  * Use `create(GetRebuildRequestSchema)` to create a new message.
  */
 export const GetRebuildRequestSchema: GenMessage<GetRebuildRequest> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 7);
+  messageDesc(file_ledger_v1_admin, 8);
 
 /**
  * GetRebuildResponse carries its progress.
@@ -341,7 +406,7 @@ export type GetRebuildResponse = Message<"ledger.v1.GetRebuildResponse"> & {
  * Use `create(GetRebuildResponseSchema)` to create a new message.
  */
 export const GetRebuildResponseSchema: GenMessage<GetRebuildResponse> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 8);
+  messageDesc(file_ledger_v1_admin, 9);
 
 /**
  * CancelRebuildRequest names a rebuild.
@@ -360,7 +425,7 @@ export type CancelRebuildRequest = Message<"ledger.v1.CancelRebuildRequest"> & {
  * Use `create(CancelRebuildRequestSchema)` to create a new message.
  */
 export const CancelRebuildRequestSchema: GenMessage<CancelRebuildRequest> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 9);
+  messageDesc(file_ledger_v1_admin, 10);
 
 /**
  * CancelRebuildResponse carries its final state.
@@ -379,7 +444,7 @@ export type CancelRebuildResponse = Message<"ledger.v1.CancelRebuildResponse"> &
  * Use `create(CancelRebuildResponseSchema)` to create a new message.
  */
 export const CancelRebuildResponseSchema: GenMessage<CancelRebuildResponse> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 10);
+  messageDesc(file_ledger_v1_admin, 11);
 
 /**
  * ReplayParkedRequest names the subscription group.
@@ -400,7 +465,7 @@ export type ReplayParkedRequest = Message<"ledger.v1.ReplayParkedRequest"> & {
  * Use `create(ReplayParkedRequestSchema)` to create a new message.
  */
 export const ReplayParkedRequestSchema: GenMessage<ReplayParkedRequest> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 11);
+  messageDesc(file_ledger_v1_admin, 12);
 
 /**
  * ReplayParkedResponse says how many parked events were replayed.
@@ -419,7 +484,7 @@ export type ReplayParkedResponse = Message<"ledger.v1.ReplayParkedResponse"> & {
  * Use `create(ReplayParkedResponseSchema)` to create a new message.
  */
 export const ReplayParkedResponseSchema: GenMessage<ReplayParkedResponse> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 12);
+  messageDesc(file_ledger_v1_admin, 13);
 
 /**
  * AuditMoneyRequest takes no parameters.
@@ -434,7 +499,7 @@ export type AuditMoneyRequest = Message<"ledger.v1.AuditMoneyRequest"> & {
  * Use `create(AuditMoneyRequestSchema)` to create a new message.
  */
 export const AuditMoneyRequestSchema: GenMessage<AuditMoneyRequest> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 13);
+  messageDesc(file_ledger_v1_admin, 14);
 
 /**
  * AuditMoneyResponse is the audit's totals (minor units, all currencies
@@ -501,7 +566,7 @@ export type AuditMoneyResponse = Message<"ledger.v1.AuditMoneyResponse"> & {
  * Use `create(AuditMoneyResponseSchema)` to create a new message.
  */
 export const AuditMoneyResponseSchema: GenMessage<AuditMoneyResponse> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 14);
+  messageDesc(file_ledger_v1_admin, 15);
 
 /**
  * CurrencyTotals is the audit's identity for one currency ("?" for accounts
@@ -536,7 +601,7 @@ export type CurrencyTotals = Message<"ledger.v1.CurrencyTotals"> & {
  * Use `create(CurrencyTotalsSchema)` to create a new message.
  */
 export const CurrencyTotalsSchema: GenMessage<CurrencyTotals> = /*@__PURE__*/
-  messageDesc(file_ledger_v1_admin, 15);
+  messageDesc(file_ledger_v1_admin, 16);
 
 /**
  * RebuildState is where a rebuild stands.
