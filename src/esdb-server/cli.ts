@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEsdbServer } from './index.js';
+import type { SecureModeOptions } from './security/secure-mode.js';
 
 /**
  * `ledger-esdb [--port 2113] [--data <dir> | --memory] [--host 127.0.0.1] [--no-fsync] [--start-standard-projections]`
@@ -17,17 +21,29 @@ interface CliOptions {
   systemProjections: boolean;
   advertiseHost: string | undefined;
   advertisePort: number | undefined;
+  /** Secure mode: the node certificate files, or `devCerts` to make a development CA and certificate. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  tlsCa: string | undefined;
+  devCerts: boolean;
+  devCertsDir: string | undefined;
+  defaultAdminPassword: string | undefined;
+  defaultOpsPassword: string | undefined;
 }
 
 const USAGE =
   'usage: ledger-esdb [--port <n>] (--data <dir> | --memory) [--host <addr>] [--no-fsync] [--start-standard-projections[=true|false]]' +
-  ' [--advertise-host-to-client-as <host>] [--advertise-node-port-to-client-as <port>]';
+  ' [--advertise-host-to-client-as <host>] [--advertise-node-port-to-client-as <port>]' +
+  ' [--insecure | --dev-certs [--dev-certs-dir <dir>] | --tls-cert <pem> --tls-key <pem> [--tls-ca <pem>]]' +
+  ' [--default-admin-password <pw>] [--default-ops-password <pw>]';
 
 const flagValue = (a: string, name: string): string | undefined => (a.startsWith(`${name}=`) ? a.slice(name.length + 1).toLowerCase() : undefined);
 
 export const parseArgs = (argv: readonly string[]): CliOptions => {
-  const o: CliOptions = { port: 2113, host: '127.0.0.1', dataDir: undefined, memory: false, fsync: true, systemProjections: false, advertiseHost: undefined, advertisePort: undefined };
+  const o: CliOptions = { port: 2113, host: '127.0.0.1', dataDir: undefined, memory: false, fsync: true, systemProjections: false, advertiseHost: undefined, advertisePort: undefined,
+    tlsCert: undefined, tlsKey: undefined, tlsCa: undefined, devCerts: false, devCertsDir: undefined, defaultAdminPassword: undefined, defaultOpsPassword: undefined };
   let projectionsSubsystem = true;
+  let insecure = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const value = (): string => {
@@ -47,6 +63,14 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
       if (!Number.isInteger(o.advertisePort) || o.advertisePort < 1 || o.advertisePort > 65535) throw new Error(`bad --advertise-node-port-to-client-as\n${USAGE}`);
     }
     else if (a === '--no-fsync') o.fsync = false;
+    else if (a === '--insecure' || a === '--insecure=true') insecure = true;
+    else if (a === '--dev-certs') o.devCerts = true;
+    else if (a === '--dev-certs-dir') o.devCertsDir = value();
+    else if (a === '--tls-cert') o.tlsCert = value();
+    else if (a === '--tls-key') o.tlsKey = value();
+    else if (a === '--tls-ca') o.tlsCa = value();
+    else if (a === '--default-admin-password') o.defaultAdminPassword = value();
+    else if (a === '--default-ops-password') o.defaultOpsPassword = value();
     else if (a === '--start-standard-projections' || a === '--system-projections') o.systemProjections = true;
     else if (flagValue(a, '--start-standard-projections') !== undefined) {
       const v = flagValue(a, '--start-standard-projections');
@@ -62,8 +86,23 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
     else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
   if (!projectionsSubsystem) o.systemProjections = false;
+  const tlsGiven = o.tlsCert !== undefined || o.tlsKey !== undefined;
+  if (tlsGiven && (o.tlsCert === undefined || o.tlsKey === undefined)) throw new Error(`--tls-cert and --tls-key go together\n${USAGE}`);
+  if (o.tlsCa !== undefined && !tlsGiven) throw new Error(`--tls-ca needs --tls-cert and --tls-key\n${USAGE}`);
+  if (tlsGiven && o.devCerts) throw new Error(`give --dev-certs or --tls-cert/--tls-key, not both\n${USAGE}`);
+  if (insecure && (tlsGiven || o.devCerts)) throw new Error(`--insecure contradicts --dev-certs / --tls-cert\n${USAGE}`);
+  if (o.devCertsDir !== undefined && !o.devCerts) throw new Error(`--dev-certs-dir needs --dev-certs\n${USAGE}`);
   if (!o.memory && o.dataDir === undefined) o.dataDir = './esdb-data';
   return o;
+};
+
+/** Secure mode from the flags; undefined (insecure, the default) without a certificate. */
+const secureMode = (o: CliOptions): SecureModeOptions | undefined => {
+  const defaultPasswords = { admin: o.defaultAdminPassword, ops: o.defaultOpsPassword };
+  if (o.tlsCert !== undefined && o.tlsKey !== undefined) return { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, caFile: o.tlsCa }, defaultPasswords };
+  if (!o.devCerts) return undefined;
+  const dir = o.devCertsDir ?? (o.memory || o.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'ledger-esdb-certs-')) : join(o.dataDir, 'certs'));
+  return { tls: { devCertsDir: dir }, defaultPasswords };
 };
 
 export const main = async (argv: readonly string[]): Promise<void> => {
@@ -86,6 +125,7 @@ export const main = async (argv: readonly string[]): Promise<void> => {
       systemProjections: opts.systemProjections,
       advertiseHost: opts.advertiseHost,
       advertisePort: opts.advertisePort,
+      secure: secureMode(opts),
     });
   } catch (e) {
     // A damaged log, a locked data dir, a port in use: say what, and stop.
@@ -96,6 +136,7 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     `ledger-esdb: ${opts.memory ? 'memory only' : `data ${opts.dataDir}`}, ${server.recovered.records} records recovered` +
       `${server.recovered.truncatedBytes > 0 ? `, ${server.recovered.truncatedBytes} torn bytes cut` : ''}, ready in ${Date.now() - t0} ms\n`,
   );
+  if (server.caFile !== undefined) process.stderr.write(`ledger-esdb: secure mode, clients trust the CA in ${server.caFile}\n`);
   process.stdout.write(`${server.connectionString}\n`);
   let stopping = false;
   const stop = (): void => {

@@ -4,6 +4,7 @@ import { lockDataDir } from './store/data-dir-lock.js';
 import { startGrpcServer } from './server.js';
 import { writeEpochInformation } from './store/epoch.js';
 import { randomUUID } from 'node:crypto';
+import { resolveTls, startSecureMode, type SecureMode, type SecureModeOptions } from './security/secure-mode.js';
 
 export interface EsdbServerOptions {
   /** 0 picks a free port. */
@@ -27,12 +28,21 @@ export interface EsdbServerOptions {
   readonly advertiseHost?: string;
   /** The port gossip advertises to clients (the real node's `AdvertiseNodePortToClientAs`); default the bound port. */
   readonly advertisePort?: number;
+  /**
+   * Secure mode, as a real node without `--insecure`: TLS with the given
+   * certificate (or a development CA and certificate made in a directory),
+   * users (`admin` and `ops` created on a new node) and stream ACLs. Unset:
+   * insecure mode (plaintext, nothing checked), the default.
+   */
+  readonly secure?: SecureModeOptions;
 }
 
 export interface EsdbServer {
   /** e.g. `esdb://127.0.0.1:2113?tls=false` */
   readonly connectionString: string;
   readonly port: number;
+  /** Secure mode: the CA file clients trust (`tlsCAFile`), when known. */
+  readonly caFile: string | undefined;
   /** Records recovered from the data dir at start, and bytes of torn tail cut off. */
   readonly recovered: { readonly records: number; readonly truncatedBytes: number };
   stop(): Promise<void>;
@@ -61,11 +71,13 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
     }
   }
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>>;
+  let secure: SecureMode | undefined;
   try {
     // As a real node on becoming leader: a new epoch, so even a fresh node's $all holds a record.
     const instanceId = randomUUID();
     await writeEpochInformation(store, instanceId);
-    grpcServer = await startGrpcServer(store, host, opts.port, { instanceId, host: opts.advertiseHost, port: opts.advertisePort });
+    if (opts.secure !== undefined) secure = await startSecureMode(store, resolveTls(opts.secure, opts.advertiseHost ?? host), opts.secure);
+    grpcServer = await startGrpcServer(store, host, opts.port, { instanceId, host: opts.advertiseHost, port: opts.advertisePort }, secure);
   } catch (e) {
     await store.close();
     unlock();
@@ -73,8 +85,9 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
   }
   let stopped: Promise<void> | undefined;
   return {
-    connectionString: `esdb://${host}:${grpcServer.port}?tls=false`,
+    connectionString: connectionString(host, grpcServer.port, secure?.tls.caFile, opts.secure !== undefined),
     port: grpcServer.port,
+    caFile: secure?.tls.caFile,
     recovered,
     stop: () => {
       stopped ??= (async () => {
@@ -86,3 +99,8 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
     },
   };
 };
+
+const connectionString = (host: string, port: number, caFile: string | undefined, secure: boolean): string =>
+  !secure
+    ? `esdb://${host}:${port}?tls=false`
+    : `esdb://${host}:${port}?tls=true${caFile === undefined ? '' : `&tlsCAFile=${encodeURIComponent(caFile)}`}`;

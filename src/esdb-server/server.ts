@@ -4,6 +4,11 @@ import type { StreamStore } from './store/stream-store.js';
 import { createStreamsService } from './streams/service.js';
 import { createServerFeaturesService } from './server-features.js';
 import { createGossipService } from './gossip.js';
+import type { SecureMode } from './security/secure-mode.js';
+import { guardStreams } from './security/guarded-streams.js';
+import { guardPersistent } from './security/guarded-persistent.js';
+import { createUsersService } from './security/users-service.js';
+import { serverCredentials } from './security/server-tls.js';
 
 export interface RunningGrpcServer {
   readonly port: number;
@@ -11,7 +16,7 @@ export interface RunningGrpcServer {
 }
 
 /**
- * Binds the services on one insecure port. The persistent-subscriptions
+ * Binds the services on one port (TLS in secure mode). The persistent-subscriptions
  * service is optional: while it cannot be built, its methods are simply not
  * served (the client sees UNIMPLEMENTED, as from a server without it).
  */
@@ -23,7 +28,14 @@ export interface Advertised {
   readonly port?: number;
 }
 
-export const startGrpcServer = async (store: StreamStore, host: string, port: number, advertised: Advertised): Promise<RunningGrpcServer> => {
+/** `secure` undefined: insecure mode (plaintext, no credentials checked, services unwrapped, so it costs nothing per call). */
+export const startGrpcServer = async (
+  store: StreamStore,
+  host: string,
+  port: number,
+  advertised: Advertised,
+  secure?: SecureMode,
+): Promise<RunningGrpcServer> => {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
@@ -39,12 +51,19 @@ export const startGrpcServer = async (store: StreamStore, host: string, port: nu
   const streams = createStreamsService(store);
   const features = createServerFeaturesService(persistent !== undefined);
   const gossip = createGossipService(() => ({ host: advertised.host ?? host, port: advertised.port ?? boundPort }), advertised.instanceId);
-  server.addService(streams.definition, streams.implementation);
+  const authority = secure?.authority;
+  server.addService(streams.definition, authority === undefined ? streams.implementation : guardStreams(streams.implementation, authority));
   server.addService(features.definition, features.implementation);
   server.addService(gossip.definition, gossip.implementation);
-  if (persistent !== undefined) server.addService(persistent.definition, persistent.implementation);
+  if (persistent !== undefined)
+    server.addService(persistent.definition, authority === undefined ? persistent.implementation : guardPersistent(persistent.implementation, authority));
+  if (authority !== undefined) {
+    const users = createUsersService(authority);
+    server.addService(users.definition, users.implementation);
+  }
+  const credentials = secure === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(secure.tls);
   boundPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
   );
   const stop = async (): Promise<void> => {
     await new Promise<void>((resolve) => {
