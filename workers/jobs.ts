@@ -11,6 +11,7 @@ import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.j
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
 import { AccountLogSubscription } from '../src/eventstore/rebuild-subscription-source.js';
 import { replayParkedAccountEvents, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
+import { listParkedEvents } from '../src/eventstore/parked-events.js';
 import { auditEventStore } from '../src/eventstore/money-audit-source.js';
 import { takeSnapshot } from '../src/app/take-snapshot.js';
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
@@ -108,7 +109,10 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
         setActiveCollection: (p, c) => registry.setActiveCollection(p, c),
       }, control, { projection: data.projection, batchSize: config.REBUILD_BATCH_SIZE, settleMs: config.REBUILD_SETTLE_MS, flushEveryMs: config.REBUILD_FLUSH_MS })
         .finally(() => source.close());
-      logger.info({ rebuild: data.rebuildId, phase: outcome.phase, events: outcome.progress.eventsDone }, 'rebuild finished');
+      const held = outcome.progress.held ?? [];
+      logger.info({ rebuild: data.rebuildId, phase: outcome.phase, events: outcome.progress.eventsDone, held_accounts: held.length }, 'rebuild finished');
+      // Each account the rebuild held at a damaged event, as the projector logs its parked ones (issue 14).
+      for (const h of held) logger.warn({ rebuild: data.rebuildId, account_id: h.accountId, revision: h.revision, event_id: h.eventId, reason: h.reason }, 'rebuild held an account at an event it could not read');
       return outcome;
     }),
   });
@@ -125,6 +129,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       return (await replayParkedAccountEvents(esdb.client, group)) ? before.parkedCount : undefined;
     },
     heldAccounts: () => listHeldAccounts(db, 100),
+    parkedEvents: () => listParkedEvents(esdb.client, config.PROJECTOR_GROUP, 100),
     eventDecoding: { repairs: decoder.repairs, upcasters: decoder.upcasters },
     auditMoney: () => auditEventStore(esdb.client, decoder),
   }, config.ADMIN_HOST, config.ADMIN_PORT);
