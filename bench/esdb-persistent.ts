@@ -6,7 +6,10 @@
  * and a larger one; then one consumer with bufferSize 1,000 acking every
  * 100 events in one Ack (as a batching consumer such as the projector does).
  * CPU per event is given for the server process and for this process (the
- * client: decoding deliveries, encoding acks).
+ * client: decoding deliveries, encoding acks). The batched-ack row then runs
+ * against bench/null-esdb-server.ts (deliveries pre-encoded, acks only
+ * counted, same in-flight limit) behind the same client, and prints ours as
+ * a share of it.
  *
  *   npx tsx bench/esdb-persistent.ts [events=20000]
  */
@@ -18,13 +21,15 @@ import {
   type PersistentSubscriptionToStream,
   type PersistentSubscriptionToStreamResolvedEvent,
 } from '@eventstore/db-client';
-import { startBenchServer } from './esdb-child.js';
+import { startBenchServer, type BenchServer } from './esdb-child.js';
 
 const total = Number(process.argv[2] ?? 20_000);
 
+let groups = 0;
+
 /** Drains `count` events through `consumers` subscribers of a fresh group; returns events/s. */
 async function run(client: EventStoreDBClient, stream: string, consumers: number, bufferSize: number, ackEvery: number): Promise<number> {
-  const group = `bench-${consumers}-${bufferSize}-${ackEvery}`;
+  const group = `bench-${consumers}-${bufferSize}-${ackEvery}-${++groups}`;
   await client.createPersistentSubscriptionToStream(stream, group, streamSettings({ startFrom: START, consumerStrategyName: 'RoundRobin' }));
   const subs: PersistentSubscriptionToStream[] = [];
   const t0 = performance.now();
@@ -61,22 +66,44 @@ for (let i = 0; i < total; i += 500) {
   await client.appendToStream(stream, Array.from({ length: n }, (_, k) => jsonEvent({ type: 'Bench', data: { n: i + k } })));
 }
 console.log(`persistent subscription, ${total} events from history:`);
+
+/** One row: drains the group and prints its rate and CPU per event on both sides. */
+async function measure(label: string, target: BenchServer, on: EventStoreDBClient, consumers: number, bufferSize: number, ackEvery: number): Promise<number> {
+  const cpu0 = target.cpuSeconds();
+  const own0 = process.cpuUsage();
+  const rate = await run(on, stream, consumers, bufferSize, ackEvery);
+  const serverCpuPerEvent = ((target.cpuSeconds() - cpu0) * 1e6) / total;
+  const own = process.cpuUsage(own0);
+  const clientCpuPerEvent = (own.user + own.system) / total;
+  console.log(
+    `  ${label}${consumers} consumer(s), bufferSize ${bufferSize}, ack ${ackEvery === 1 ? 'per event' : `per ${ackEvery} events`}: ` +
+      `${Math.round(rate).toLocaleString('en-US')} events/s (server CPU ${Math.round(serverCpuPerEvent)} µs/event, client ${Math.round(clientCpuPerEvent)} µs/event)`,
+  );
+  return rate;
+}
+
 for (const [consumers, bufferSize, ackEvery] of [
   [1, 10, 1],
   [1, 100, 1],
   [2, 100, 1],
   [1, 1000, 100],
-] as const) {
-  const cpu0 = server.cpuSeconds();
-  const own0 = process.cpuUsage();
-  const rate = await run(client, stream, consumers, bufferSize, ackEvery);
-  const serverCpuPerEvent = ((server.cpuSeconds() - cpu0) * 1e6) / total;
-  const own = process.cpuUsage(own0);
-  const clientCpuPerEvent = (own.user + own.system) / total;
-  console.log(
-    `  ${consumers} consumer(s), bufferSize ${bufferSize}, ack ${ackEvery === 1 ? 'per event' : `per ${ackEvery} events`}: ` +
-      `${Math.round(rate).toLocaleString('en-US')} events/s (server CPU ${Math.round(serverCpuPerEvent)} µs/event, client ${Math.round(clientCpuPerEvent)} µs/event)`,
-  );
+] as const) await measure('', server, client, consumers, bufferSize, ackEvery);
+
+// The target row against the null server: both servers up, two warm-up drains of the null one
+// (ours was warmed by the rows above; a cold client path alone halves the rate), then
+// alternating runs so that a change in the machine's load hits both alike.
+const nullServer = await startBenchServer(['--events', String(total)], { null: true });
+const nullClient = EventStoreDBClient.connectionString(nullServer.connectionString);
+for (let i = 0; i < 2; i++) await run(nullClient, stream, 1, 1000, 100);
+const ours: number[] = [];
+const ceiling: number[] = [];
+for (let i = 0; i < 3; i++) {
+  ours.push(await measure('', server, client, 1, 1000, 100));
+  ceiling.push(await measure('null server, ', nullServer, nullClient, 1, 1000, 100));
 }
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.log(`  1 consumer, bufferSize 1000, batched acks, mean of 3 alternating: ${Math.round(mean(ours)).toLocaleString('en-US')} / null server ${Math.round(mean(ceiling)).toLocaleString('en-US')} events/s = ${((mean(ours) / mean(ceiling)) * 100).toFixed(0)}%`);
 await client.dispose();
 await server.stop();
+await nullClient.dispose();
+await nullServer.stop();

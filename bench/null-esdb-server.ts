@@ -1,7 +1,10 @@
 /**
  * A server that speaks just enough of the protocol for the esdb benchmarks
  * and does no work: BatchAppend answers every append with success at once;
- * Read streams `--events` copies of one pre-encoded event and ends. Run
+ * Read streams `--events` copies of one pre-encoded event and ends; a
+ * persistent subscription's Create succeeds and its Read delivers `--events`
+ * copies of one pre-encoded delivery, at most the consumer's buffer size
+ * unacked (as a real group does), acks only counted. Run
  * behind the same client as the real server, it shows what
  * @eventstore/db-client itself can take on this machine (the ceiling the
  * server's figures are compared with).
@@ -14,6 +17,8 @@ import { createServerFeaturesService } from '../src/esdb-server/server-features.
 import { decodeBatchAppendReq, encodeBatchAppendSuccess, type WireBatchAppend } from '../src/esdb-server/streams/batch-append-codec.js';
 import { uuidFrom } from '../src/esdb-server/streams/decode-request.js';
 import { encodeReadEvent } from '../src/esdb-server/read-event-encoder.js';
+import { decodeReadRequest, encodeReadResponse, type ReadRequest, type ReadResponse } from '../src/esdb-server/persistent/read-call.js';
+import { pb as persistentPb, persistentServiceDefinition } from '../src/esdb-server/persistent/proto.js';
 
 const arg = process.argv.indexOf('--events');
 const events = arg > 0 ? Number(process.argv[arg + 1]) : 60_000;
@@ -35,6 +40,25 @@ const sample = encodeReadEvent(
     commitPosition: 12_345n,
   },
   { structuredIds: false, framed: false },
+);
+
+const sampleDelivery = encodeReadEvent(
+  {
+    event: {
+      streamId: 'bench-persistent',
+      revision: 5n,
+      position: 12_345n,
+      eventId: '0b0e4a2e-7c1c-4f7a-9b3a-3c8e6a9f1e22',
+      type: 'Bench',
+      contentType: 'application/json',
+      data: Buffer.from(JSON.stringify({ n: 5 })),
+      metadata: new Uint8Array(0),
+      created: 17_000_000_000_000_000n,
+    },
+    link: undefined,
+    commitPosition: 12_345n,
+  },
+  { structuredIds: false, retryCount: 0, framed: true },
 );
 
 const base = streamsGrpc.StreamsService;
@@ -68,7 +92,42 @@ server.addService(
     },
   },
 );
-const features = createServerFeaturesService(false);
+const persistent = persistentServiceDefinition;
+server.addService(
+  {
+    ...persistent,
+    read: { ...persistent.read, requestDeserialize: decodeReadRequest(persistent.read.requestDeserialize), responseSerialize: encodeReadResponse(persistent.read.responseSerialize) },
+  },
+  {
+    create: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<InstanceType<typeof persistentPb.CreateResp>>) => callback(null, new persistentPb.CreateResp()),
+    // Deliveries go out while fewer than the consumer's buffer size are unacked: a real group's
+    // in-flight limit, so the client sees the same flow of deliveries and acks as from ours.
+    read: (call: grpc.ServerDuplexStream<ReadRequest, ReadResponse>) => {
+      const out = ResponseFrames.of(call);
+      let window = 0;
+      let sent = 0;
+      let unacked = 0;
+      const pump = (): void => {
+        while (sent < events && unacked < window) {
+          out.sendFramed(sampleDelivery);
+          sent++;
+          unacked++;
+        }
+      };
+      call.on('data', (req: ReadRequest) => {
+        if (req instanceof persistentPb.ReadReq) {
+          const options = req.getOptions();
+          if (options === undefined) return;
+          window = options.getBufferSize();
+          out.send(Buffer.from(new persistentPb.ReadResp().setSubscriptionConfirmation(new persistentPb.ReadResp.SubscriptionConfirmation().setSubscriptionId('null')).serializeBinary()));
+        } else unacked -= req.ids.length;
+        pump();
+      });
+      call.on('end', () => out.end());
+    },
+  },
+);
+const features = createServerFeaturesService(true);
 server.addService(features.definition, features.implementation);
 server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => {
   if (err) throw err;
