@@ -45,3 +45,9 @@ else echo "Go is missing: the Go client of test/clients cannot be built" >&2; fi
 # --- grpcurl (issue 12): test/e2e/grpcurl-reflection.e2e.test.ts drives the API through server reflection only. ---
 if command -v go >/dev/null 2>&1; then go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
 else echo "Go is missing: grpcurl cannot be installed (the reflection e2e test fails)" >&2; fi
+
+# --- The Python KurrentDB client (issue 16): test/esdb/python-client.e2e.test.ts runs
+# PyPI's kurrentdbclient against the embedded event store. Its own virtualenv,
+# since its grpcio[protobuf] requirement would move test/clients' pinned grpcio.
+[ -x test/esdb/python/.venv/bin/python ] || python3 -m venv test/esdb/python/.venv
+test/esdb/python/.venv/bin/pip install -q --disable-pip-version-check -r test/esdb/python/requirements.txt
