@@ -21,6 +21,8 @@ export interface LedgerProcess {
   readonly name: string;
   /** 127.0.0.1:<GRPC_PORT> (meaningful for the api). */
   readonly address: string;
+  /** 127.0.0.1:<ADMIN_PORT> (meaningful for jobs). */
+  readonly adminAddress: string;
   readonly metricsPort: number;
   /** Starts the process (again) and waits until `readyPort` accepts connections. */
   start(): Promise<void>;
@@ -33,7 +35,7 @@ export interface LedgerProcess {
   stop(): Promise<void>;
 }
 
-export async function ledgerProcess(name: 'api' | 'projector' | 'jobs', env: Record<string, string>): Promise<LedgerProcess> {
+export async function ledgerProcess(name: 'api' | 'projector' | 'jobs' | 'transfer-process', env: Record<string, string>): Promise<LedgerProcess> {
   const [grpcPort, metricsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const readyPort = name === 'api' ? grpcPort : metricsPort;
   let child: ChildProcess | undefined;
@@ -83,6 +85,7 @@ export async function ledgerProcess(name: 'api' | 'projector' | 'jobs', env: Rec
   return {
     name,
     address: `127.0.0.1:${grpcPort}`,
+    adminAddress: `127.0.0.1:${adminPort}`,
     metricsPort,
     start,
     kill,

@@ -17,6 +17,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface NpmStart {
   readonly npm: ChildProcess;
   readonly address: string;
+  /** 127.0.0.1:<ADMIN_PORT>. */
+  readonly adminAddress: string;
   /** Every line npm start wrote, stdout and stderr, in order of arrival. */
   readonly lines: string[];
   /** The Ledger process's pid (from its 'ledger started' log line). */
@@ -24,7 +26,7 @@ export interface NpmStart {
   readonly exited: Promise<void>;
 }
 
-export async function npmStart(dataDir: string, timeoutMs = 120_000): Promise<NpmStart> {
+export async function npmStart(dataDir: string, timeoutMs = 120_000, env: Record<string, string> = {}): Promise<NpmStart> {
   const [grpcPort, metricsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const npm = spawn('npm', ['start'], {
     cwd: ROOT,
@@ -37,6 +39,7 @@ export async function npmStart(dataDir: string, timeoutMs = 120_000): Promise<Np
       METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metricsPort),
       ADMIN_HOST: '127.0.0.1', ADMIN_PORT: String(adminPort),
       LOG_LEVEL: 'info',
+      ...env,
     },
   });
   const lines: string[] = [];
@@ -56,7 +59,7 @@ export async function npmStart(dataDir: string, timeoutMs = 120_000): Promise<Np
       throw new Error(`npm start did not start: ${lines.slice(-20).join('\n')}`);
     }
   }
-  return { npm, address: `127.0.0.1:${grpcPort}`, lines, ledgerPid, exited };
+  return { npm, address: `127.0.0.1:${grpcPort}`, adminAddress: `127.0.0.1:${adminPort}`, lines, ledgerPid, exited };
 }
 
 /** The child servers Ledger recorded under `dataDir`, by dependency name ('redis', 'mongo'): their pid files (server-pid-file.ts). */
