@@ -238,7 +238,7 @@ export async function startReadSide(config: Config, esdbUrl: string, logger: Log
   const projectorLogger = logger.child({ part: 'projector' });
   // Read once (it loads EVENT_REPAIRS_FILE): a reconnect reuses it.
   const settings = projectorSettings(config);
-  type Session = { readonly mongo: MongoClient; readonly running: RunningProjector; readonly queries: AccountReadModelQueries };
+  type Session = { readonly mongo: MongoClient; readonly running: RunningProjector; readonly queries: ReadModelQueriesService };
   const open = async (mongoUrl: string): Promise<Session> => {
     const mongo = await connectReadStore(mongoUrl, config);
     const db = mongo.db(config.MONGO_DB);
@@ -284,6 +284,7 @@ export async function startReadSide(config: Config, esdbUrl: string, logger: Log
     getAccount: (req, ctx) => session.queries.getAccount(req, ctx),
     listAccountsByOwner: (req, ctx) => session.queries.listAccountsByOwner(req, ctx),
     listTransactions: (req, ctx) => session.queries.listTransactions(req, ctx),
+    listTransfers: (req, ctx) => session.queries.listTransfers(req, ctx),
   };
   return {
     readModel: gatedReadModelQueries(current, availability),

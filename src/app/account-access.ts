@@ -37,6 +37,19 @@ export class AccountAccess {
     if (owner !== undefined && owner !== principal.id) throw new PermissionDenied(principal.id, `read account ${accountId}`);
   }
 
+  /**
+   * A query that reaches past the account to others (ListTransfers names
+   * counterparties): the account must exist and be the principal's. A
+   * missing one is AccountNotFound, so nobody lists what was sent to an id
+   * no one owns; an operator may.
+   */
+  async readOwned(principal: Principal, accountId: string): Promise<void> {
+    if (principal.operator) return;
+    const owner = await this.ownerOf(accountId);
+    if (owner === undefined) throw new AccountNotFound(accountId);
+    if (owner !== principal.id) throw new PermissionDenied(principal.id, `read account ${accountId}`);
+  }
+
   /** A query over an owner's accounts (ListAccountsByOwner). */
   owner(principal: Principal, ownerId: string): void {
     if (!principal.operator && ownerId !== principal.id) throw new PermissionDenied(principal.id, `list the accounts of owner ${ownerId}`);

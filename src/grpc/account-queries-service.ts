@@ -19,6 +19,8 @@ import {
   type ListAccountsByOwnerResponse,
   type ListTransactionsRequest,
   type ListTransactionsResponse,
+  type ListTransfersRequest,
+  type ListTransfersResponse,
 } from './gen/ledger/v1/account_queries_pb.js';
 import { RequestFields } from './request-fields.js';
 import { unaryCall, type UnaryDeps } from './unary-call.js';
@@ -37,6 +39,8 @@ export interface AccountReadModelQueries {
   getAccount(req: GetAccountRequest, ctx: CallContext): Promise<GetAccountResponse>;
   listAccountsByOwner(req: ListAccountsByOwnerRequest, ctx: CallContext): Promise<ListAccountsByOwnerResponse>;
   listTransactions(req: ListTransactionsRequest, ctx: CallContext): Promise<ListTransactionsResponse>;
+  /** Absent: ListTransfers answers UNIMPLEMENTED (a read model without the transfers collection). */
+  listTransfers?(req: ListTransfersRequest, ctx: CallContext): Promise<ListTransfersResponse>;
 }
 
 export type AccountQueriesDeps = UnaryDeps & {
@@ -53,6 +57,7 @@ export type AccountQueriesDeps = UnaryDeps & {
 
 export function accountQueriesService(deps: AccountQueriesDeps): UntypedServiceImplementation {
   const { readModel, access, transfers } = deps;
+  const listTransfers = readModel?.listTransfers?.bind(readModel);
   return {
     getAccountAsOf: unaryCall<GetAccountAsOfRequest, GetAccountAsOfResponse>('GetAccountAsOf', 'query', deps, async (req, ctx) => {
       const { accountId, asOf } = asOfRequest(req);
@@ -78,6 +83,13 @@ export function accountQueriesService(deps: AccountQueriesDeps): UntypedServiceI
           return { response: await readModel.listTransactions(req, ctx) };
         })
       : notYetServed('ListTransactions'),
+    listTransfers: listTransfers
+      ? unaryCall('ListTransfers', 'query', deps, async (req: ListTransfersRequest, ctx) => {
+          // The list names counterparties: only the account's owner (or an operator), and only for an account that exists.
+          await access.readOwned(ctx.principal ?? ANONYMOUS, validAccountId(req.accountId));
+          return { response: await listTransfers(req, ctx) };
+        })
+      : notYetServed('ListTransfers'),
     getTransfer: transfers
       ? unaryCall('GetTransfer', 'query', deps, async (req: GetTransferRequest, ctx) => {
           const f = new RequestFields();

@@ -2,7 +2,9 @@ import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { AccountNotFound } from '../domain/errors.js';
 import type { AccountSummaryDocument, AccountTransactionDocument } from '../readmodels/account-documents.js';
-import type { AccountReadQueries, TransactionCursor } from '../readmodels/account-read-queries.js';
+import type { AccountReadQueries, TransactionCursor, TransferCursor, TransferDirection } from '../readmodels/account-read-queries.js';
+import type { TransferDocument } from '../readmodels/transfer-documents.js';
+import { transferMessage } from './transfer-messages.js';
 import type { AccountReadModelQueries } from './account-queries-service.js';
 import type { CallContext } from './command-requests.js';
 import { AccountSchema, AccountStatus, TransactionSchema, TransactionType, type Account, type Transaction } from './gen/ledger/v1/account_pb.js';
@@ -10,12 +12,16 @@ import {
   GetAccountResponseSchema,
   ListAccountsByOwnerResponseSchema,
   ListTransactionsResponseSchema,
+  ListTransfersResponseSchema,
+  TransferDirection as TransferDirectionMessage,
   type GetAccountRequest,
   type GetAccountResponse,
   type ListAccountsByOwnerRequest,
   type ListAccountsByOwnerResponse,
   type ListTransactionsRequest,
   type ListTransactionsResponse,
+  type ListTransfersRequest,
+  type ListTransfersResponse,
 } from './gen/ledger/v1/account_queries_pb.js';
 import { RequestFields } from './request-fields.js';
 
@@ -23,7 +29,7 @@ const MAX_OWNER_ID = 128;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
 
-/** GetAccount, ListAccountsByOwner and ListTransactions over the MongoDB read model. */
+/** GetAccount, ListAccountsByOwner, ListTransactions and ListTransfers over the MongoDB read model. */
 export class ReadModelQueriesService implements AccountReadModelQueries {
   constructor(private readonly queries: AccountReadQueries) {}
 
@@ -66,6 +72,48 @@ export class ReadModelQueriesService implements AccountReadModelQueries {
       nextPageToken: page.next === undefined ? '' : encodeToken({ t: page.next.occurredAt.getTime(), r: String(page.next.revision) }),
     });
   }
+
+  async listTransfers(req: ListTransfersRequest, _ctx: CallContext): Promise<ListTransfersResponse> {
+    const f = new RequestFields();
+    const accountId = f.uuid('account_id', req.accountId);
+    const direction = directions[req.direction];
+    if (direction === undefined) f.add('direction', 'must be TRANSFER_DIRECTION_UNSPECIFIED (both), _OUTGOING or _INCOMING');
+    const pageSize = pageSizeOf(f, req.pageSize);
+    const after = req.pageToken === '' ? undefined : decodeToken(f, req.pageToken, transferCursorOf);
+    f.done();
+    const page = await this.queries.listTransfers(accountId, direction ?? 'both', pageSize, after);
+    return create(ListTransfersResponseSchema, {
+      transfers: page.items.map(transferOfDocument),
+      nextPageToken: page.next === undefined ? '' : encodeToken({ t: page.next.requestedAt.getTime(), i: page.next.transferId }),
+    });
+  }
+}
+
+const directions: Partial<Record<number, TransferDirection>> = {
+  [TransferDirectionMessage.UNSPECIFIED]: 'both',
+  [TransferDirectionMessage.OUTGOING]: 'outgoing',
+  [TransferDirectionMessage.INCOMING]: 'incoming',
+};
+
+function transferCursorOf(t: Record<string, unknown>): TransferCursor | undefined {
+  const at = t['t'];
+  const id = t['i'];
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || typeof id !== 'string' || id === '') return undefined;
+  return { requestedAt: new Date(at), transferId: id };
+}
+
+function transferOfDocument(doc: TransferDocument) {
+  return transferMessage({
+    status: doc.status,
+    transferId: doc._id,
+    fromAccountId: doc.from_account_id,
+    toAccountId: doc.to_account_id,
+    amount: doc.amount,
+    currency: doc.currency,
+    ...(doc.failure_reason === null ? {} : { failureReason: doc.failure_reason }),
+    requestedAt: doc.requested_at,
+    ...(doc.finished_at === null ? {} : { finishedAt: doc.finished_at }),
+  });
 }
 
 function pageSizeOf(f: RequestFields, requested: number): number {

@@ -4,11 +4,15 @@ import { AccountSummaryProjection } from './account-summary-projection.js';
 import { AccountTransactionsProjection } from './account-transactions-projection.js';
 import type { ProjectionRegistry } from './projection-registry.js';
 import { ReadModelBehind } from './read-model-behind.js';
+import { TRANSFERS_PROJECTION, type TransferDocument } from './transfer-documents.js';
 
 export type Page<T, Cursor> = { readonly items: readonly T[]; readonly next: Cursor | undefined };
 /** A page of transactions, with the reversal of each reversed one (issue 15): original id -> reversal id. */
 export type TransactionPage = Page<AccountTransactionDocument, TransactionCursor> & { readonly reversedBy?: ReadonlyMap<string, string> };
 export type TransactionCursor = { readonly occurredAt: Date; readonly revision: bigint };
+export type TransferCursor = { readonly requestedAt: Date; readonly transferId: string };
+/** An account's role in the transfers listed. */
+export type TransferDirection = 'both' | 'outgoing' | 'incoming';
 export type TimeRange = { readonly from: Date | undefined; readonly to: Date | undefined };
 
 const readOptions = { useBigInt64: true } as const;
@@ -24,6 +28,7 @@ const DEFAULT_WAIT_MS = 5_000;
  */
 export class AccountReadQueries {
   private cached: { summaries: string; transactions: string; at: number } | undefined;
+  private cachedTransfers: { collection: string; at: number } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -87,6 +92,37 @@ export class AccountReadQueries {
       .toArray();
     const reversedBy = new Map(reversals.flatMap((r) => (r.reverses === undefined ? [] : [[r.reverses, r._id] as const])));
     return { items, next, reversedBy };
+  }
+
+  /**
+   * Newest first by (requested_at, _id). The two roles are two indexed
+   * queries (from_account_id, to_account_id), each of one page and one more,
+   * merged: a transfer is never in both (no transfer to oneself).
+   */
+  async listTransfers(accountId: string, direction: TransferDirection, pageSize: number, after: TransferCursor | undefined): Promise<Page<TransferDocument, TransferCursor>> {
+    const transfers = await this.transfersCollection();
+    const before: Filter<TransferDocument> | undefined = after === undefined ? undefined : {
+      $or: [{ requested_at: { $lt: after.requestedAt } }, { requested_at: after.requestedAt, _id: { $lt: after.transferId } }],
+    };
+    const roles = direction === 'both' ? (['from_account_id', 'to_account_id'] as const) : direction === 'outgoing' ? (['from_account_id'] as const) : (['to_account_id'] as const);
+    const found = await Promise.all(roles.map((role) =>
+      this.db.collection<TransferDocument>(transfers)
+        .find(before === undefined ? { [role]: accountId } : { $and: [{ [role]: accountId }, before] }, readOptions)
+        .sort({ requested_at: -1, _id: -1 })
+        .limit(pageSize + 1)
+        .toArray()));
+    const docs = found.flat().sort((a, b) => b.requested_at.getTime() - a.requested_at.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0));
+    const items = docs.slice(0, pageSize);
+    const last = items.at(-1);
+    return { items, next: docs.length > pageSize && last !== undefined ? { requestedAt: last.requested_at, transferId: last._id } : undefined };
+  }
+
+  /** Looked up apart from the account projections: those are served even where transfers were never registered. */
+  private async transfersCollection(): Promise<string> {
+    if (this.cachedTransfers === undefined || Date.now() - this.cachedTransfers.at > REGISTRY_TTL_MS) {
+      this.cachedTransfers = { collection: await this.registry.getActiveCollection(TRANSFERS_PROJECTION), at: Date.now() };
+    }
+    return this.cachedTransfers.collection;
   }
 
   private async collections(): Promise<{ summaries: string; transactions: string }> {

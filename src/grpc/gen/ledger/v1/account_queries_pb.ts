@@ -2,8 +2,8 @@
 // @generated from file ledger/v1/account_queries.proto (package ledger.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Account, Transaction, Transfer } from "./account_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ledger/v1/account_queries.proto.
  */
 export const file_ledger_v1_account_queries: GenFile = /*@__PURE__*/
-  fileDesc("Ch9sZWRnZXIvdjEvYWNjb3VudF9xdWVyaWVzLnByb3RvEglsZWRnZXIudjEieQoVR2V0QWNjb3VudEFzT2ZSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSLwoJdGltZXN0YW1wGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAEhIKCHJldmlzaW9uGAMgASgESABCBwoFYXNfb2YiPQoWR2V0QWNjb3VudEFzT2ZSZXNwb25zZRIjCgdhY2NvdW50GAEgASgLMhIubGVkZ2VyLnYxLkFjY291bnQiUwoRR2V0QWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIZCgxtaW5fcmV2aXNpb24YAiABKARIAIgBAUIPCg1fbWluX3JldmlzaW9uIjkKEkdldEFjY291bnRSZXNwb25zZRIjCgdhY2NvdW50GAEgASgLMhIubGVkZ2VyLnYxLkFjY291bnQiVQoaTGlzdEFjY291bnRzQnlPd25lclJlcXVlc3QSEAoIb3duZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiXAobTGlzdEFjY291bnRzQnlPd25lclJlc3BvbnNlEiQKCGFjY291bnRzGAEgAygLMhIubGVkZ2VyLnYxLkFjY291bnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJItIBChdMaXN0VHJhbnNhY3Rpb25zUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIZCgxtaW5fcmV2aXNpb24YBiABKARIAIgBAUIPCg1fbWluX3JldmlzaW9uImEKGExpc3RUcmFuc2FjdGlvbnNSZXNwb25zZRIsCgx0cmFuc2FjdGlvbnMYASADKAsyFi5sZWRnZXIudjEuVHJhbnNhY3Rpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkYKEkdldFRyYW5zZmVyUmVxdWVzdBITCgt0cmFuc2Zlcl9pZBgBIAEoCRIbChN3YWl0X2Zvcl9jb21wbGV0aW9uGAIgASgIIjwKE0dldFRyYW5zZmVyUmVzcG9uc2USJQoIdHJhbnNmZXIYASABKAsyEy5sZWRnZXIudjEuVHJhbnNmZXIywwMKDkFjY291bnRRdWVyaWVzElUKDkdldEFjY291bnRBc09mEiAubGVkZ2VyLnYxLkdldEFjY291bnRBc09mUmVxdWVzdBohLmxlZGdlci52MS5HZXRBY2NvdW50QXNPZlJlc3BvbnNlEkkKCkdldEFjY291bnQSHC5sZWRnZXIudjEuR2V0QWNjb3VudFJlcXVlc3QaHS5sZWRnZXIudjEuR2V0QWNjb3VudFJlc3BvbnNlEmQKE0xpc3RBY2NvdW50c0J5T3duZXISJS5sZWRnZXIudjEuTGlzdEFjY291bnRzQnlPd25lclJlcXVlc3QaJi5sZWRnZXIudjEuTGlzdEFjY291bnRzQnlPd25lclJlc3BvbnNlElsKEExpc3RUcmFuc2FjdGlvbnMSIi5sZWRnZXIudjEuTGlzdFRyYW5zYWN0aW9uc1JlcXVlc3QaIy5sZWRnZXIudjEuTGlzdFRyYW5zYWN0aW9uc1Jlc3BvbnNlEkwKC0dldFRyYW5zZmVyEh0ubGVkZ2VyLnYxLkdldFRyYW5zZmVyUmVxdWVzdBoeLmxlZGdlci52MS5HZXRUcmFuc2ZlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_ledger_v1_account]);
+  fileDesc("Ch9sZWRnZXIvdjEvYWNjb3VudF9xdWVyaWVzLnByb3RvEglsZWRnZXIudjEieQoVR2V0QWNjb3VudEFzT2ZSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSLwoJdGltZXN0YW1wGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgAEhIKCHJldmlzaW9uGAMgASgESABCBwoFYXNfb2YiPQoWR2V0QWNjb3VudEFzT2ZSZXNwb25zZRIjCgdhY2NvdW50GAEgASgLMhIubGVkZ2VyLnYxLkFjY291bnQiUwoRR2V0QWNjb3VudFJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIZCgxtaW5fcmV2aXNpb24YAiABKARIAIgBAUIPCg1fbWluX3JldmlzaW9uIjkKEkdldEFjY291bnRSZXNwb25zZRIjCgdhY2NvdW50GAEgASgLMhIubGVkZ2VyLnYxLkFjY291bnQiVQoaTGlzdEFjY291bnRzQnlPd25lclJlcXVlc3QSEAoIb3duZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiXAobTGlzdEFjY291bnRzQnlPd25lclJlc3BvbnNlEiQKCGFjY291bnRzGAEgAygLMhIubGVkZ2VyLnYxLkFjY291bnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJItIBChdMaXN0VHJhbnNhY3Rpb25zUmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgJEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIZCgxtaW5fcmV2aXNpb24YBiABKARIAIgBAUIPCg1fbWluX3JldmlzaW9uImEKGExpc3RUcmFuc2FjdGlvbnNSZXNwb25zZRIsCgx0cmFuc2FjdGlvbnMYASADKAsyFi5sZWRnZXIudjEuVHJhbnNhY3Rpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkYKEkdldFRyYW5zZmVyUmVxdWVzdBITCgt0cmFuc2Zlcl9pZBgBIAEoCRIbChN3YWl0X2Zvcl9jb21wbGV0aW9uGAIgASgIIjwKE0dldFRyYW5zZmVyUmVzcG9uc2USJQoIdHJhbnNmZXIYASABKAsyEy5sZWRnZXIudjEuVHJhbnNmZXIiggEKFExpc3RUcmFuc2ZlcnNSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAkSLwoJZGlyZWN0aW9uGAIgASgOMhwubGVkZ2VyLnYxLlRyYW5zZmVyRGlyZWN0aW9uEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJIlgKFUxpc3RUcmFuc2ZlcnNSZXNwb25zZRImCgl0cmFuc2ZlcnMYASADKAsyEy5sZWRnZXIudjEuVHJhbnNmZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKnkKEVRyYW5zZmVyRGlyZWN0aW9uEiIKHlRSQU5TRkVSX0RJUkVDVElPTl9VTlNQRUNJRklFRBAAEh8KG1RSQU5TRkVSX0RJUkVDVElPTl9PVVRHT0lORxABEh8KG1RSQU5TRkVSX0RJUkVDVElPTl9JTkNPTUlORxACMpcECg5BY2NvdW50UXVlcmllcxJVCg5HZXRBY2NvdW50QXNPZhIgLmxlZGdlci52MS5HZXRBY2NvdW50QXNPZlJlcXVlc3QaIS5sZWRnZXIudjEuR2V0QWNjb3VudEFzT2ZSZXNwb25zZRJJCgpHZXRBY2NvdW50EhwubGVkZ2VyLnYxLkdldEFjY291bnRSZXF1ZXN0Gh0ubGVkZ2VyLnYxLkdldEFjY291bnRSZXNwb25zZRJkChNMaXN0QWNjb3VudHNCeU93bmVyEiUubGVkZ2VyLnYxLkxpc3RBY2NvdW50c0J5T3duZXJSZXF1ZXN0GiYubGVkZ2VyLnYxLkxpc3RBY2NvdW50c0J5T3duZXJSZXNwb25zZRJbChBMaXN0VHJhbnNhY3Rpb25zEiIubGVkZ2VyLnYxLkxpc3RUcmFuc2FjdGlvbnNSZXF1ZXN0GiMubGVkZ2VyLnYxLkxpc3RUcmFuc2FjdGlvbnNSZXNwb25zZRJMCgtHZXRUcmFuc2ZlchIdLmxlZGdlci52MS5HZXRUcmFuc2ZlclJlcXVlc3QaHi5sZWRnZXIudjEuR2V0VHJhbnNmZXJSZXNwb25zZRJSCg1MaXN0VHJhbnNmZXJzEh8ubGVkZ2VyLnYxLkxpc3RUcmFuc2ZlcnNSZXF1ZXN0GiAubGVkZ2VyLnYxLkxpc3RUcmFuc2ZlcnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_ledger_v1_account]);
 
 /**
  * GetAccountAsOfRequest names the account and the point in time.
@@ -298,6 +298,104 @@ export const GetTransferResponseSchema: GenMessage<GetTransferResponse> = /*@__P
   messageDesc(file_ledger_v1_account_queries, 9);
 
 /**
+ * ListTransfersRequest pages through one account's transfers.
+ *
+ * @generated from message ledger.v1.ListTransfersRequest
+ */
+export type ListTransfersRequest = Message<"ledger.v1.ListTransfersRequest"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: ledger.v1.TransferDirection direction = 2;
+   */
+  direction: TransferDirection;
+
+  /**
+   * 1..500; 0 means 50.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * From a previous answer's next_page_token; empty for the first page.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message ledger.v1.ListTransfersRequest.
+ * Use `create(ListTransfersRequestSchema)` to create a new message.
+ */
+export const ListTransfersRequestSchema: GenMessage<ListTransfersRequest> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_account_queries, 10);
+
+/**
+ * ListTransfersResponse is one page, newest first (by requested_at).
+ *
+ * @generated from message ledger.v1.ListTransfersResponse
+ */
+export type ListTransfersResponse = Message<"ledger.v1.ListTransfersResponse"> & {
+  /**
+   * @generated from field: repeated ledger.v1.Transfer transfers = 1;
+   */
+  transfers: Transfer[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message ledger.v1.ListTransfersResponse.
+ * Use `create(ListTransfersResponseSchema)` to create a new message.
+ */
+export const ListTransfersResponseSchema: GenMessage<ListTransfersResponse> = /*@__PURE__*/
+  messageDesc(file_ledger_v1_account_queries, 11);
+
+/**
+ * TransferDirection selects transfers by the account's role in them.
+ *
+ * @generated from enum ledger.v1.TransferDirection
+ */
+export enum TransferDirection {
+  /**
+   * Both: out of the account and into it.
+   *
+   * @generated from enum value: TRANSFER_DIRECTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Only transfers the account is the source of.
+   *
+   * @generated from enum value: TRANSFER_DIRECTION_OUTGOING = 1;
+   */
+  OUTGOING = 1,
+
+  /**
+   * Only transfers the account is the destination of.
+   *
+   * @generated from enum value: TRANSFER_DIRECTION_INCOMING = 2;
+   */
+  INCOMING = 2,
+}
+
+/**
+ * Describes the enum ledger.v1.TransferDirection.
+ */
+export const TransferDirectionSchema: GenEnum<TransferDirection> = /*@__PURE__*/
+  enumDesc(file_ledger_v1_account_queries, 0);
+
+/**
  * AccountQueries reads accounts. GetAccountAsOf folds the event stream (exact,
  * any point in time); the others read the MongoDB read model, which trails
  * the event store: pass min_revision (from a command answer) to wait until
@@ -357,6 +455,18 @@ export const AccountQueries: GenService<{
     methodKind: "unary";
     input: typeof GetTransferRequestSchema;
     output: typeof GetTransferResponseSchema;
+  },
+  /**
+   * ListTransfers pages through the transfers of an account, out of it and
+   * into it, newest first, from the read model's transfers collection
+   * (trails the transfer streams; GetTransfer is exact).
+   *
+   * @generated from rpc ledger.v1.AccountQueries.ListTransfers
+   */
+  listTransfers: {
+    methodKind: "unary";
+    input: typeof ListTransfersRequestSchema;
+    output: typeof ListTransfersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ledger_v1_account_queries, 0);
