@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import usersGrpc from '@eventstore/db-client/generated/users_grpc_pb.js';
+import usersPb from '@eventstore/db-client/generated/users_pb.js';
 import { startEsdbServer, type EsdbServer, type EsdbServerOptions } from '../../src/esdb-server/index.js';
 
 export interface SecureFixture {
@@ -78,3 +79,14 @@ export const subscriptionRefusal = (sub: NodeJS.EventEmitter, ms = 5_000): Promi
       reject(new Error('expected a refusal, got an event'));
     });
   });
+
+/** Creates a user through the Users service as admin. */
+export const createUser = (fixture: SecureFixture, login: string, password: string, groups: string[] = []): Promise<void> =>
+  new Promise((resolve, reject) =>
+    fixture.users.create(
+      new usersPb.CreateReq().setOptions(new usersPb.CreateReq.Options().setLoginName(login).setPassword(password).setFullName(login).setGroupsList(groups)),
+      new grpc.Metadata(),
+      { credentials: basic('admin', 'changeit') },
+      (e) => (e ? reject(e) : resolve()),
+    ),
+  );
