@@ -4,15 +4,21 @@ import type { NewEvent, StoredEvent } from '../app/index.js';
 import { eventIdFor } from './event-ids.js';
 import { traceContextCarrier } from '../observability/index.js';
 
+const utf8 = new TextEncoder();
+
 /** A domain event with its metadata → the client's JSON event with a deterministic id. */
 export function toEventData(stream: string, event: NewEvent, index: number): EventData<JSONEventType> {
   return jsonEvent({
     id: eventIdFor(stream, event.metadata.commandId, index, event.metadata.commandFingerprint),
     type: event.event.type,
     data: encodeEventData(event.event),
+    // The JSON's UTF-8 bytes, the same bytes the client would send for the
+    // object: given an object it base64-encodes the JSON for google-protobuf
+    // to decode again, twice per append (issue 17). A plain Uint8Array (the
+    // client checks the constructor) is sent as is.
     // W3C trace context of the request (nothing when tracing is off), so the
     // projector can link its batch to this trace (issue 7).
-    metadata: { ...encodeMetadata(event.metadata), ...traceContextCarrier() },
+    metadata: utf8.encode(JSON.stringify({ ...encodeMetadata(event.metadata), ...traceContextCarrier() })),
   });
 }
 
