@@ -12,6 +12,9 @@
  *   handler) and of the API (gRPC over 1,000 accounts) into a temp dir,
  *   summarized by package and top self-time functions.
  *   [--api-node-options "--max-semi-space-size=32"]: extra node flags for the API process.
+ *   [--compare-api-node-options "..."]: a second API with these flags; the gRPC scenario
+ *   runs twice on each, alternated, in the same run.
+ *   [--floors]: the gRPC load against bench/null-api-server.ts too (the hop's floor).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,7 +45,12 @@ const fsync = !args.includes('--no-fsync');
 // Concurrent callers share HTTP/2 connections, as the raw writers share one client connection.
 const channels = Number(args[args.indexOf('--channels') + 1] ?? 1) || 1;
 const profileDir = args.includes('--profile') ? mkdtempSync(join(tmpdir(), 'ledger-bench-profiles-')) : undefined;
-const apiNodeOptions = args.includes('--api-node-options') ? (args[args.indexOf('--api-node-options') + 1] ?? '').split(' ').filter((a) => a !== '') : [];
+const nodeOptionsArg = (flag: string): string[] | undefined =>
+  args.includes(flag) ? (args[args.indexOf(flag) + 1] ?? '').split(' ').filter((a) => a !== '') : undefined;
+const apiNodeOptions = nodeOptionsArg('--api-node-options') ?? [];
+// A second API with other node flags, measured in the same run (the machine is too noisy to compare runs).
+const variantNodeOptions = nodeOptionsArg('--compare-api-node-options');
+const floors = args.includes('--floors');
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function main(): Promise<void> {
@@ -57,18 +65,23 @@ async function main(): Promise<void> {
     );
     children.push(esdb.child);
     const esdbUrl = esdb.match[1] ?? '';
-    const port = await freePort();
-    const metricsPort = await freePort();
-    const api = await spawnUntil(
-      process.execPath,
-      [...apiNodeOptions, '--import', 'tsx', ...(profileDir ? ['--import', join(root, 'bench/api-profiling.ts')] : []), join(root, 'workers/api.ts')],
-      {
-        ESDB_URL: esdbUrl, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info',
-        ...(profileDir ? { LEDGER_BENCH_PROFILE_DIR: profileDir } : {}),
-      },
-      /gRPC API listening/,
-    );
-    children.push(api.child);
+    const startApi = async (nodeOptions: readonly string[]) => {
+      const port = await freePort();
+      const metricsPort = await freePort();
+      const { child } = await spawnUntil(
+        process.execPath,
+        [...nodeOptions, '--import', 'tsx', ...(profileDir ? ['--import', join(root, 'bench/api-profiling.ts')] : []), join(root, 'workers/api.ts')],
+        {
+          ESDB_URL: esdbUrl, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info',
+          ...(profileDir ? { LEDGER_BENCH_PROFILE_DIR: profileDir } : {}),
+        },
+        /gRPC API listening/,
+      );
+      children.push(child);
+      return { child, port };
+    };
+    const api = await startApi(apiNodeOptions);
+    const variant = variantNodeOptions ? await startApi(variantNodeOptions) : undefined;
 
     const pids = { esdb: esdb.child.process.pid, api: api.child.process.pid };
     const own = profileDir ? new CpuProfiler(profileDir) : undefined;
@@ -88,9 +101,21 @@ async function main(): Promise<void> {
     await inProcess.open(ACCOUNTS, CONCURRENCY);
     measured.push(await withCpu(pids, () => profiled('load generator, CommandHandler in-process', 'handler', () => inProcess.run(`CommandHandler in-process, ${ACCOUNTS} accounts`, CONCURRENCY, seconds))));
     await inProcess.close();
-    const connections = Array.from({ length: channels }, () => new LedgerClient(`127.0.0.1:${port}`));
+    const connections = Array.from({ length: channels }, () => new LedgerClient(`127.0.0.1:${api.port}`));
     const clients = Array.from({ length: CONCURRENCY }, (_, i) => connections[i % channels] as LedgerClient);
     const accounts = await openAccounts(clients, ACCOUNTS);
+    if (variant && variantNodeOptions) {
+      const variantConnections = Array.from({ length: channels }, () => new LedgerClient(`127.0.0.1:${variant.port}`));
+      const variantClients = Array.from({ length: CONCURRENCY }, (_, i) => variantConnections[i % channels] as LedgerClient);
+      const variantAccounts = await openAccounts(variantClients, ACCOUNTS);
+      const variantPids = { ...pids, api: variant.child.process.pid };
+      // Alternated, so both see the same share of the machine's noise.
+      for (let round = 0; round < 2; round++) {
+        measured.push(await withCpu(pids, () => commands(clients, accounts, `gRPC commands, ${ACCOUNTS} accounts (${round + 1})`)));
+        measured.push(await withCpu(variantPids, () => commands(variantClients, variantAccounts, `gRPC commands, ${ACCOUNTS} accounts, API node ${variantNodeOptions.join(' ')} (${round + 1})`)));
+      }
+      variantConnections.forEach((c) => c.close());
+    }
     const apiProfile = profileDir ? profileOnSignal(api.child) : undefined;
     measured.push(await withCpu(pids, async () => {
       await apiProfile?.toggle();
@@ -101,6 +126,7 @@ async function main(): Promise<void> {
     }));
     measured.push(await withCpu(pids, () => commands(clients, accounts.slice(0, 1), 'gRPC commands, 1 hot account')));
     connections.forEach((c) => c.close());
+    if (floors) measured.push(await nullApiFloor(children, pids));
     // Again at the end: the machine is shared, so the ratio uses the mean of both raw runs.
     measured.push(await withCpu(pids, () => rawAppends(esdbUrl, rawStreams, `raw appends, ${ACCOUNTS} streams (again)`)));
     report(measured);
@@ -142,6 +168,20 @@ async function rawAppends(esdbUrl: string, streams: RawStream[], label: string |
     return await runLoad(label, CONCURRENCY, seconds, (worker) => appendOne(pick(owned[worker] ?? [])));
   } finally {
     await connection.close();
+  }
+}
+
+/** The same gRPC load against bench/null-api-server.ts: what the hop costs with no work behind it. */
+async function nullApiFloor(children: Child[], pids: { esdb: number | undefined }): Promise<Measured> {
+  const nullApi = await spawnUntil(process.execPath, ['--import', 'tsx', join(root, 'bench/null-api-server.ts')], {}, /^null API listening on (\d+)$/);
+  children.push(nullApi.child);
+  const connections = Array.from({ length: channels }, () => new LedgerClient(`127.0.0.1:${nullApi.match[1] ?? ''}`));
+  const clients = Array.from({ length: CONCURRENCY }, (_, i) => connections[i % channels] as LedgerClient);
+  const accounts = Array.from({ length: ACCOUNTS }, () => randomUUID());
+  try {
+    return await withCpu({ ...pids, api: nullApi.child.process.pid }, () => commands(clients, accounts, 'gRPC commands, null API (the hop alone; API column = its CPU)'));
+  } finally {
+    connections.forEach((c) => c.close());
   }
 }
 

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const helpers = new Set(['run', 'esdb-child', 'null-esdb-server', 'projector-sources', 'read-side-load', 'commands-cpu', 'commands-load', 'commands-processes', 'commands-in-process', 'cpu-profiler', 'cpu-profile-summary', 'api-profiling']);
+const helpers = new Set(['run', 'esdb-child', 'null-esdb-server', 'projector-sources', 'read-side-load', 'commands-cpu', 'commands-load', 'commands-processes', 'commands-in-process', 'cpu-profiler', 'cpu-profile-summary', 'api-profiling', 'null-api-server']);
 const benches = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).filter((n) => !helpers.has(n)).sort();
 const [name, ...args] = process.argv.slice(2);
 if (name === undefined || !benches.includes(name)) {
