@@ -1,0 +1,51 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { parseArgs } from '../../src/esdb-server/cli.js';
+import { spawnServer, type ChildServer } from './child-server.js';
+import { collect, deposits, uniqueStream } from './esdb-fixture.js';
+
+// Issue 16: `ledger-esdb --dev-certs` is a secure node a production
+// connection string (credentials, tls=true, tlsCAFile) works against as printed.
+const dirs: string[] = [];
+const children: ChildServer[] = [];
+afterAll(() => {
+  for (const c of children) c.process.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('ledger-esdb secure mode flags', () => {
+  test('insecure stays the default; TLS flags must come whole and not with --insecure', () => {
+    const plain = parseArgs(['--memory']);
+    expect([plain.devCerts, plain.tlsCert, plain.tlsKey]).toEqual([false, undefined, undefined]);
+    expect(parseArgs(['--memory', '--insecure']).devCerts).toBe(false);
+    expect(parseArgs(['--memory', '--tls-cert', 'n.crt', '--tls-key', 'n.key', '--tls-ca', 'ca.crt'])).toMatchObject({ tlsCert: 'n.crt', tlsKey: 'n.key', tlsCa: 'ca.crt' });
+    expect(() => parseArgs(['--memory', '--tls-cert', 'n.crt'])).toThrow(/--tls-cert and --tls-key/);
+    expect(() => parseArgs(['--memory', '--tls-ca', 'ca.crt'])).toThrow(/--tls-ca needs/);
+    expect(() => parseArgs(['--memory', '--insecure', '--dev-certs'])).toThrow(/--insecure contradicts/);
+    expect(() => parseArgs(['--memory', '--dev-certs', '--tls-cert', 'a', '--tls-key', 'b'])).toThrow(/not both/);
+  });
+
+  test('--dev-certs makes a CA and node certificate in <data>/certs, prints the CA path, and the printed string works with credentials', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-esdb-cli-'));
+    dirs.push(dir);
+    const child = await spawnServer(['--data', join(dir, 'data'), '--dev-certs', '--default-admin-password', 'first-admin-pw']);
+    children.push(child);
+    const caFile = join(dir, 'data', 'certs', 'ca.crt');
+    expect(child.connectionString).toBe(`esdb://127.0.0.1:${new URL(child.connectionString.replace('esdb:', 'http:')).port}?tls=true&tlsCAFile=${encodeURIComponent(caFile)}`);
+    expect(child.stderr()).toContain(caFile);
+    expect(existsSync(join(dir, 'data', 'certs', 'node.key'))).toBe(true);
+    const client = EventStoreDBClient.connectionString(child.connectionString.replace('esdb://', 'esdb://admin:first-admin-pw@'));
+    try {
+      const stream = uniqueStream('cli');
+      await client.appendToStream(stream, deposits(3));
+      expect(await collect(client.readStream(stream))).toHaveLength(3);
+    } finally {
+      await client.dispose();
+      child.process.kill('SIGTERM');
+      expect(await child.exited).toBe(0);
+    }
+  });
+});
