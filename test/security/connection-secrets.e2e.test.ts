@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { START, StreamNotFoundError } from '@eventstore/db-client';
 import type { MongoClient } from 'mongodb';
+import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig, redisConnectionUrl, redisTlsOptions } from '../../src/config.js';
 import { spawnListening, type ChildServer } from '../../src/embedded/child-server.js';
@@ -31,7 +32,8 @@ import { makeCertificates } from './throwaway-credentials.js';
 // against its own CA, with SCRAM users (new auth); redis-server on TLS only
 // with the default user off and one ACL user. The first test shows that a
 // wrong value of any single variable is refused by them (each one is used);
-// then the processes, given the right ones, must serve through both.
+// then the processes, given the right ones, must serve through both. The
+// public API's GRPC_TLS_* files (server side) are on as well and checked the same way.
 // (ESDB_USERNAME/PASSWORD/TLS_CA_FILE are tested with the event store's secure mode.)
 const MONGO_USER = 'ledger-reader';
 const MONGO_PASSWORD = 'mongo-pw-K2z9';
@@ -156,9 +158,29 @@ describe('the servers demand every variable', () => {
   }, 60_000);
 });
 
+/**
+ * The public API's own TLS files (GRPC_TLS_*, server side): a plaintext
+ * client and a TLS client without a certificate are refused, so both the
+ * server certificate and the client CA are in use; the client that is served
+ * trusts our CA and presents a certificate it signed.
+ */
+async function apiClient(apiAddress: string): Promise<LedgerClient> {
+  const file = (name: string) => readFileSync(join(dir, 'own', name));
+  const probe = { commandId: randomUUID(), accountId: randomUUID(), ownerId: 'secrets', currency: 'EUR' };
+  for (const refused of [new LedgerClient(apiAddress), new LedgerClient(apiAddress, credentials.createSsl(file('ca.crt')))]) {
+    try {
+      const answer = await refused.call(AccountCommands.method.openAccount, probe, { deadlineMs: 5_000 });
+      expect(answer.ok ? 'served' : answer.code).toBe(status.UNAVAILABLE);
+    } finally {
+      refused.close();
+    }
+  }
+  return new LedgerClient(apiAddress, credentials.createSsl(file('ca.crt'), file('ledger.key'), file('ledger.crt')));
+}
+
 /** Commands and reads through `apiAddress`, and what they prove reached Mongo and Redis. */
 async function expectServedThroughBoth(apiAddress: string, adminAddress: string): Promise<void> {
-  const client = new LedgerClient(apiAddress);
+  const client = await apiClient(apiAddress);
   const admin = new AdminClient(adminAddress, ADMIN_TOKEN);
   const esdb: EventStoreConnection = connectEventStore(esdbUrl);
   try {
@@ -214,6 +236,7 @@ async function expectServedThroughBoth(apiAddress: string, adminAddress: string)
 
 const processEnv = (group: string) => ({
   ...connectionEnv(), ESDB_URL: esdbUrl, ADMIN_TOKEN, SNAPSHOT_EVERY: '2', SNAPSHOT_SWEEP_MS: '0',
+  GRPC_TLS_CERT_FILE: join(dir, 'own', 'server.crt'), GRPC_TLS_KEY_FILE: join(dir, 'own', 'server.key'), GRPC_TLS_CLIENT_CA_FILE: join(dir, 'own', 'ca.crt'),
   PROJECTOR_GROUP: `secrets-${group}`, TRANSFER_GROUP: `secrets-transfers-${group}`,
 });
 
