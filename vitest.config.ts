@@ -14,6 +14,16 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/**/*.unit.test.ts', 'src/**/*.unit.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/**/*.int.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/**/*.e2e.test.ts'], fileParallelism: false } },
+      // The event-store suites that cover append, read, subscriptions, persistent subscriptions
+      // and errors, once more through @kurrent/kurrentdb-client 1.x (issue 16; test/esdb/client-under-test.ts).
+      {
+        extends: true,
+        test: {
+          name: 'kurrentdb-client',
+          include: ['append', 'read', 'subscribe', 'delete-and-metadata', 'persistent-delivery', 'persistent-admin'].map((suite) => `test/esdb/${suite}.int.test.ts`),
+          env: { ESDB_TEST_CLIENT: 'kurrentdb' },
+        },
+      },
     ],
   },
 });

@@ -10,7 +10,10 @@ import {
   MaxAppendSizeExceededError,
   binaryEvent,
   jsonEvent,
-} from '@eventstore/db-client';
+  createdResolutionMs,
+  expecting,
+  versionsOf,
+} from './client-under-test.js';
 import { UNARY_APPEND, collect, deposits, startFixture, uniqueStream, type EsdbFixture } from './esdb-fixture.js';
 
 let f: EsdbFixture;
@@ -26,9 +29,9 @@ describe.each([
 ])('%s', (_rpc, via) => {
   test('revisions start at 0 and the result reports the last one', async () => {
     const stream = uniqueStream('account');
-    const first = await f.client.appendToStream(stream, deposits(3), { ...via, expectedRevision: NO_STREAM });
+    const first = await f.client.appendToStream(stream, deposits(3), { ...via, ...expecting(NO_STREAM) });
     expect(first.nextExpectedRevision).toBe(2n);
-    const second = await f.client.appendToStream(stream, deposits(1), { ...via, expectedRevision: 2n });
+    const second = await f.client.appendToStream(stream, deposits(1), { ...via, ...expecting(2n) });
     expect(second.nextExpectedRevision).toBe(3n);
     expect(second.position!.commit).toBeGreaterThan(first.position!.commit);
     const events = await collect(f.client.readStream(stream));
@@ -39,34 +42,34 @@ describe.each([
   test('a wrong exact revision fails with the actual revision', async () => {
     const stream = uniqueStream();
     await f.client.appendToStream(stream, deposits(2), via);
-    const err = await f.client.appendToStream(stream, deposits(1), { ...via, expectedRevision: 5n }).catch((e: unknown) => e);
+    const err = await f.client.appendToStream(stream, deposits(1), { ...via, ...expecting(5n) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WrongExpectedVersionError);
-    expect((err as WrongExpectedVersionError).actualVersion).toBe(1n);
-    expect((err as WrongExpectedVersionError).expectedVersion).toBe(5n);
+    expect(versionsOf(err).actual).toBe(1n);
+    expect(versionsOf(err).expected).toBe(5n);
     expect((err as WrongExpectedVersionError).streamName).toBe(stream);
     expect(await collect(f.client.readStream(stream))).toHaveLength(2);
   });
 
   test('no_stream on an existing stream and stream_exists on a missing one both fail', async () => {
     const stream = uniqueStream();
-    const missing = await f.client.appendToStream(stream, deposits(1), { ...via, expectedRevision: STREAM_EXISTS }).catch((e: unknown) => e);
+    const missing = await f.client.appendToStream(stream, deposits(1), { ...via, ...expecting(STREAM_EXISTS) }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(WrongExpectedVersionError);
-    expect((missing as WrongExpectedVersionError).actualVersion).toBe('no_stream');
-    await f.client.appendToStream(stream, deposits(1), { ...via, expectedRevision: NO_STREAM });
-    const exists = await f.client.appendToStream(stream, deposits(1), { ...via, expectedRevision: NO_STREAM }).catch((e: unknown) => e);
+    expect(versionsOf(missing).actual).toBe('no_stream');
+    await f.client.appendToStream(stream, deposits(1), { ...via, ...expecting(NO_STREAM) });
+    const exists = await f.client.appendToStream(stream, deposits(1), { ...via, ...expecting(NO_STREAM) }).catch((e: unknown) => e);
     expect(exists).toBeInstanceOf(WrongExpectedVersionError);
-    expect((exists as WrongExpectedVersionError).actualVersion).toBe(0n);
-    const ok = await f.client.appendToStream(stream, deposits(1), { ...via, expectedRevision: STREAM_EXISTS });
+    expect(versionsOf(exists).actual).toBe(0n);
+    const ok = await f.client.appendToStream(stream, deposits(1), { ...via, ...expecting(STREAM_EXISTS) });
     expect(ok.nextExpectedRevision).toBe(1n);
   });
 
   test('repeating an append with the same event ids and expected revision writes nothing new', async () => {
     const stream = uniqueStream();
     const events = deposits(3);
-    const first = await f.client.appendToStream(stream, events, { ...via, expectedRevision: NO_STREAM });
-    const again = await f.client.appendToStream(stream, events, { ...via, expectedRevision: NO_STREAM });
+    const first = await f.client.appendToStream(stream, events, { ...via, ...expecting(NO_STREAM) });
+    const again = await f.client.appendToStream(stream, events, { ...via, ...expecting(NO_STREAM) });
     expect(again.nextExpectedRevision).toBe(first.nextExpectedRevision);
-    const anyAgain = await f.client.appendToStream(stream, events, { ...via, expectedRevision: ANY });
+    const anyAgain = await f.client.appendToStream(stream, events, { ...via, ...expecting(ANY) });
     expect(anyAgain.nextExpectedRevision).toBe(2n);
     expect(await collect(f.client.readStream(stream))).toHaveLength(3);
   });
@@ -74,9 +77,9 @@ describe.each([
   test('dedupe covers only a retry: the same ids at the current revision are appended again', async () => {
     const stream = uniqueStream();
     const events = deposits(2);
-    await f.client.appendToStream(stream, events, { ...via, expectedRevision: NO_STREAM });
-    await f.client.appendToStream(stream, deposits(1), { ...via, expectedRevision: 1n });
-    const again = await f.client.appendToStream(stream, events, { ...via, expectedRevision: 2n });
+    await f.client.appendToStream(stream, events, { ...via, ...expecting(NO_STREAM) });
+    await f.client.appendToStream(stream, deposits(1), { ...via, ...expecting(1n) });
+    const again = await f.client.appendToStream(stream, events, { ...via, ...expecting(2n) });
     expect(again.nextExpectedRevision).toBe(4n);
     expect(await collect(f.client.readStream(stream))).toHaveLength(5);
   });
@@ -96,7 +99,7 @@ describe.each([
     );
     const [json, bin] = await collect(f.client.readStream(stream));
     expect(json!.event).toMatchObject({ id, type: 'AccountOpened', isJson: true, data: { owner: 'ana', currency: 'EUR' }, metadata: { command_id: 'c-1' } });
-    expect(json!.event!.created.getTime()).toBeGreaterThanOrEqual(before - 1);
+    expect(json!.event!.created.getTime()).toBeGreaterThanOrEqual(Math.floor(before / createdResolutionMs) * createdResolutionMs - 1);
     expect(json!.event!.created.getTime()).toBeLessThanOrEqual(Date.now());
     expect(bin!.event!.isJson).toBe(false);
     expect(Array.from(bin!.event!.data as Uint8Array)).toEqual([9, 8, 7]);
@@ -150,7 +153,7 @@ describe.each([
     expect(emptyType).toBeInstanceOf(Error);
     const badId = await f.client.appendToStream(stream, jsonEvent({ id: 'not-a-uuid', type: 'X', data: {} }), via).catch((e: unknown) => e);
     expect(badId).toBeInstanceOf(Error);
-    await f.client.appendToStream(stream, deposits(1), { ...via, expectedRevision: NO_STREAM });
+    await f.client.appendToStream(stream, deposits(1), { ...via, ...expecting(NO_STREAM) });
     expect(await collect(f.client.readStream(stream))).toHaveLength(1);
   });
 });

@@ -5,7 +5,9 @@ import {
   StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
-} from '@eventstore/db-client';
+  expecting,
+  versionsOf,
+} from './client-under-test.js';
 import { collect, deposits, startFixture, uniqueStream, type EsdbFixture } from './esdb-fixture.js';
 
 let f: EsdbFixture;
@@ -26,7 +28,7 @@ describe('soft delete', () => {
     expect(deleted.position).toBeDefined();
     await expect(collect(f.client.readStream(stream))).rejects.toBeInstanceOf(StreamNotFoundError);
 
-    const recreated = await f.client.appendToStream(stream, deposits(3), { expectedRevision: NO_STREAM });
+    const recreated = await f.client.appendToStream(stream, deposits(3), expecting(NO_STREAM));
     expect(recreated.nextExpectedRevision).toBe(4n);
     expect(await revisions(stream)).toEqual([2n, 3n, 4n]);
     const { metadata } = await f.client.getStreamMetadata(stream);
@@ -55,8 +57,8 @@ describe('soft delete', () => {
     const err = await f.client.deleteStream(stream, { expectedRevision: 0n }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WrongExpectedVersionError);
     expect((err as WrongExpectedVersionError).streamName).toBe(stream);
-    expect((err as WrongExpectedVersionError).expectedVersion).toBe(0n);
-    expect((err as WrongExpectedVersionError).actualVersion).toBe(2n);
+    expect(versionsOf(err).expected).toBe(0n);
+    expect(versionsOf(err).actual).toBe(2n);
     expect(await revisions(stream)).toEqual([0n, 1n, 2n]);
   });
 
@@ -64,7 +66,7 @@ describe('soft delete', () => {
     const stream = uniqueStream();
     await f.client.appendToStream(stream, deposits(1));
     await f.client.deleteStream(stream);
-    await expect(f.client.appendToStream(stream, deposits(1), { expectedRevision: STREAM_EXISTS })).rejects.toBeInstanceOf(StreamDeletedError);
+    await expect(f.client.appendToStream(stream, deposits(1), expecting(STREAM_EXISTS))).rejects.toBeInstanceOf(StreamDeletedError);
     await f.client.appendToStream(stream, deposits(1));
     expect(await revisions(stream)).toEqual([1n]);
   });
@@ -132,10 +134,10 @@ describe('stream metadata', () => {
   test('custom keys round-trip and the metastream is an ordinary stream with a revision', async () => {
     const stream = uniqueStream();
     await f.client.setStreamMetadata(stream, { snapshotEvery: 100, tags: ['a', 'b'] });
-    const second = await f.client.setStreamMetadata(stream, { snapshotEvery: 50 }, { expectedRevision: 0n });
+    const second = await f.client.setStreamMetadata(stream, { snapshotEvery: 50 }, expecting(0n));
     expect(second.nextExpectedRevision).toBe(1n);
     const { metadata } = await f.client.getStreamMetadata(stream);
     expect(metadata).toEqual({ snapshotEvery: 50 });
-    await expect(f.client.setStreamMetadata(stream, { x: 1 }, { expectedRevision: 0n })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(f.client.setStreamMetadata(stream, { x: 1 }, expecting(0n))).rejects.toBeInstanceOf(WrongExpectedVersionError);
   });
 });

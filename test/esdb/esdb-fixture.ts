@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { EventStoreDBClient, jsonEvent, type ResolvedEvent } from '@eventstore/db-client';
-import { startEsdbServer, type EsdbServer, type EsdbServerOptions } from '../../src/esdb-server/index.js';
+import { connect, jsonEvent, type EventStoreDBClient, type ResolvedEvent } from './client-under-test.js';
+import { startServerUnderTest, type ServerUnderTest, type ServerUnderTestOptions } from './server-under-test.js';
 
-/** A memory-only server and a client on it, for one test file. */
+/** A memory-only server and a client on it (the client under test), for one test file. */
 export interface EsdbFixture {
-  readonly server: EsdbServer;
+  readonly server: ServerUnderTest;
   readonly client: EventStoreDBClient;
   close(): Promise<void>;
 }
 
 /** `opts` adds to a memory-only server's options, e.g. `{ systemProjections: true }` for `$ce-`/`$et-` links. */
-export const startFixture = async (opts: Partial<EsdbServerOptions> = {}): Promise<EsdbFixture> => {
-  const server = await startEsdbServer({ port: 0, memory: true, ...opts });
-  const client = EventStoreDBClient.connectionString(server.connectionString);
+export const startFixture = async (opts: ServerUnderTestOptions = {}): Promise<EsdbFixture> => {
+  const server = await startServerUnderTest(opts);
+  const client = connect(server.connectionString);
   return {
     server,
     client,

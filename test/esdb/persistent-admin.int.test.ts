@@ -10,7 +10,7 @@ import {
   persistentSubscriptionToAllSettingsFromDefaults as allSettings,
   persistentSubscriptionToStreamSettingsFromDefaults as streamSettings,
   streamNameFilter,
-} from '@eventstore/db-client';
+} from './client-under-test.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendNumbered, collect, eventually, failureOf, startServer, uniqueStream, type Running } from './persistent-fixture.js';
 

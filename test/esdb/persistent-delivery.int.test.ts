@@ -1,4 +1,4 @@
-import { END, START, StreamNotFoundError, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings } from '@eventstore/db-client';
+import { END, START, StreamNotFoundError, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings } from './client-under-test.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendNumbered, collect, eventually, numberOf, startServer, uniqueStream, type Delivery, type Running } from './persistent-fixture.js';
 

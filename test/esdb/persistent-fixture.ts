@@ -4,25 +4,26 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  EventStoreDBClient,
+  connect,
   jsonEvent,
+  type EventStoreDBClient,
   type PersistentSubscriptionToAll,
   type PersistentSubscriptionToAllResolvedEvent,
   type PersistentSubscriptionToStream,
   type PersistentSubscriptionToStreamResolvedEvent,
-} from '@eventstore/db-client';
-import { startEsdbServer, type EsdbServer } from '../../src/esdb-server/index.js';
+} from './client-under-test.js';
+import { startServerUnderTest, type ServerUnderTest, type ServerUnderTestOptions } from './server-under-test.js';
 
 export interface Running {
-  readonly server: EsdbServer;
+  readonly server: ServerUnderTest;
   readonly client: EventStoreDBClient;
   stop(): Promise<void>;
 }
 
-export async function startServer(opts: { dataDir?: string; systemProjections?: boolean } = {}): Promise<Running> {
-  const projections = { systemProjections: opts.systemProjections ?? false };
-  const server = await startEsdbServer(opts.dataDir ? { port: 0, dataDir: opts.dataDir, ...projections } : { port: 0, memory: true, ...projections });
-  const client = EventStoreDBClient.connectionString(server.connectionString);
+/** A server (memory only unless `dataDir`) and a client of the package under test on it. */
+export async function startServer(opts: ServerUnderTestOptions = {}): Promise<Running> {
+  const server = await startServerUnderTest(opts);
+  const client = connect(server.connectionString);
   return {
     server,
     client,

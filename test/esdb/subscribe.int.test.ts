@@ -9,7 +9,7 @@ import {
   streamNameFilter,
   type Position,
   type ResolvedEvent,
-} from '@eventstore/db-client';
+} from './client-under-test.js';
 import { collect, deposits, startFixture, uniqueStream, type EsdbFixture } from './esdb-fixture.js';
 
 let f: EsdbFixture;
