@@ -5,7 +5,7 @@ import { EsdbTransferEventStore } from '../src/eventstore/transfer-event-store.j
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
 import { esdbConnectionString, loadConfig, redisConnectionUrl, type Config, configSecrets } from '../src/config.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
-import { connectEventStore } from '../src/eventstore/connection.js';
+import { checkEventStoreCredentials, connectEventStore } from '../src/eventstore/connection.js';
 import { startApiServer, type ApiServer } from '../src/grpc/server.js';
 import { apiAuthentication } from '../src/grpc/api-authentication.js';
 import { apiServerCredentials } from '../src/grpc/server-tls.js';
@@ -86,6 +86,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'api', level: config.LOG_LEVEL, secrets: configSecrets(config) });
   const esdbUrl = esdbConnectionString(config);
   if (esdbUrl === undefined) throw new Error('the standalone API needs ESDB_URL (npm start runs it with an embedded store)');
+  // A secure node that refuses the credentials refuses every command: stop now, naming the cause (issue 16).
+  await checkEventStoreCredentials(esdbUrl);
   // Metrics (issue 7): one registry for this process, served on METRICS_PORT.
   const metrics = createMetrics(new Registry(), { processMetrics: true });
   const metricsServer = await startMetricsServer({ registry: metrics.registry, host: config.METRICS_HOST, port: config.METRICS_PORT });

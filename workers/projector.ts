@@ -6,7 +6,7 @@ import type { EventStoreDBClient } from '@eventstore/db-client';
 import { esdbConnectionString, loadConfig, type Config, configSecrets } from '../src/config.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, projectorBatchHook, startMetricsServer, type LedgerMetrics } from '../src/observability/index.js';
-import { connectEventStore } from '../src/eventstore/connection.js';
+import { checkEventStoreCredentials, connectEventStore } from '../src/eventstore/connection.js';
 import { AccountSubscription, ensureAccountSubscriptionGroup, type ConsumerStrategyName } from '../src/eventstore/persistent-subscription.js';
 import { countAccountEventsAfter, headOfLog, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
 import { AccountGapReader } from '../src/eventstore/persistent-subscription-gap-reader.js';
@@ -310,7 +310,10 @@ async function main(): Promise<void> {
     throw new Error('the standalone projector needs ESDB_URL and MONGO_URL (npm start runs it with embedded servers)');
   }
   // TLS and credentials pass through from the config (issue 7).
-  const esdb = connectEventStore(esdbConnectionString(config) ?? config.ESDB_URL);
+  const esdbUrl = esdbConnectionString(config) ?? config.ESDB_URL;
+  // Refused credentials would fail every read of the subscription: stop now, naming the cause (issue 16).
+  await checkEventStoreCredentials(esdbUrl);
+  const esdb = connectEventStore(esdbUrl);
   const mongo = await connectReadStore(config.MONGO_URL, config);
   // Metrics and /healthz (issue 7): ready while the projector is not waiting on a failing store.
   const metrics = createMetrics(new Registry(), { processMetrics: true });

@@ -17,7 +17,7 @@ export interface SecureFixture {
   /** A client authenticated as `username` through the connection string; none: anonymous. */
   clientAs(username?: string, password?: string): EventStoreDBClient;
   /** The generated Users service client over TLS; credentials go per call (`basic`). */
-  readonly users: InstanceType<typeof usersGrpc.UsersClient>;
+  readonly users: UsersClient;
   close(): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export const startSecureFixture = async (opts: { dataDir?: string; certsDir?: st
   const server = await startEsdbServer({ port: 0, ...storage, secure: { tls: { devCertsDir: certsDir } }, ...opts.extra });
   const caFile = server.caFile ?? join(certsDir, 'ca.crt');
   const clients: EventStoreDBClient[] = [];
-  const users = new usersGrpc.UsersClient(`127.0.0.1:${server.port}`, grpc.credentials.createSsl(readFileSync(caFile)));
+  const users = usersClient(server.port, caFile);
   return {
     server,
     caFile,
@@ -80,10 +80,16 @@ export const subscriptionRefusal = (sub: NodeJS.EventEmitter, ms = 5_000): Promi
     });
   });
 
-/** Creates a user through the Users service as admin. */
-export const createUser = (fixture: SecureFixture, login: string, password: string, groups: string[] = []): Promise<void> =>
+export type UsersClient = InstanceType<typeof usersGrpc.UsersClient>;
+
+/** The generated Users client of a secure node at `127.0.0.1:port`, trusting `caFile`. */
+export const usersClient = (port: number, caFile: string): UsersClient =>
+  new usersGrpc.UsersClient(`127.0.0.1:${port}`, grpc.credentials.createSsl(readFileSync(caFile)));
+
+/** Creates a user through the Users service as admin (default password). */
+export const createUser = (users: UsersClient, login: string, password: string, groups: string[] = []): Promise<void> =>
   new Promise((resolve, reject) =>
-    fixture.users.create(
+    users.create(
       new usersPb.CreateReq().setOptions(new usersPb.CreateReq.Options().setLoginName(login).setPassword(password).setFullName(login).setGroupsList(groups)),
       new grpc.Metadata(),
       { credentials: basic('admin', 'changeit') },

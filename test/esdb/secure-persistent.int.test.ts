@@ -56,7 +56,7 @@ describe('managing groups', () => {
   test('a user outside $ops and $admins reads info but does not manage groups', async () => {
     const stream = uniqueStream('ps');
     await admin.createPersistentSubscriptionToStream(stream, 'g', streamSettings({ startFrom: START }));
-    await createUser(node, 'teller', 'teller-pw');
+    await createUser(node.users, 'teller', 'teller-pw');
     const teller = node.clientAs('teller', 'teller-pw');
     expect((await teller.getPersistentSubscriptionToStreamInfo(stream, 'g')).groupName).toBe('g');
     expect(await rejection(teller.createPersistentSubscriptionToStream(uniqueStream('ps'), 'g', streamSettings()))).toBeInstanceOf(AccessDeniedError);
