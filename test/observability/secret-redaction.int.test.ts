@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { AccessDeniedError } from '@eventstore/db-client';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { configSecrets, esdbConnectionString, loadConfig, redisConnectionUrl } from '../../src/config.js';
 import { spawnListening, type ChildServer } from '../../src/embedded/child-server.js';
 import { freePort } from '../../src/embedded/free-port.js';
-import { connectEventStore } from '../../src/eventstore/connection.js';
+import { checkEventStoreCredentials, connectEventStore } from '../../src/eventstore/connection.js';
+import { startEsdbServer } from '../../src/esdb-server/index.js';
 import { openRedis } from '../../src/jobs/redis-connection.js';
 import { createLogger, type Logger } from '../../src/observability/index.js';
 
@@ -98,6 +100,37 @@ describe('no secret in any log line', () => {
     logger.error({ ...everything(failed), url }, 'event store unavailable');
     expect(text()).toContain('event store unavailable');
     expect(text()).not.toContain(ESDB_PASSWORD);
+  });
+
+  test('an ESDB password a secure event store refuses (UNAUTHENTICATED): neither the client error nor Ledger\'s start check carries it into the log', async () => {
+    const esdbServer = await startEsdbServer({ port: 0, memory: true, secure: { tls: { devCertsDir: join(dir, 'esdb-certs') } } });
+    try {
+      const env = { ESDB_URL: `esdb://127.0.0.1:${esdbServer.port}?tls=true`, ESDB_TLS_CA_FILE: esdbServer.caFile ?? '', ESDB_USERNAME: 'admin', ESDB_PASSWORD };
+      const url = esdbConnectionString(loadConfig(env)) ?? '';
+      expect(url).toContain(ESDB_PASSWORD);
+      const { logger, text } = capturedLogger(env);
+      const esdb = connectEventStore(url);
+      const refused = await (async () => {
+        try {
+          for await (const _ of esdb.client.readStream('account-none')) break;
+          return new Error('read');
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      await esdb.close();
+      expect(refused).toBeInstanceOf(AccessDeniedError);
+      expect(refused.message).toMatch(/UNAUTHENTICATED/);
+      const startCheck = await checkEventStoreCredentials(url).then(() => new Error('accepted'), (e: unknown) => e as Error);
+      expect(startCheck.name).toBe('EventStoreCredentialsRefused');
+      logger.error({ ...everything(refused), url }, 'event store refused the credentials');
+      logger.fatal({ err: startCheck, url }, 'api start failed');
+      expect(text()).toContain('event store refused the credentials');
+      expect(text()).toContain("ESDB_USERNAME 'admin'");
+      for (const form of [ESDB_PASSWORD, Buffer.from(`admin:${ESDB_PASSWORD}`).toString('base64')]) expect(text()).not.toContain(form);
+    } finally {
+      await esdbServer.stop();
+    }
   });
 
   test('a bearer token, a bare JWT and the admin token are redacted wherever they appear', () => {
