@@ -23,8 +23,8 @@ export const loginNotFound = (login: string): RpcError =>
 
 /** RpcExceptions.LoginConflict. */
 export const loginConflict = (login: string): RpcError =>
-  withTrailers(grpc.status.FAILED_PRECONDITION, `Conflict with user '${login}'.`, { exception: 'user-conflict', 'login-name': login });
+  withTrailers(grpc.status.FAILED_PRECONDITION, 'Conflict.', { exception: 'user-conflict', 'login-name': login });
 
-/** RpcExceptions.LoginTryAgain. */
+/** RpcExceptions.LoginTryAgain (a concurrent change of the same user); the real one carries the user-conflict key too. */
 export const loginTryAgain = (login: string): RpcError =>
-  withTrailers(grpc.status.UNAVAILABLE, `Call to user '${login}' timed out. Try again.`, { exception: 'user-try-again', 'login-name': login });
+  withTrailers(grpc.status.DEADLINE_EXCEEDED, 'Try again.', { exception: 'user-conflict', 'login-name': login });
