@@ -6,7 +6,7 @@ import { loadAccount } from './load-account.js';
 import { applyAppended, currentOutcome, outcomeOf, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
 import { BatchPerStream, type Settled } from './batch-per-stream.js';
 import { planBatch } from './command-batch.js';
-import { commandIdentity } from './command-fingerprint.js';
+import { commandIdentity, type CommandIdentity } from './command-fingerprint.js';
 import { findPostedTransaction } from './posted-transaction.js';
 import type { CommandEnvelope } from './command-envelope.js';
 
@@ -155,19 +155,24 @@ export class CommandHandler {
    * own last event landed, as any later reader sees it.
    */
   private async append(loaded: LoadedAccount, envelopes: readonly CommandEnvelope[], events: readonly (readonly AccountEvent[])[]): Promise<LoadedAccount> {
-    const [only] = envelopes;
     if (events.every((e) => e.length === 0)) {
       // Nothing to write (a decision with no events): each answers the current state.
       return loaded;
     }
     const occurredAt = this.occurredAt(loaded);
+    // The identity once per command: its fingerprint is a hash, and every event's metadata carries it.
+    const decided = envelopes.map((envelope, i) => ({ envelope, identity: commandIdentity(envelope.command), events: events[i] ?? [] }));
     const appended = await this.options.store.appendToStream(
       loaded.stream,
-      envelopes.flatMap((envelope, i) => (events[i] ?? []).map((event) => ({ event, metadata: this.metadata(envelope, occurredAt) }))),
+      decided.flatMap(({ envelope, identity, events }) => {
+        const metadata = this.metadata(envelope, identity, occurredAt);
+        return events.map((event) => ({ event, metadata }));
+      }),
       loaded.revision,
     );
-    const next = envelopes.length === 1 && only !== undefined
-      ? applyAppended(loaded, events[0] ?? [], only.commandId, commandIdentity(only.command), occurredAt, appended).loaded
+    const [only] = decided;
+    const next = decided.length === 1 && only !== undefined
+      ? applyAppended(loaded, only.events, only.envelope.commandId, only.identity, occurredAt, appended).loaded
       : await loadAccount(this.options.store, loaded.accountId, loaded);
     this.cache.set(next);
     this.options.afterAppend?.(next, loaded.revision);
@@ -201,8 +206,7 @@ export class CommandHandler {
     return loaded.lastOccurredAt !== undefined && loaded.lastOccurredAt > now ? loaded.lastOccurredAt : now;
   }
 
-  private metadata(envelope: CommandEnvelope, occurredAt: string): EventMetadata {
-    const { commandType, fingerprint } = commandIdentity(envelope.command);
+  private metadata(envelope: CommandEnvelope, { commandType, fingerprint }: CommandIdentity, occurredAt: string): EventMetadata {
     return {
       occurredAt,
       commandId: envelope.commandId,
