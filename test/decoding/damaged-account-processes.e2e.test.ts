@@ -11,7 +11,8 @@ import { ADMIN_TOKEN, MAX_RETRIES, expectVictimHeld, expectVictimRepaired, write
 // Issue 14 through the processes as deployed: started with EVENT_REPAIRS_FILE
 // (empty), a poisoned account is held by every reader while the others are
 // served; with the correction in the file and the processes restarted (the
-// event store untouched), they all agree. One scenario per way of running
+// event store untouched), they all agree: commands, as-of, snapshots, the
+// projector, the transfer process and a rebuild. One scenario per way of running
 // Ledger: the standalone workers, and npm start.
 const dirs: string[] = [];
 const tempDir = (prefix: string) => {
@@ -28,6 +29,8 @@ const settings = (repairsFile: string) => ({
   PROJECTOR_RETRY_BACKOFF_MS: '50',
   PROJECTOR_STATUS_INTERVAL_MS: '200',
   REBUILD_SETTLE_MS: '200',
+  // The victim's deposit at revision 4 is its 5th event: it enqueues a snapshot.
+  SNAPSHOT_EVERY: '5',
   SNAPSHOT_SWEEP_MS: '0',
 });
 
@@ -60,7 +63,7 @@ describe('the standalone workers (api, projector, jobs, transfer-process)', () =
     writeRepairs(repairs, accounts.badEventId);
     for (const p of parts) await p.stop();
     for (const p of parts) await p.start();
-    await expectVictimRepaired(api.address, jobs.adminAddress, accounts);
+    await expectVictimRepaired(api.address, jobs.adminAddress, esdbUrl, accounts);
   }, 240_000);
 });
 
@@ -95,6 +98,6 @@ describe('npm start', () => {
     writeRepairs(repairs, accounts.badEventId);
     await stop();
     ledger = await npmStart(dataDir, 120_000, env);
-    await expectVictimRepaired(ledger.address, ledger.adminAddress, accounts);
+    await expectVictimRepaired(ledger.address, ledger.adminAddress, esdbUrl, accounts);
   }, 240_000);
 });

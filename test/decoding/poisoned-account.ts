@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import { BACKWARDS, END, StreamNotFoundError, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { status } from '@grpc/grpc-js';
 import { expect } from 'vitest';
 import { accountStream, encodeMetadata, type AccountEvent } from '../../src/domain/index.js';
 import { encodeEventData } from '../../src/domain/event-codec.js';
+import { connectEventStore } from '../../src/eventstore/connection.js';
 import { AdminClient } from '../../src/grpc/admin-service-client.js';
 import { RebuildState, type Rebuild } from '../../src/grpc/gen/ledger/v1/admin_pb.js';
 import { TransferStatus } from '../../src/grpc/gen/ledger/v1/account_pb.js';
@@ -106,8 +107,26 @@ export async function expectVictimHeld(apiAddress: string, adminAddress: string,
   }
 }
 
-/** Restarted with the correction (250): commands, as-of, the projector's document, a transfer and a rebuild agree. */
-export async function expectVictimRepaired(apiAddress: string, adminAddress: string, { victim, healthy }: PoisonedAccounts): Promise<void> {
+/** The newest snapshot of an account the jobs process took, as stored; undefined while there is none. */
+async function latestSnapshot(esdbUrl: string, accountId: string): Promise<unknown> {
+  const esdb = connectEventStore(esdbUrl);
+  try {
+    for await (const e of esdb.client.readStream(`snapshot-account-${accountId}`, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) return e.event?.data;
+    return undefined;
+  } catch (err) {
+    if (err instanceof StreamNotFoundError) return undefined;
+    throw err;
+  } finally {
+    await esdb.close();
+  }
+}
+
+/**
+ * Restarted with the correction (250): commands, as-of, the snapshot the
+ * jobs process takes (SNAPSHOT_EVERY=5), the projector's document, a
+ * transfer and a rebuild agree.
+ */
+export async function expectVictimRepaired(apiAddress: string, adminAddress: string, esdbUrl: string, { victim, healthy }: PoisonedAccounts): Promise<void> {
   const client = new LedgerClient(apiAddress);
   const admin = new AdminClient(adminAddress, ADMIN_TOKEN);
   try {
@@ -116,6 +135,8 @@ export async function expectVictimRepaired(apiAddress: string, adminAddress: str
     expect(accepted.ok ? accepted.response.result : accepted.message).toMatchObject({ revision: 4n, balance: 358n });
     const atBad = await asOf(client, victim, 2n);
     expect(atBad.ok && atBad.response.account?.balance).toBe(350n);
+    // Revision 4 is the 5th event (SNAPSHOT_EVERY): the jobs process folds the repaired stream into the snapshot.
+    await expect.poll(() => latestSnapshot(esdbUrl, victim), { timeout: 20_000 }).toMatchObject({ revision: '4', state: { account: { balance: '358' } } });
 
     // The operator replays what was parked; the projector applies it with the repair.
     await admin.replayParked('');
