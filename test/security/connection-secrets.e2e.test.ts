@@ -197,7 +197,7 @@ async function expectServedThroughBoth(apiAddress: string, adminAddress: string)
     const read = await client.call(AccountQueries.method.getAccount, { accountId: from, minRevision: 2n }, { deadlineMs: 30_000 });
     expect(read.ok ? read.response.account?.balance : read.message).toBe(150n);
 
-    // The api enqueued a snapshot at revision 2 (SNAPSHOT_EVERY) on Redis, and the jobs worker took it from there.
+    // The account's 2nd event (SNAPSHOT_EVERY=2) made the api enqueue a snapshot on Redis; the jobs worker took it from there.
     let snapshot: unknown;
     for (const until = Date.now() + 30_000; snapshot === undefined && Date.now() < until; await sleep(200)) {
       try {
