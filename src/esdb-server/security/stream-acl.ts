@@ -101,7 +101,7 @@ export class StreamAccessPolicy {
       const body = JSON.parse(Buffer.from(last.data).toString('utf8')) as Record<string, unknown>;
       this.settings = { userStreamAcl: parseAcl(body['$userStreamAcl']), systemStreamAcl: parseAcl(body['$systemStreamAcl']) };
     } catch {
-      // Settings that are not JSON change nothing, as on the real server.
+      // Settings that are not JSON count as none: the built-in defaults apply.
     }
     return this.settings;
   }
