@@ -7,7 +7,7 @@ export type Measured = { readonly result: LoadResult; readonly cpuMs: { bench: n
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** user + system CPU milliseconds of a process so far (Linux /proc). */
-function processCpuMs(pid: number | undefined): number {
+export function processCpuMs(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     // Fields after the command name (which may hold spaces) start at ") ".

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CommandHandler, Transfers, type CommandHandlerOptions } from '../src/app/index.js';
 import { EsdbTransferEventStore } from '../src/eventstore/transfer-event-store.js';
+import { TransferOutcomeFeed } from '../src/eventstore/transfer-outcome-feed.js';
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
 import { esdbConnectionString, loadConfig, redisConnectionUrl, type Config, configSecrets } from '../src/config.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
@@ -52,8 +53,10 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
     ...(parts.snapshots ? { snapshots: parts.snapshots } : {}),
     ...(parts.afterAppend ? { afterAppend: parts.afterAppend } : {}),
   });
-  // TransferMoney records the debit and starts the transfer stream; GetTransfer folds it (issue 15).
-  const transfers = new Transfers(handler, new EsdbTransferEventStore(esdb.client, decoder));
+  // TransferMoney records the debit and starts the transfer stream; GetTransfer folds it (issue 15),
+  // a waiting one woken by the outcome feed.
+  const outcomes = new TransferOutcomeFeed(esdb.client, decoder);
+  const transfers = new Transfers(handler, new EsdbTransferEventStore(esdb.client, decoder), undefined, outcomes);
   // Who may call (issue 13): AUTH_MODE none is said loudly, once.
   const auth = apiAuthentication(config, readFileSync);
   for (const warning of auth.warnings) logger.warn({ auth_mode: config.AUTH_MODE }, warning);
@@ -75,6 +78,7 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
     server,
     stop: async () => {
       await server.close();
+      await outcomes.close();
       await esdb.close();
     },
   };

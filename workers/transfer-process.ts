@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { CommandHandler, TransferProcess, TransferWatchdog } from '../src/app/index.js';
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
-import { debitOf } from '../src/app/transfer-deliveries.js';
+import { debitOf, decidedCreditOf } from '../src/app/transfer-deliveries.js';
 import { configSecrets, esdbConnectionString, loadConfig, type Config } from '../src/config.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer } from '../src/observability/index.js';
@@ -22,9 +22,13 @@ import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
  * group on the account streams, so it is deployed and scaled like the
  * projector (more instances share the group; every step is idempotent, so
  * redelivery, a crash between steps or two instances on one transfer never
- * credit or refund twice). Acks a TransferDebited only after the transfer
- * reached an outcome and any refund is recorded; every other event is acked
- * at once.
+ * credit or refund twice). It reacts to two account events, each step
+ * acked only once done: a TransferDebited makes the destination decide
+ * (credit or refusal); that decision (TransferCredited or
+ * TransferCreditRefused, delivered in turn) records the outcome in the
+ * transfer stream and settles or refunds the source. Every other event is
+ * acked at once. Acks go out in batches (one message for the deliveries
+ * handled within a turn of the event loop), never before the step is done.
  */
 export type TransferProcessSettings = {
   readonly group: string;
@@ -71,18 +75,19 @@ export async function startTransferProcess(
 
   let stopping = false;
   let subscription: AccountSubscription | undefined;
+  const acks = new AckBatches((err) => logger.warn({ err }, 'transfer acks not sent; the server delivers those events again'));
   const inFlight = new Set<Promise<void>>();
 
   const handle = async (sub: AccountSubscription, delivery: Delivery): Promise<void> => {
     const { stored } = delivery;
     const accountId = accountIdOfStream(stored.streamId);
     try {
-      const debit = accountId === undefined ? undefined : debitOf(accountId, stored.eventId, decoder.decode(stored));
-      if (debit !== undefined) {
-        const outcome = await transfers.onDebited(debit);
-        logger.debug({ transfer_id: debit.transferId, status: outcome.status }, 'transfer step done');
-      }
-      await sub.ack([delivery.ackId]);
+      const event = accountId === undefined ? undefined : decoder.decode(stored);
+      const debit = accountId === undefined ? undefined : debitOf(accountId, stored.eventId, event);
+      const decided = accountId === undefined ? undefined : decidedCreditOf(accountId, stored.eventId, event);
+      if (debit !== undefined) await transfers.creditDestination(debit);
+      if (decided !== undefined) await transfers.onCreditDecided(decided);
+      acks.add(sub, delivery.ackId);
     } catch (err) {
       if (err instanceof MalformedEvent) {
         logger.error({ err, event_id: stored.eventId, stream: stored.streamId }, 'undecodable event: parked');
@@ -109,6 +114,7 @@ export async function startTransferProcess(
         if (!stopping) logger.warn({ err }, 'transfer subscription dropped; reconnecting');
       }
       await Promise.allSettled([...inFlight]);
+      await acks.flush();
       await sub.close().catch(() => {});
       if (!stopping) await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** reconnects++, 5_000)));
     }
@@ -161,3 +167,30 @@ async function main(): Promise<void> {
 }
 
 runIfEntry(import.meta.url, main);
+
+/**
+ * Acks gathered per subscription and sent together once the current turn of
+ * the event loop is over: with many deliveries handled at once, one ack
+ * message instead of one per event. Only done steps are added, so a crash
+ * before the send only means redelivery of idempotent steps.
+ */
+class AckBatches {
+  private pending = new Map<AccountSubscription, string[]>();
+  private scheduled: Promise<void> | undefined;
+
+  constructor(private readonly onError: (err: unknown) => void) {}
+
+  add(sub: AccountSubscription, ackId: string): void {
+    const ids = this.pending.get(sub) ?? [];
+    ids.push(ackId);
+    this.pending.set(sub, ids);
+    this.scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+  }
+
+  async flush(): Promise<void> {
+    const batches = this.pending;
+    this.pending = new Map();
+    this.scheduled = undefined;
+    await Promise.all([...batches].map(([sub, ids]) => sub.ack(ids).catch(this.onError)));
+  }
+}

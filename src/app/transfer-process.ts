@@ -14,6 +14,20 @@ import type { TransferEventStore } from './transfer-store.js';
 /** A debit as the process receives it: the TransferDebited event of the source account. */
 export type DebitedTransfer = TransferDebited['data'] & { readonly fromAccountId: string; readonly debitEventId: string };
 
+/** The destination's decision as the process receives it: its TransferCredited or TransferCreditRefused event. */
+export type DecidedCredit = {
+  readonly transferId: string;
+  readonly fromAccountId: string;
+  readonly toAccountId: string;
+  readonly amount: bigint;
+  /** Set when the destination refused (TransferCreditRefused's reason). */
+  readonly refusedBecause?: string;
+  readonly creditEventId: string;
+};
+
+/** What settling or refunding the source needs; causation: the event that led there. */
+type SourceStep = { readonly transferId: string; readonly fromAccountId: string; readonly amount: bigint; readonly causationId: string };
+
 /**
  * The transfer process manager (issue 15): from a recorded debit to an
  * outcome. Each step is idempotent, so it may run any number of times, in
@@ -38,11 +52,52 @@ export class TransferProcess {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * The event-driven first half, for a delivered debit: the destination
+   * decides (credit or refusal, once). Its decision is an account event the
+   * subscription delivers in turn (onCreditDecided), so nothing is read back
+   * here: one append (or a duplicate answer) per delivery.
+   */
+  async creditDestination(debit: DebitedTransfer): Promise<void> {
+    await this.decideCredit(debit);
+  }
+
+  /**
+   * The event-driven second half, for a delivered credit decision: the
+   * outcome goes to the transfer stream right after the API's initiation
+   * (expected revision 0, not read first), then the source is settled or
+   * refunded (derived command ids). A stream already further on holds the
+   * same outcome (the destination decides once). A stream that does not exist
+   * (the API stopped between the debit and its initiation) is started by the
+   * full path from the source's debit.
+   */
+  async onCreditDecided(decided: DecidedCredit): Promise<void> {
+    const { transferId, fromAccountId, amount, refusedBecause } = decided;
+    const outcome: TransferEvent = refusedBecause === undefined
+      ? { type: 'TransferCompleted', data: { transferId } }
+      : { type: 'TransferFailed', data: { transferId, reason: refusedBecause } };
+    try {
+      await this.transfers.append(transferId, [outcome], 0n, this.clock().toISOString());
+    } catch (err) {
+      if (!(err instanceof RevisionConflict)) throw err;
+      if (err.actualRevision < 0n) {
+        const debit = await this.findDebit(fromAccountId, transferId);
+        if (debit === undefined) throw new Error(`transfer ${transferId}: no debit in account ${fromAccountId} for a decided credit`);
+        await this.onDebited(debit);
+        return;
+      }
+    }
+    if (refusedBecause === undefined) await this.settle({ transferId, fromAccountId, amount, causationId: decided.creditEventId });
+    else await this.refund({ transferId, fromAccountId, amount, causationId: decided.creditEventId }, refusedBecause);
+  }
+
+  /** The whole transfer in one go, reading what it needs: the watchdog's path, and the fallback of onCreditDecided. */
   async onDebited(debit: DebitedTransfer): Promise<Transfer> {
     let state = await this.initiated(debit);
     if (state.status === 'pending') state = await this.credit(debit);
-    if (state.status === 'failed') await this.refund(debit, state.failureReason ?? 'refused');
-    if (state.status === 'completed') await this.settle(debit);
+    const step = { ...debit, causationId: debit.debitEventId };
+    if (state.status === 'failed') await this.refund(step, state.failureReason ?? 'refused');
+    if (state.status === 'completed') await this.settle(step);
     return state;
   }
 
@@ -55,14 +110,27 @@ export class TransferProcess {
     return this.appendOutcome(transferId, [], initiated);
   }
 
-  private async credit(debit: DebitedTransfer): Promise<Transfer> {
+  private decideCredit(debit: DebitedTransfer) {
     const { transferId, fromAccountId, toAccountId, amount, currency } = debit;
-    const handled = await this.handler.handle({
+    return this.handler.handle({
       command: { type: 'CreditTransfer', data: { accountId: toAccountId, transferId, fromAccountId, amount, currency } },
       commandId: creditCommandId(transferId),
       correlationId: transferId,
       causationId: debit.debitEventId,
     });
+  }
+
+  /** The source's TransferDebited of a transfer, read from its stream (a rare path). */
+  private async findDebit(fromAccountId: string, transferId: string): Promise<DebitedTransfer | undefined> {
+    for (const stored of await this.accounts.readStream(accountStream(fromAccountId), 0n)) {
+      if (stored.event?.type === 'TransferDebited' && stored.event.data.transferId === transferId) return { ...stored.event.data, fromAccountId, debitEventId: stored.eventId };
+    }
+    return undefined;
+  }
+
+  private async credit(debit: DebitedTransfer): Promise<Transfer> {
+    const { transferId, toAccountId, amount, currency } = debit;
+    const handled = await this.decideCredit(debit);
     // The destination holds exactly one outcome of this command (credited or refused): read it, as stored.
     const [stored] = await this.accounts.readStream(accountStream(toAccountId), handled.revision);
     const event = stored?.revision === handled.revision ? stored.event : undefined;
@@ -75,24 +143,24 @@ export class TransferProcess {
     return this.appendOutcome(transferId, [{ type: 'TransferInitiated', data: { transferId, fromAccountId: from, toAccountId, amount, currency } }], outcome);
   }
 
-  private async refund(debit: DebitedTransfer, reason: string): Promise<void> {
-    const { transferId, fromAccountId, amount } = debit;
+  private async refund(step: SourceStep, reason: string): Promise<void> {
+    const { transferId, fromAccountId, amount } = step;
     await this.handler.handle({
       command: { type: 'RefundTransfer', data: { accountId: fromAccountId, transferId, amount, reason } },
       commandId: refundCommandId(transferId),
       correlationId: transferId,
-      causationId: debit.debitEventId,
+      causationId: step.causationId,
     });
   }
 
   /** Tells the source its money arrived (no longer in flight on its summary). */
-  private async settle(debit: DebitedTransfer): Promise<void> {
-    const { transferId, fromAccountId, amount } = debit;
+  private async settle(step: SourceStep): Promise<void> {
+    const { transferId, fromAccountId, amount } = step;
     await this.handler.handle({
       command: { type: 'SettleTransferDebit', data: { accountId: fromAccountId, transferId, amount } },
       commandId: settleCommandId(transferId),
       correlationId: transferId,
-      causationId: debit.debitEventId,
+      causationId: step.causationId,
     });
   }
 

@@ -2,6 +2,7 @@ import { TransferNotFound, foldTransfer, type Transfer, type TransferMoney } fro
 import type { CommandHandler, HandledCommand } from './command-handler.js';
 import type { CommandEnvelope } from './command-envelope.js';
 import type { StoredTransferEvent, TransferEventStore } from './transfer-store.js';
+import type { TransferOutcomes } from './transfer-outcomes.js';
 
 /** A transfer as GetTransfer answers it: its state, and when its stream recorded the request and the outcome. */
 export type TransferView = Exclude<Transfer, { status: 'none' }> & { readonly requestedAt?: Date; readonly finishedAt?: Date };
@@ -10,6 +11,8 @@ export type TransferRequested = { readonly handled: HandledCommand; readonly tra
 /** How often a waiting GetTransfer looks again at first, and at most (the transfer stream is small). */
 const WAIT_POLL_MS = 10;
 const MAX_WAIT_POLL_MS = 200;
+/** With a live outcome feed a waiter is woken by the outcome: it reads again this rarely, for a notice lost to a reconnect. */
+const FED_POLL_MS = 1_000;
 
 /**
  * The API's side of transfers (issue 15): TransferMoney records the debit
@@ -22,6 +25,7 @@ export class Transfers {
     private readonly handler: CommandHandler,
     private readonly store: TransferEventStore,
     private readonly clock: () => Date = () => new Date(),
+    private readonly outcomes?: TransferOutcomes,
   ) {}
 
   async transferMoney(envelope: CommandEnvelope & { readonly command: TransferMoney }): Promise<TransferRequested> {
@@ -41,18 +45,33 @@ export class Transfers {
 
   /** The transfer's state; with `waitUntil` (epoch ms), waits while it is pending (or not yet recorded). */
   async getTransfer(transferId: string, waitUntil?: number): Promise<TransferView> {
-    // Polls, backing off from WAIT_POLL_MS to MAX_WAIT_POLL_MS, so many waiting callers do not
-    // flood the store with reads. Not a catch-up subscription per waiting call: opening and
-    // cancelling one per call at hundreds a second made the store's HTTP/2 server close the
-    // whole session (its rapid-reset protection), failing every call on it (bench/RESULTS.md).
+    // Woken by the outcome feed (one subscription per process) when there is one, and answered
+    // from what it saw of the stream when it saw all of it; else polling, backing off from
+    // WAIT_POLL_MS to MAX_WAIT_POLL_MS (polling cost the API and the store more CPU per transfer
+    // than the transfer itself, bench/RESULTS.md). The watch starts before the look, so an
+    // event appended in between still wakes it; a wait no event ended reads the stream.
+    let trustFeed = true;
     for (let pause = WAIT_POLL_MS; ; pause = Math.min(pause * 2, MAX_WAIT_POLL_MS)) {
-      const found = await this.find(transferId);
-      const settled = found !== undefined && found.status !== 'pending';
-      if (settled || waitUntil === undefined || Date.now() + pause >= waitUntil) {
-        if (found === undefined) throw new TransferNotFound(transferId);
-        return found;
+      const watch = waitUntil === undefined ? undefined : this.outcomes?.watch(transferId);
+      try {
+        const seen = trustFeed ? this.outcomes?.seen(transferId) : undefined;
+        const seenView = seen === undefined ? undefined : this.viewOf(seen);
+        // A pending view from the feed only while a watch can end the wait; an outcome is final.
+        const found = seenView !== undefined && (seenView.status !== 'pending' || watch !== undefined) ? seenView : await this.find(transferId);
+        const settled = found !== undefined && found.status !== 'pending';
+        const wait = watch !== undefined && this.outcomes?.live() ? FED_POLL_MS : pause;
+        if (settled || waitUntil === undefined || Date.now() + Math.min(wait, pause) >= waitUntil) {
+          if (found === undefined) throw new TransferNotFound(transferId);
+          return found;
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const slept = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.min(wait, waitUntil - Date.now()))));
+        const woken = await (watch === undefined ? slept : Promise.race([slept, watch.next.then(() => true)]));
+        clearTimeout(timer);
+        if (!woken) trustFeed = false;
+      } finally {
+        watch?.cancel();
       }
-      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 

@@ -6,6 +6,7 @@ import {
   WrongExpectedVersionError,
   jsonEvent,
   type EventStoreDBClient,
+  type RecordedEvent,
 } from '@eventstore/db-client';
 import {
   EVENT_SCHEMA_VERSION,
@@ -33,10 +34,8 @@ export class EsdbTransferEventStore implements TransferEventStore {
     const out: StoredTransferEvent[] = [];
     try {
       for await (const resolved of this.client.readStream(transferStream(transferId), { fromRevision: 'start', direction: FORWARDS })) {
-        const e = resolved.event;
-        if (!e || !e.isJson) continue;
-        const event = this.decoder.decodeTransfer({ eventId: e.id, streamId: e.streamId, revision: e.revision, type: e.type, data: e.data, metadata: e.metadata });
-        out.push({ event, revision: e.revision, occurredAt: occurredAtOf(e.metadata) ?? e.created });
+        const stored = resolved.event ? storedTransferEventOf(resolved.event, this.decoder) : undefined;
+        if (stored !== undefined) out.push(stored);
       }
     } catch (err) {
       if (err instanceof StreamNotFoundError) return [];
@@ -63,6 +62,13 @@ export class EsdbTransferEventStore implements TransferEventStore {
       throw err;
     }
   }
+}
+
+/** A recorded event of a transfer stream through the shared decoding pipeline; undefined when not JSON. */
+export function storedTransferEventOf(e: RecordedEvent, decoder: EventDecoder): StoredTransferEvent | undefined {
+  if (!e.isJson) return undefined;
+  const event = decoder.decodeTransfer({ eventId: e.id, streamId: e.streamId, revision: e.revision, type: e.type, data: e.data, metadata: e.metadata });
+  return { event, revision: e.revision, occurredAt: occurredAtOf(e.metadata) ?? e.created };
 }
 
 function occurredAtOf(metadata: unknown): Date | undefined {

@@ -5,6 +5,8 @@ import { auditMoney, type AccountCommand, type AuditedEvent } from '../../src/do
 import { InMemoryEventStore } from '../commands/in-memory-event-store.js';
 import { InMemoryTransferStore } from './in-memory-transfer-store.js';
 import { creditCommandId } from '../../src/app/transfer-ids.js';
+import { decidedCreditOf } from '../../src/app/transfer-deliveries.js';
+import type { DecidedCredit } from '../../src/app/transfer-process.js';
 
 function setup() {
   const store = new InMemoryEventStore();
@@ -32,7 +34,16 @@ function setup() {
     return auditMoney(events.map((e) => ({ accountId, event: e.event }))).balances;
   };
   const audit = () => auditMoney([...store.streams].flatMap(([stream, events]): AuditedEvent[] => events.map((e) => ({ accountId: stream.slice('account-'.length), event: e.event }))));
-  return { store, transferStore, transfers, handler, newProcess, open, request, balance, audit, run };
+  /** The destination's decision on a transfer, as the subscription delivers it after creditDestination. */
+  const decided = (accountId: string, transferId: string): DecidedCredit => {
+    for (const e of store.streams.get(`account-${accountId}`) ?? []) {
+      const found = decidedCreditOf(accountId, e.eventId, e.event);
+      if (found?.transferId === transferId) return found;
+    }
+    throw new Error(`no decision of ${accountId} on ${transferId}`);
+  };
+  const typesIn = (accountId: string) => store.streams.get(`account-${accountId}`)?.map((e) => e.event?.type) ?? [];
+  return { store, transferStore, transfers, handler, newProcess, open, request, balance, audit, run, decided, typesIn };
 }
 
 describe('the transfer process', () => {
@@ -113,6 +124,60 @@ describe('the transfer process', () => {
     t.transferStore.streams.get(debit.transferId)?.splice(1);
     expect((await t.newProcess().onDebited(debit)).status).toBe('failed');
     expect([await t.balance(a), await t.balance(late)]).toEqual([500n, 0n]);
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
+  });
+
+  test('event by event (the subscription\'s path): a debit makes the destination decide; its credit completes the transfer and settles the source, each step repeatable', async () => {
+    const t = setup();
+    const [a, b] = [await t.open(500n), await t.open(0n)];
+    const debit = await t.request(a, b, 200n);
+    await t.newProcess().creditDestination(debit);
+    // Decided, not yet recorded in the transfer stream: the credit event's delivery does that.
+    expect((await t.transfers.getTransfer(debit.transferId)).status).toBe('pending');
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
+    const credit = t.decided(b, debit.transferId);
+    expect(credit).toMatchObject({ fromAccountId: a, toAccountId: b, amount: 200n });
+    expect(credit.refusedBecause).toBeUndefined();
+    await t.newProcess().onCreditDecided(credit);
+    expect(await t.transfers.getTransfer(debit.transferId)).toMatchObject({ status: 'completed', fromAccountId: a, toAccountId: b });
+    // Redelivered, by two instances at once: nothing more.
+    await Promise.all([t.newProcess().creditDestination(debit), t.newProcess().creditDestination(debit)]);
+    await Promise.all([t.newProcess().onCreditDecided(credit), t.newProcess().onCreditDecided(credit)]);
+    expect([await t.balance(a), await t.balance(b)]).toEqual([300n, 200n]);
+    expect(t.typesIn(a).filter((type) => type === 'TransferDebitSettled')).toHaveLength(1);
+    expect(t.typesIn(b).filter((type) => type === 'TransferCredited')).toHaveLength(1);
+    expect(t.transferStore.streams.get(debit.transferId)?.map((e) => e.event?.type)).toEqual(['TransferInitiated', 'TransferCompleted']);
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
+  });
+
+  test('event by event: a refusal fails the transfer with the reason and refunds the source once', async () => {
+    const t = setup();
+    const a = await t.open(500n);
+    const missing = randomUUID();
+    const debit = await t.request(a, missing, 200n);
+    await t.newProcess().creditDestination(debit);
+    const refusal = t.decided(missing, debit.transferId);
+    expect(refusal.refusedBecause).toMatch(/^ACCOUNT_NOT_FOUND/);
+    await t.newProcess().onCreditDecided(refusal);
+    await t.newProcess().onCreditDecided(refusal);
+    const transfer = await t.transfers.getTransfer(debit.transferId);
+    expect(transfer).toMatchObject({ status: 'failed', failureReason: refusal.refusedBecause });
+    expect(await t.balance(a)).toBe(500n);
+    expect(t.typesIn(a).filter((type) => type === 'TransferDebitReversed')).toHaveLength(1);
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
+  });
+
+  test('event by event, the API stopped after the debit: no transfer stream yet, so the credit\'s delivery starts it from the source\'s debit', async () => {
+    const t = setup();
+    const [a, b] = [await t.open(500n), await t.open(0n)];
+    const debit = await t.request(a, b, 200n);
+    t.transferStore.streams.delete(debit.transferId); // as if the API never appended the initiation
+    await t.newProcess().creditDestination(debit);
+    await t.newProcess().onCreditDecided(t.decided(b, debit.transferId));
+    expect(t.transferStore.streams.get(debit.transferId)?.map((e) => e.event?.type)).toEqual(['TransferInitiated', 'TransferCompleted']);
+    expect(await t.transfers.getTransfer(debit.transferId)).toMatchObject({ status: 'completed', fromAccountId: a, toAccountId: b, amount: 200n, currency: 'EUR' });
+    expect([await t.balance(a), await t.balance(b)]).toEqual([300n, 200n]);
+    expect(t.typesIn(a).filter((type) => type === 'TransferDebitSettled')).toHaveLength(1);
     expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
   });
 
