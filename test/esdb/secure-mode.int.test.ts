@@ -88,6 +88,24 @@ describe('authentication', () => {
   });
 });
 
+describe('requests the guard cannot read', () => {
+  test('a stream name over the limit gets the handler’s INVALID_ARGUMENT on read, append and delete, and the node keeps serving', async () => {
+    const tooLong = 'x'.repeat(60_001);
+    for (const refused of [
+      await rejection(read(admin, tooLong)),
+      await rejection(admin.appendToStream(tooLong, deposits(1))),
+      await rejection(admin.appendToStream(tooLong, deposits(1), UNARY('admin'))),
+      await rejection(admin.deleteStream(tooLong)),
+    ]) {
+      expect(refused).not.toBeInstanceOf(AccessDeniedError);
+      expect(refused.message).toMatch(/too long/);
+    }
+    const stream = uniqueStream('after');
+    await admin.appendToStream(stream, deposits(1));
+    expect(await read(admin, stream)).toHaveLength(1);
+  });
+});
+
 describe('default ACLs', () => {
   test('an authenticated non-admin (ops) reads and writes user streams, but not $all or system streams', async () => {
     const stream = uniqueStream('account');

@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { ResponseFrames } from '../grpc-frames.js';
 import { pb, streamName } from '../persistent/proto.js';
-import type { CallAuthority } from './call-authority.js';
+import { withCaller, type CallAuthority } from './call-authority.js';
 import { gatedCall } from './gated-call.js';
 import { isOpsOrAdmin, type Principal } from './principal.js';
 import { accessDenied, badCredentials } from './rpc-errors.js';
@@ -20,7 +20,7 @@ export const guardPersistent = (impl: Impl, authority: CallAuthority): Impl => {
   const unary = (name: string, allowed: (p: Principal | undefined) => boolean) => {
     const inner = impl[name] as Unary;
     return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>): void => {
-      void authority.identify(call.metadata).then((caller) => {
+      withCaller(authority, call.metadata, callback, (caller) => {
         if (caller.refused) return callback(badCredentials());
         if (!allowed(caller.principal)) return callback(accessDenied());
         inner(call, callback);
@@ -39,7 +39,7 @@ export const guardPersistent = (impl: Impl, authority: CallAuthority): Impl => {
     getInfo: unary('getInfo', authenticated),
     list: unary('list', authenticated),
     read: (call: grpc.ServerDuplexStream<unknown, unknown>): void => {
-      void authority.identify(call.metadata).then((caller) => {
+      withCaller(authority, call.metadata, (e) => ResponseFrames.of(call).fail(e), (caller) => {
         if (caller.refused) return ResponseFrames.of(call).fail(badCredentials());
         let denied = false;
         let opened = false;

@@ -4,7 +4,7 @@ import { ResponseFrames } from '../grpc-frames.js';
 import type { WireBatchAppend } from '../streams/batch-append-codec.js';
 import { decodeStreamName, streamNameFromBytes, uuidFrom } from '../streams/decode-request.js';
 import { grpcUuid, streamIdentifier } from '../streams/to-grpc.js';
-import type { CallAuthority } from './call-authority.js';
+import { streamNamed, withCaller, type CallAuthority } from './call-authority.js';
 import { gatedCall } from './gated-call.js';
 import { accessDenied, badCredentials } from './rpc-errors.js';
 
@@ -19,7 +19,7 @@ type DeleteReq = InstanceType<typeof streamsPb.DeleteReq> | InstanceType<typeof 
 const readTarget = (req: ReadReq): string | undefined => {
   const o = req.getOptions();
   if (o === undefined) return undefined; // the handler answers INVALID_ARGUMENT
-  return o.hasStream() ? decodeStreamName(o.getStream()?.getStreamIdentifier()) : '$all';
+  return o.hasStream() ? streamNamed(() => decodeStreamName(o.getStream()?.getStreamIdentifier())) : '$all';
 };
 
 /** The batch's answer when its stream may not be written: a Status with AccessDenied detail, as the real BatchAppend. */
@@ -50,17 +50,18 @@ export const guardStreams = (impl: Impl, authority: CallAuthority): Impl => {
   const append = impl['append'] as (call: grpc.ServerReadableStream<AppendReq, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
   const batchAppend = impl['batchAppend'] as (call: grpc.ServerDuplexStream<WireBatchAppend, unknown>) => void;
   const unaryDelete = (inner: Handler) => (call: grpc.ServerUnaryCall<DeleteReq, unknown>, callback: grpc.sendUnaryData<unknown>): void => {
-    void authority.identify(call.metadata).then((caller) => {
+    withCaller(authority, call.metadata, callback, (caller) => {
       if (caller.refused) return callback(badCredentials());
       const o = call.request.getOptions();
-      if (o !== undefined && !policy.allows(caller.principal, 'delete', decodeStreamName(o.getStreamIdentifier()))) return callback(accessDenied());
+      const stream = o === undefined ? undefined : streamNamed(() => decodeStreamName(o.getStreamIdentifier()));
+      if (stream !== undefined && !policy.allows(caller.principal, 'delete', stream)) return callback(accessDenied());
       (inner as unknown as (c: typeof call, cb: typeof callback) => void)(call, callback);
     });
   };
   return {
     ...impl,
     read: (call: grpc.ServerWritableStream<ReadReq, unknown>): void => {
-      void authority.identify(call.metadata).then((caller) => {
+      withCaller(authority, call.metadata, (e) => ResponseFrames.of(call).fail(e), (caller) => {
         if (caller.refused) return ResponseFrames.of(call).fail(badCredentials());
         const target = readTarget(call.request);
         if (target !== undefined && !policy.allows(caller.principal, 'read', target)) return ResponseFrames.of(call).fail(accessDenied());
@@ -68,20 +69,15 @@ export const guardStreams = (impl: Impl, authority: CallAuthority): Impl => {
       });
     },
     append: (call: grpc.ServerReadableStream<AppendReq, unknown>, callback: grpc.sendUnaryData<unknown>): void => {
-      void authority.identify(call.metadata).then((caller) => {
+      withCaller(authority, call.metadata, callback, (caller) => {
         if (caller.refused) return callback(badCredentials());
         let denied = false;
         const passes = (m: unknown): boolean => {
           if (denied) return false;
           const req = m as AppendReq;
           if (!req.hasOptions()) return true;
-          let stream: string;
-          try {
-            stream = decodeStreamName(req.getOptions()?.getStreamIdentifier());
-          } catch {
-            return true; // malformed: the handler answers it
-          }
-          if (policy.allows(caller.principal, 'write', stream)) return true;
+          const stream = streamNamed(() => decodeStreamName(req.getOptions()?.getStreamIdentifier()));
+          if (stream === undefined || policy.allows(caller.principal, 'write', stream)) return true;
           denied = true;
           callback(accessDenied());
           return false;
@@ -90,7 +86,7 @@ export const guardStreams = (impl: Impl, authority: CallAuthority): Impl => {
       });
     },
     batchAppend: (call: grpc.ServerDuplexStream<WireBatchAppend, unknown>): void => {
-      void authority.identify(call.metadata).then((caller) => {
+      withCaller(authority, call.metadata, (e) => ResponseFrames.of(call).fail(e), (caller) => {
         if (caller.refused) return ResponseFrames.of(call).fail(badCredentials());
         const refusedBatches = new Set<string>();
         let view: typeof call;
@@ -106,14 +102,10 @@ export const guardStreams = (impl: Impl, authority: CallAuthority): Impl => {
             if (req.isFinal) refusedBatches.delete(correlation);
             return false;
           }
-          if (req.options === undefined) return true;
-          let stream: string;
-          try {
-            stream = streamNameFromBytes(req.options.streamName);
-          } catch {
-            return true;
-          }
-          if (policy.allows(caller.principal, 'write', stream)) return true;
+          const options = req.options;
+          if (options === undefined) return true;
+          const stream = streamNamed(() => streamNameFromBytes(options.streamName));
+          if (stream === undefined || policy.allows(caller.principal, 'write', stream)) return true;
           ResponseFrames.of(view).send(batchDenied(req, stream));
           if (!req.isFinal) refusedBatches.add(correlation);
           return false;

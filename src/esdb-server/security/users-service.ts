@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import usersGrpc from '@eventstore/db-client/generated/users_grpc_pb.js';
 import usersPb from '@eventstore/db-client/generated/users_pb.js';
-import type { CallAuthority } from './call-authority.js';
+import { withCaller, type CallAuthority } from './call-authority.js';
 import { isAdmin, type Principal } from './principal.js';
 import { accessDenied, badCredentials, loginConflict, loginNotFound, loginTryAgain } from './rpc-errors.js';
 import type { UserChange, UserDetails } from './user-accounts.js';
@@ -39,7 +39,7 @@ export const createUsersService = (authority: CallAuthority): { definition: grpc
   const adminCall =
     <Req extends WithLogin>(run: (req: Req, login: string, callback: grpc.sendUnaryData<unknown>) => Promise<void>): Unary<Req> =>
     (call, callback) => {
-      void authority.identify(call.metadata).then(async (caller) => {
+      withCaller(authority, call.metadata, callback, async (caller) => {
         if (caller.refused) return callback(badCredentials());
         if (!isAdmin(caller.principal)) return callback(accessDenied());
         await run(call.request, call.request.getOptions()?.getLoginName() ?? '', callback);
@@ -66,7 +66,7 @@ export const createUsersService = (authority: CallAuthority): { definition: grpc
       answer(await accounts.resetPassword(login, req.getOptions()?.getNewPassword() ?? ''), login, () => new usersPb.ResetPasswordResp(), cb),
     ),
     changePassword: ((call, callback) => {
-      void authority.identify(call.metadata).then(async (caller) => {
+      withCaller(authority, call.metadata, callback, async (caller) => {
         if (caller.refused) return callback(badCredentials());
         const o = call.request.getOptions();
         const login = o?.getLoginName() ?? '';
@@ -75,7 +75,7 @@ export const createUsersService = (authority: CallAuthority): { definition: grpc
       });
     }) as Unary<ChangeReq>,
     details: (call: grpc.ServerWritableStream<DetailsReq, unknown>): void => {
-      void authority.identify(call.metadata).then((caller) => {
+      withCaller(authority, call.metadata, (e) => call.emit('error', e), (caller) => {
         if (caller.refused) return call.emit('error', badCredentials());
         const login = call.request.getOptions()?.getLoginName() ?? '';
         const principal: Principal | undefined = caller.principal;
