@@ -127,6 +127,18 @@ describe('the Users service', () => {
   });
 });
 
+describe('bad input', () => {
+  test('an empty login name or password is INVALID_ARGUMENT naming the field, and creates nobody', async () => {
+    const noLogin = await rejection(create(node.users, '', 'pw', []));
+    expect([codeOf(noLogin), (noLogin as grpc.ServiceError).details]).toEqual([grpc.status.INVALID_ARGUMENT, 'login_name must not be empty']);
+    const noPassword = await rejection(create(node.users, 'gus', '', []));
+    expect([codeOf(noPassword), (noPassword as grpc.ServiceError).details]).toEqual([grpc.status.INVALID_ARGUMENT, 'password must not be empty']);
+    const reset = await rejection(call(node.users.resetPassword, node.users, new usersPb.ResetPasswordReq().setOptions(login(new usersPb.ResetPasswordReq.Options(), 'admin')), ADMIN));
+    expect((reset as grpc.ServiceError).details).toBe('new_password must not be empty');
+    expect(codeOf(await rejection(details(node.users, 'gus')))).toBe(grpc.status.NOT_FOUND);
+  });
+});
+
 describe('across a restart', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-esdb-secure-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,6 +3,7 @@ import usersGrpc from '@eventstore/db-client/generated/users_grpc_pb.js';
 import usersPb from '@eventstore/db-client/generated/users_pb.js';
 import { withCaller, type CallAuthority } from './call-authority.js';
 import { isAdmin, type Principal } from './principal.js';
+import { invalidArgument } from '../streams/rpc-errors.js';
 import { accessDenied, badCredentials, loginConflict, loginNotFound, loginTryAgain } from './rpc-errors.js';
 import type { UserChange, UserDetails } from './user-accounts.js';
 
@@ -42,7 +43,9 @@ export const createUsersService = (authority: CallAuthority): { definition: grpc
       withCaller(authority, call.metadata, callback, async (caller) => {
         if (caller.refused) return callback(badCredentials());
         if (!isAdmin(caller.principal)) return callback(accessDenied());
-        await run(call.request, call.request.getOptions()?.getLoginName() ?? '', callback);
+        const login = call.request.getOptions()?.getLoginName() ?? '';
+        if (login === '') return callback(invalidArgument('login_name must not be empty'));
+        await run(call.request, login, callback);
       });
     };
   type CreateReq = InstanceType<typeof usersPb.CreateReq>;
@@ -53,6 +56,7 @@ export const createUsersService = (authority: CallAuthority): { definition: grpc
   const implementation: grpc.UntypedServiceImplementation = {
     create: adminCall<CreateReq>(async (req, login, cb) => {
       const o = req.getOptions();
+      if ((o?.getPassword() ?? '') === '') return cb(invalidArgument('password must not be empty'));
       answer(await accounts.create(login, o?.getFullName() ?? '', o?.getGroupsList() ?? [], o?.getPassword() ?? ''), login, () => new usersPb.CreateResp(), cb);
     }),
     update: adminCall<UpdateReq>(async (req, login, cb) => {
@@ -62,15 +66,18 @@ export const createUsersService = (authority: CallAuthority): { definition: grpc
     delete: adminCall(async (_req, login, cb) => answer(await accounts.delete(login), login, () => new usersPb.DeleteResp(), cb)),
     enable: adminCall(async (_req, login, cb) => answer(await accounts.setDisabled(login, false), login, () => new usersPb.EnableResp(), cb)),
     disable: adminCall(async (_req, login, cb) => answer(await accounts.setDisabled(login, true), login, () => new usersPb.DisableResp(), cb)),
-    resetPassword: adminCall<ResetReq>(async (req, login, cb) =>
-      answer(await accounts.resetPassword(login, req.getOptions()?.getNewPassword() ?? ''), login, () => new usersPb.ResetPasswordResp(), cb),
-    ),
+    resetPassword: adminCall<ResetReq>(async (req, login, cb) => {
+      const next = req.getOptions()?.getNewPassword() ?? '';
+      if (next === '') return cb(invalidArgument('new_password must not be empty'));
+      answer(await accounts.resetPassword(login, next), login, () => new usersPb.ResetPasswordResp(), cb);
+    }),
     changePassword: ((call, callback) => {
       withCaller(authority, call.metadata, callback, async (caller) => {
         if (caller.refused) return callback(badCredentials());
         const o = call.request.getOptions();
         const login = o?.getLoginName() ?? '';
         if (caller.principal?.name !== login) return callback(accessDenied());
+        if ((o?.getNewPassword() ?? '') === '') return callback(invalidArgument('new_password must not be empty'));
         answer(await accounts.changePassword(login, o?.getCurrentPassword() ?? '', o?.getNewPassword() ?? ''), login, () => new usersPb.ChangePasswordResp(), callback);
       });
     }) as Unary<ChangeReq>,
