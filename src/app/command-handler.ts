@@ -1,9 +1,9 @@
 import { EVENT_SCHEMA_VERSION, RevisionConflict, accountStream, type AccountEvent, type EventMetadata } from '../domain/index.js';
 import { AccountCache } from './account-cache.js';
-import type { AccountEventStore } from './event-store.js';
+import type { AccountEventStore, StoredEvent } from './event-store.js';
 import type { AccountSnapshots } from './account-snapshot.js';
 import { loadAccount } from './load-account.js';
-import { applyAppended, currentOutcome, outcomeOf, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
+import { applyAppended, applyStored, currentOutcome, outcomeOf, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
 import { BatchPerStream, type Settled } from './batch-per-stream.js';
 import { planBatch } from './command-batch.js';
 import { commandIdentity, type CommandIdentity } from './command-fingerprint.js';
@@ -65,6 +65,20 @@ export class CommandHandler {
     const loaded = await loadAccount(this.options.store, accountId, cached, cached === undefined ? this.options.snapshots : undefined);
     this.cache.set(loaded);
     return loaded.state.status === 'none' ? undefined : loaded.state.ownerId;
+  }
+
+  /**
+   * An event of an account's stream this process learnt of otherwise (the
+   * transfer process's subscription delivers the events other writers
+   * append): when it is the next one after the cached state, the state moves
+   * on, so the next command appends at the right revision instead of
+   * conflicting and reading. Anything else is ignored (a gap or an
+   * undecodable event: the conflict path catches up as before).
+   */
+  observe(accountId: string, stored: StoredEvent): void {
+    const cached = this.cache.get(accountStream(accountId));
+    if (cached === undefined || stored.revision !== cached.revision + 1n || stored.undecodable !== undefined) return;
+    this.cache.set(applyStored(cached, stored));
   }
 
   async handle(envelope: CommandEnvelope): Promise<HandledCommand> {
