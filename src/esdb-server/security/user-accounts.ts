@@ -57,6 +57,8 @@ const CACHE_LIMIT = 1_000;
  */
 export class UserAccounts {
   private readonly verified = new Map<string, Principal>();
+  private readonly verifying = new Map<string, Promise<Principal | undefined>>();
+  private generation = 0;
 
   constructor(private readonly store: StreamStore) {}
 
@@ -67,18 +69,38 @@ export class UserAccounts {
   }
 
   /** The principal for valid credentials of an enabled user, else undefined. */
-  async authenticate(credentials: BasicCredentials): Promise<Principal | undefined> {
-    // Keyed by a digest, so the cache holds no password in clear.
+  authenticate(credentials: BasicCredentials): Promise<Principal | undefined> {
+    // Keyed by a digest, so the caches hold no password in clear.
     const key = createHash('sha256').update(`${credentials.username}\u0000${credentials.password}`).digest('base64');
     const known = this.verified.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) return Promise.resolve(known);
+    // Calls arriving together with the same new credentials (a client's first burst) share one key derivation.
+    let pending = this.verifying.get(key);
+    if (pending === undefined) {
+      pending = this.verify(credentials, key).finally(() => this.verifying.delete(key));
+      this.verifying.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async verify(credentials: BasicCredentials, key: string): Promise<Principal | undefined> {
+    const generation = this.generation;
     const user = this.read(credentials.username)?.data;
     if (user === undefined || user.disabled) return undefined;
     if (!(await verifyPassword(credentials.password, user.hash, user.salt))) return undefined;
     const principal: Principal = { name: user.loginName, groups: [...user.groups] };
+    // A user changed while the key was derived: answer this call, but remember nothing.
+    if (generation !== this.generation) return principal;
     if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
     this.verified.set(key, principal);
     return principal;
+  }
+
+  /** Whatever changed (password, groups, enabled, deleted), credentials verified before no longer stand. */
+  private forgetVerified(): void {
+    this.generation++;
+    this.verified.clear();
+    this.verifying.clear();
   }
 
   details(login: string): UserDetails | undefined {
@@ -136,7 +158,7 @@ export class UserAccounts {
     const found = this.read(login);
     if (found === undefined) return 'not_found';
     const r = await this.store.deleteStream(userStream(login), { kind: 'exact', revision: found.revision }, false);
-    this.verified.clear();
+    this.forgetVerified();
     return r.ok ? 'ok' : 'try_again';
   }
 
@@ -148,8 +170,7 @@ export class UserAccounts {
 
   private async write(login: string, type: string, data: UserData, expected: ExpectedRevision): Promise<UserChange> {
     const r = await this.store.append(userStream(login), [event(type, json(data))], expected);
-    // Whatever changed (password, groups, enabled), credentials verified before no longer stand.
-    this.verified.clear();
+    this.forgetVerified();
     return r.ok ? 'ok' : 'try_again';
   }
 
