@@ -9,7 +9,7 @@ import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { startTransferDocuments } from './transfer-documents.js';
 import { connectReadStore } from './read-store-client.js';
 import type { Db } from 'mongodb';
-import { MalformedEvent } from '../src/domain/index.js';
+import { MalformedEvent, decodeMetadata } from '../src/domain/index.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { connectEventStore } from '../src/eventstore/connection.js';
 import { AccountSubscription, ensureAccountSubscriptionGroup, type Delivery } from '../src/eventstore/persistent-subscription.js';
@@ -83,6 +83,9 @@ export async function startTransferProcess(
     const accountId = accountIdOfStream(stored.streamId);
     try {
       const event = accountId === undefined ? undefined : decoder.decode(stored);
+      // Every account event passes here, the API's debits included: the handler's cached
+      // accounts follow them, so a settle or credit rarely conflicts (synchronous, so in delivery order).
+      if (accountId !== undefined) handler.observe(accountId, { event, metadata: decodeMetadata(stored.metadata), eventId: stored.eventId, revision: stored.revision, position: stored.commitPosition ?? 0n, created: stored.created });
       const debit = accountId === undefined ? undefined : debitOf(accountId, stored.eventId, event);
       const decided = accountId === undefined ? undefined : decidedCreditOf(accountId, stored.eventId, event);
       if (debit !== undefined) await transfers.creditDestination(debit);
