@@ -11,7 +11,12 @@ export interface NodeCertificate {
 }
 
 const openssl = (args: readonly string[], cwd: string): void => {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new Error(missing ? '--dev-certs needs the openssl command (apt-get install openssl)' : `--dev-certs: openssl ${args[0] ?? ''} failed in ${cwd}: ${(e as Error).message}`);
+  }
 };
 
 /**
