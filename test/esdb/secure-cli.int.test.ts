@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { parseArgs } from '../../src/esdb-server/cli.js';
+import { ensureDevCertificates } from '../../src/esdb-server/security/dev-certs.js';
 import { spawnServer, type ChildServer } from './child-server.js';
 import { collect, deposits, uniqueStream } from './esdb-fixture.js';
 
@@ -47,5 +48,30 @@ describe('ledger-esdb secure mode flags', () => {
       child.process.kill('SIGTERM');
       expect(await child.exited).toBe(0);
     }
+  });
+
+  test('--tls-cert/--tls-key/--tls-ca take a certificate made elsewhere; a file that cannot be read stops the start, naming the flag and path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-esdb-cli-'));
+    dirs.push(dir);
+    const cert = ensureDevCertificates(join(dir, 'own-ca'), '127.0.0.1');
+    const child = await spawnServer(['--memory', '--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--tls-ca', cert.caFile]);
+    children.push(child);
+    expect(child.connectionString).toContain(`tls=true&tlsCAFile=${encodeURIComponent(cert.caFile)}`);
+    const client = EventStoreDBClient.connectionString(child.connectionString.replace('esdb://', 'esdb://ops:changeit@'));
+    try {
+      const stream = uniqueStream('cli');
+      await client.appendToStream(stream, deposits(1));
+      expect(await collect(client.readStream(stream))).toHaveLength(1);
+    } finally {
+      await client.dispose();
+      child.process.kill('SIGTERM');
+      await child.exited;
+    }
+    const missing = join(dir, 'absent.crt');
+    const failed = await spawnServer(['--memory', '--tls-cert', missing, '--tls-key', cert.keyFile]).then(
+      () => new Error('started'),
+      (e: unknown) => e as Error,
+    );
+    expect(failed.message).toContain(`--tls-cert ${missing}`);
   });
 });
