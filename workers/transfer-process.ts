@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { CommandHandler, TransferProcess, TransferWatchdog } from '../src/app/index.js';
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
+import { AccountLogSubscription } from '../src/eventstore/rebuild-subscription-source.js';
 import { debitOf, decidedCreditOf } from '../src/app/transfer-deliveries.js';
 import { configSecrets, esdbConnectionString, loadConfig, type Config } from '../src/config.js';
 import { Registry } from 'prom-client';
@@ -124,7 +125,11 @@ export async function startTransferProcess(
   };
   const running = settings.subscribe === false ? Promise.resolve() : loop();
 
-  const watchdog = new TransferWatchdog(new AccountLogReader(esdb.client), decoder, transfers, settings.stuckAfterMs);
+  // The watchdog follows the account events through one filtered catch-up subscription kept open between
+  // sweeps (the server leaves out other streams, a lean decoder reads the rest), not readAll pages that
+  // bring every record of $all through the client's decoder every sweep (bench/RESULTS.md).
+  const watchdogLog = new AccountLogSubscription(esdb.client, () => new AccountLogReader(esdb.client).head());
+  const watchdog = new TransferWatchdog(watchdogLog, decoder, transfers, settings.stuckAfterMs);
   let sweeping: Promise<void> | undefined;
   const sweep = () => {
     if (sweeping !== undefined) return; // the previous sweep is still running
@@ -148,6 +153,7 @@ export async function startTransferProcess(
       if (timer) clearInterval(timer);
       await subscription?.close().catch(() => {});
       await Promise.race([Promise.all([running, sweeping, documents?.stop()]), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await watchdogLog.close();
       await esdb.close();
     },
   };
