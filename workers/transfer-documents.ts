@@ -2,7 +2,9 @@ import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { TransferEventStore } from '../src/app/index.js';
-import { MalformedEvent, TRANSFER_STREAM_PREFIX } from '../src/domain/index.js';
+import { MalformedEvent, TRANSFER_STREAM_PREFIX, type EventDecoder } from '../src/domain/index.js';
+import { AccountLogReader, type LogPosition } from '../src/eventstore/rebuild-source.js';
+import { transferRebuildTarget } from '../src/readmodels/transfer-rebuild-target.js';
 import { AccountSubscription, ensureAccountSubscriptionGroup } from '../src/eventstore/persistent-subscription.js';
 import { MongoTransferDocuments } from '../src/readmodels/mongo-transfer-documents.js';
 import { ProjectionRegistry } from '../src/readmodels/projection-registry.js';
@@ -18,6 +20,10 @@ const RETRY_PAUSE_MS = 200;
  * longer: the rebuild re-reads what was written to the old one meanwhile).
  */
 const ACTIVE_TTL_MS = 1_000;
+/** How often the writer checks whether the read store lost its data (its registry entry was created anew). */
+const SEED_CHECK_MS = 5_000;
+/** Transfer-stream records per page when filling the collection from the event store. */
+const SEED_PAGE = 1_000;
 
 /**
  * The `transfers` collection (issue 15): its own persistent subscription
@@ -28,7 +34,9 @@ const ACTIVE_TTL_MS = 1_000;
  * registry names, so an operator's rebuild (workers/transfer-rebuild.ts) can
  * swap in a fresh one without stopping anything.
  */
-export async function startTransferDocuments(client: EventStoreDBClient, db: Db, transfers: TransferEventStore, logger: Logger, group: string): Promise<RunningTransferDocuments> {
+export async function startTransferDocuments(
+  client: EventStoreDBClient, db: Db, transfers: TransferEventStore, logger: Logger, group: string, decoder?: EventDecoder,
+): Promise<RunningTransferDocuments> {
   const registry = new ProjectionRegistry(db);
   await registry.ensure(TRANSFERS_PROJECTION, TRANSFERS_COLLECTION);
   let active: { documents: MongoTransferDocuments; at: number } | undefined;
@@ -74,13 +82,56 @@ export async function startTransferDocuments(client: EventStoreDBClient, db: Db,
       if (!stopping) await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** reconnects++, 5_000)));
     }
   };
+  // Looked at before the live writes start, which would make it look filled.
+  const startedEmpty = await (await documents()).isEmpty();
   const running = loop();
+
+  // The subscription group's checkpoint lives in the event store, the documents in Mongo: a
+  // collection found empty at start (a first start after an upgrade, or the in-memory
+  // embedded server, empty at every start) or a read store that lost its data while running
+  // (its registry entry created anew) would never get the transfers already acked. So then
+  // the collection is filled from the transfer streams of $all, beside the live writes (both
+  // guarded by the stream revision, so their order does not matter).
+  let seededEpoch: string | null | undefined;
+  const seedIfNeeded = async (): Promise<void> => {
+    await registry.ensure(TRANSFERS_PROJECTION, TRANSFERS_COLLECTION);
+    const epoch = await registry.registeredAt(TRANSFERS_PROJECTION);
+    if (seededEpoch !== undefined && epoch === seededEpoch) return;
+    const target = await documents();
+    if (seededEpoch === undefined && !startedEmpty) {
+      seededEpoch = epoch;
+      return;
+    }
+    await target.ensureIndexes();
+    const fold = transferRebuildTarget(target, decoder);
+    const log = new AccountLogReader(client, TRANSFER_STREAM_PREFIX);
+    let events = 0;
+    for (let after: LogPosition | undefined; !stopping; ) {
+      const page = await log.page(after, SEED_PAGE);
+      await fold.apply(page.events);
+      events += page.events.length;
+      after = page.last;
+      if (page.atHead) break;
+    }
+    seededEpoch = epoch;
+    logger.info({ collection: target.collection, events }, 'transfers collection filled from the event store');
+  };
+  let seeding: Promise<void> | undefined;
+  const seed = () => {
+    seeding ??= seedIfNeeded()
+      .catch((err: unknown) => logger.warn({ err }, 'transfers collection not filled from the event store yet; retried'))
+      .finally(() => { seeding = undefined; });
+  };
+  seed();
+  const seedTimer = setInterval(seed, SEED_CHECK_MS);
+  seedTimer.unref();
   logger.info({ group }, 'transfer documents started');
   return {
     stop: async () => {
       stopping = true;
+      clearInterval(seedTimer);
       await subscription?.close().catch(() => {});
-      await Promise.race([running, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await Promise.race([Promise.all([running, seeding]), new Promise((r) => setTimeout(r, 5_000).unref())]);
     },
   };
 }

@@ -63,6 +63,10 @@ export class MongoTransferDocuments {
     return found;
   }
 
+  async isEmpty(): Promise<boolean> {
+    return (await this.documents().findOne({}, { projection: { _id: 1 } })) === null;
+  }
+
   async drop(): Promise<void> {
     try {
       await this.documents().drop();

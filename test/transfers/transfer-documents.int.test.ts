@@ -7,6 +7,8 @@ import type { AccountCommand } from '../../src/domain/index.js';
 import { EsdbAccountEventStore } from '../../src/eventstore/account-event-store.js';
 import { EsdbTransferEventStore } from '../../src/eventstore/transfer-event-store.js';
 import { MongoTransferDocuments } from '../../src/readmodels/mongo-transfer-documents.js';
+import { PROJECTIONS_COLLECTION } from '../../src/readmodels/projection-registry.js';
+import { TRANSFERS_PROJECTION, transferDocumentOf } from '../../src/readmodels/transfer-documents.js';
 import { startTransferProcess, transferProcessSettings, type RunningTransferProcess } from '../../workers/transfer-process.js';
 import { ReadModelFixture } from '../projector/read-model-fixture.js';
 
@@ -60,3 +62,36 @@ test('the transfers collection (issue 15): one document per transfer with status
   expect(await documents.write({ ...failedDoc!, status: 'pending', failure_reason: null, finished_at: null, revision: 0n })).toBe('stale');
   expect((await documents.get(failed.transferId))?.status).toBe('failed');
 });
+
+test('a read store that lost its data (the in-memory server restarted: registry entry and collection gone) gets the transfers already acked back, from the event store', async () => {
+  const run = (command: AccountCommand) => handler.handle({ command, commandId: randomUUID() });
+  const [a, b] = [randomUUID(), randomUUID()];
+  for (const id of [a, b]) await run({ type: 'OpenAccount', data: { accountId: id, ownerId: 'o', currency: 'EUR' } });
+  await run({ type: 'Deposit', data: { accountId: a, amount: 1_000n, currency: 'EUR' } });
+  const ids: string[] = [];
+  for (const amount of [10n, 20n, 30n]) {
+    const commandId = randomUUID();
+    const transferId = transferIdFor(a, commandId);
+    await transfers.transferMoney({ command: { type: 'TransferMoney', data: { accountId: a, transferId, toAccountId: b, amount, currency: 'EUR' } }, commandId });
+    await transfers.getTransfer(transferId, Date.now() + 20_000);
+    ids.push(transferId);
+  }
+  const streams = new EsdbTransferEventStore(fx.esdb);
+  const documents = new MongoTransferDocuments(fx.db);
+  const allEqualTheFold = async () => {
+    for (const id of ids) if (JSON.stringify(await documents.get(id), big) !== JSON.stringify(transferDocumentOf(await streams.read(id)), big)) return false;
+    return true;
+  };
+  const waitUntil = async (check: () => Promise<boolean>) => {
+    for (let i = 0; i < 300 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
+    return check();
+  };
+  expect(await waitUntil(allEqualTheFold)).toBe(true);
+  // Lost: every transfer above was acked by the documents' subscription group, so no delivery brings them back.
+  await fx.db.collection(PROJECTIONS_COLLECTION).deleteOne({ _id: TRANSFERS_PROJECTION } as never);
+  await fx.db.collection('transfers').drop();
+  expect(await documents.get(ids[0]!)).toBeUndefined();
+  expect(await waitUntil(allEqualTheFold)).toBe(true);
+}, 60_000);
+
+const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v);
