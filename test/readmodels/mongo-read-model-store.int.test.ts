@@ -35,7 +35,7 @@ describe.each(MONGO_WIRE_SERVERS)('MongoReadModelStore on %s', (kind) => {
       for (let round = 0; round < 3; round++) {
         const fresh = `readmodels_race_${round}`;
         await Promise.all(clients.map((c) => ensureReadModel(c.db(fresh))));
-        expect((await ensureReadModel(db.client.db(fresh)).then((r) => r.list())).map((p) => p.name)).toEqual(['account_summaries', 'account_transactions']);
+        expect((await ensureReadModel(db.client.db(fresh)).then((r) => r.list())).map((p) => p.name)).toEqual(['account_summaries', 'account_transactions', 'transfers']);
       }
     } finally {
       await Promise.all(clients.map((c) => c.close()));
@@ -51,7 +51,7 @@ describe.each(MONGO_WIRE_SERVERS)('MongoReadModelStore on %s', (kind) => {
     expect(txIndexes).toContainEqual({ account_id: 1, occurred_at: 1, revision: 1 });
     if (mongo.profile.guardIndex) expect(summaryIndexes).toContainEqual({ _id: 1, revision: 1 });
     expect(await registry.getActiveCollection('account_summaries')).toBe('account_summaries');
-    expect((await registry.list()).map((p) => p.name)).toEqual(['account_summaries', 'account_transactions']);
+    expect((await registry.list()).map((p) => p.name)).toEqual(['account_summaries', 'account_transactions', 'transfers']);
   });
 
   test('a batch lands as the fold, money as Int64 (exact past 2^53), redelivery changes nothing', async () => {
