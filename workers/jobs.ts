@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { esdbConnectionString, loadConfig, redisConnectionUrl, redisTlsOptions, type Config, configSecrets } from '../src/config.js';
 import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer, timeJob, type LedgerMetrics } from '../src/observability/index.js';
-import { connectEventStore } from '../src/eventstore/connection.js';
+import { checkEventStoreCredentials, connectEventStore } from '../src/eventstore/connection.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.js';
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
@@ -204,6 +204,8 @@ async function main(): Promise<void> {
   if (esdbUrl === undefined || config.MONGO_URL === undefined || config.REDIS_URL === undefined) {
     throw new Error('the standalone jobs worker needs ESDB_URL, MONGO_URL and REDIS_URL (npm start runs it with embedded servers)');
   }
+  // Refused event-store credentials would fail every snapshot and rebuild: stop now, naming the cause.
+  await checkEventStoreCredentials(esdbUrl);
   // Metrics and /healthz on METRICS_PORT; Redis credentials from the config (issue 7).
   const metrics = createMetrics(new Registry(), { processMetrics: true });
   const redisUrl = redisConnectionUrl(config) ?? config.REDIS_URL;

@@ -12,7 +12,7 @@ import { connectReadStore } from './read-store-client.js';
 import type { Db } from 'mongodb';
 import { MalformedEvent, decodeMetadata } from '../src/domain/index.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
-import { connectEventStore } from '../src/eventstore/connection.js';
+import { checkEventStoreCredentials, connectEventStore } from '../src/eventstore/connection.js';
 import { AccountSubscription, ensureAccountSubscriptionGroup, type Delivery } from '../src/eventstore/persistent-subscription.js';
 import { EsdbTransferEventStore } from '../src/eventstore/transfer-event-store.js';
 import { accountIdOfStream } from '../src/readmodels/recorded-account-event.js';
@@ -166,6 +166,8 @@ async function main(): Promise<void> {
   const url = esdbConnectionString(config);
   // An embedded event store in this process would be empty and private to it; `npm start` runs this part next to it.
   if (url === undefined) throw new Error('the standalone transfer process needs ESDB_URL (npm start runs it with the embedded event store)');
+  // Refused event-store credentials would fail every step of every transfer: stop now, naming the cause.
+  await checkEventStoreCredentials(url);
   // With MONGO_URL it also keeps the read model's `transfers` collection.
   const mongo = config.MONGO_URL === undefined ? undefined : await connectReadStore(config.MONGO_URL, config);
   const running = await startTransferProcess(config, url, logger, transferProcessSettings(config), mongo?.db(config.MONGO_DB));

@@ -100,8 +100,10 @@ describe('Ledger against a secure event store', () => {
     }
   }, 180_000);
 
-  test('a wrong ESDB_PASSWORD: the api stops at start with a line naming the refused credentials, and no output line holds the password', async () => {
-    const out = await runToExit('api', { ...ledgerEnv(WRONG_PASSWORD), LOG_LEVEL: 'debug', GRPC_HOST: '127.0.0.1', GRPC_PORT: String(await freePort()), METRICS_PORT: String(await freePort()), ADMIN_PORT: String(await freePort()) });
+  test.each(['api', 'projector', 'jobs', 'transfer-process'])('a wrong ESDB_PASSWORD: the standalone %s stops at start with a line naming the refused credentials, and no output line holds the password', async (worker) => {
+    const ports = { GRPC_HOST: '127.0.0.1', GRPC_PORT: String(await freePort()), METRICS_PORT: String(await freePort()), ADMIN_PORT: String(await freePort()) };
+    // jobs needs a REDIS_URL to start at all; the credentials check comes before any Redis connection.
+    const out = await runToExit(worker, { ...ledgerEnv(WRONG_PASSWORD), LOG_LEVEL: 'debug', REDIS_URL: `redis://127.0.0.1:${await freePort()}`, ...ports });
     expect(out.code).not.toBe(0);
     expect(out.text).toMatch(/event store refused the credentials of ESDB_USERNAME 'ledger'/);
     for (const form of [WRONG_PASSWORD, encodeURIComponent(WRONG_PASSWORD), Buffer.from(`${LEDGER_USER}:${WRONG_PASSWORD}`).toString('base64')]) {
