@@ -2,7 +2,7 @@
  * Preloaded into the API process by `bench/commands.ts --profile`
  * (`node --import tsx --import ./bench/api-profiling.ts workers/api.ts`):
  * SIGUSR2 starts a CPU profile, the next SIGUSR2 writes it to
- * $LEDGER_BENCH_PROFILE_DIR/api-<n>.cpuprofile and prints its path on stdout,
+ * $LEDGER_BENCH_PROFILE_DIR/api-<pid>-<n>.cpuprofile and prints its path on stdout,
  * so the bench profiles the API during one scenario only.
  */
 import { CpuProfiler } from './cpu-profiler.js';
@@ -15,5 +15,5 @@ let written = 0;
 process.on('SIGUSR2', () => {
   running = !running;
   if (running) void profiler.start();
-  else void profiler.stop(`api-${++written}`).then((file) => console.log(`cpu profile written: ${file}`));
+  else void profiler.stop(`api-${process.pid}-${++written}`).then((file) => console.log(`cpu profile written: ${file}`));
 });

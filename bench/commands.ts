@@ -52,6 +52,10 @@ const apiNodeOptions = nodeOptionsArg('--api-node-options') ?? [];
 const variantNodeOptions = nodeOptionsArg('--compare-api-node-options');
 const floors = args.includes('--floors');
 const root = fileURLToPath(new URL('..', import.meta.url));
+const profiles: { title: string; file: string; ops: number }[] = [];
+// Child processes started with bench/api-profiling.ts preloaded when profiling.
+const profilingPreload = profileDir ? ['--import', join(root, 'bench/api-profiling.ts')] : [];
+const profilingEnv: Record<string, string> = profileDir ? { LEDGER_BENCH_PROFILE_DIR: profileDir } : {};
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
@@ -70,11 +74,8 @@ async function main(): Promise<void> {
       const metricsPort = await freePort();
       const { child } = await spawnUntil(
         process.execPath,
-        [...nodeOptions, '--import', 'tsx', ...(profileDir ? ['--import', join(root, 'bench/api-profiling.ts')] : []), join(root, 'workers/api.ts')],
-        {
-          ESDB_URL: esdbUrl, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info',
-          ...(profileDir ? { LEDGER_BENCH_PROFILE_DIR: profileDir } : {}),
-        },
+        [...nodeOptions, '--import', 'tsx', ...profilingPreload, join(root, 'workers/api.ts')],
+        { ESDB_URL: esdbUrl, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), METRICS_HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info', ...profilingEnv },
         /gRPC API listening/,
       );
       children.push(child);
@@ -85,12 +86,11 @@ async function main(): Promise<void> {
 
     const pids = { esdb: esdb.child.process.pid, api: api.child.process.pid };
     const own = profileDir ? new CpuProfiler(profileDir) : undefined;
-    const profiles: { title: string; file: string }[] = [];
     const profiled = async (title: string, name: string, run: () => Promise<LoadResult | undefined>): Promise<LoadResult | undefined> => {
       if (!own) return run();
       await own.start();
       const result = await run();
-      profiles.push({ title, file: await own.stop(name) });
+      profiles.push({ title, file: await own.stop(name), ops: result?.ok ?? 0 });
       return result;
     };
     const measured: Measured[] = [];
@@ -116,21 +116,14 @@ async function main(): Promise<void> {
       }
       variantConnections.forEach((c) => c.close());
     }
-    const apiProfile = profileDir ? profileOnSignal(api.child) : undefined;
-    measured.push(await withCpu(pids, async () => {
-      await apiProfile?.toggle();
-      const result = await commands(clients, accounts, `gRPC commands, ${ACCOUNTS} accounts`);
-      const file = await apiProfile?.toggle();
-      if (file) profiles.push({ title: 'API process, gRPC commands', file });
-      return result;
-    }));
+    measured.push(await withCpu(pids, () => profiledChild(api.child, 'API process, gRPC commands', () => commands(clients, accounts, `gRPC commands, ${ACCOUNTS} accounts`))));
     measured.push(await withCpu(pids, () => commands(clients, accounts.slice(0, 1), 'gRPC commands, 1 hot account')));
     connections.forEach((c) => c.close());
     if (floors) measured.push(await nullApiFloor(children, pids));
     // Again at the end: the machine is shared, so the ratio uses the mean of both raw runs.
     measured.push(await withCpu(pids, () => rawAppends(esdbUrl, rawStreams, `raw appends, ${ACCOUNTS} streams (again)`)));
     report(measured);
-    for (const p of profiles) printSummary(p.title, p.file, root);
+    for (const p of profiles) printSummary(p.title, p.file, root, p.ops);
   } finally {
     for (const c of children.reverse()) await c.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -173,13 +166,15 @@ async function rawAppends(esdbUrl: string, streams: RawStream[], label: string |
 
 /** The same gRPC load against bench/null-api-server.ts: what the hop costs with no work behind it. */
 async function nullApiFloor(children: Child[], pids: { esdb: number | undefined }): Promise<Measured> {
-  const nullApi = await spawnUntil(process.execPath, ['--import', 'tsx', join(root, 'bench/null-api-server.ts')], {}, /^null API listening on (\d+)$/);
+  const nullApi = await spawnUntil(process.execPath, ['--import', 'tsx', ...profilingPreload, join(root, 'bench/null-api-server.ts')], profilingEnv, /^null API listening on (\d+)$/);
   children.push(nullApi.child);
   const connections = Array.from({ length: channels }, () => new LedgerClient(`127.0.0.1:${nullApi.match[1] ?? ''}`));
   const clients = Array.from({ length: CONCURRENCY }, (_, i) => connections[i % channels] as LedgerClient);
   const accounts = Array.from({ length: ACCOUNTS }, () => randomUUID());
   try {
-    return await withCpu({ ...pids, api: nullApi.child.process.pid }, () => commands(clients, accounts, 'gRPC commands, null API (the hop alone; API column = its CPU)'));
+    return await withCpu({ ...pids, api: nullApi.child.process.pid }, () =>
+      profiledChild(nullApi.child, 'null API process', () => commands(clients, accounts, 'gRPC commands, null API (the hop alone; API column = its CPU)')),
+    );
   } finally {
     connections.forEach((c) => c.close());
   }
@@ -238,6 +233,17 @@ function report(measured: Measured[]): void {
       console.log(`  ${result.label}: ${result.perSecond.toFixed(0)} / ${rawRate.toFixed(0)} = ${(result.perSecond / rawRate).toFixed(2)}`);
     }
   }
+}
+
+/** Runs `run` with a child process profiled (when profiling), recording the profile for the summary. */
+async function profiledChild(child: Child, title: string, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  if (!profileDir) return run();
+  const profile = profileOnSignal(child);
+  await profile.toggle();
+  const result = await run();
+  const file = await profile.toggle();
+  if (file) profiles.push({ title, file, ops: result.ok });
+  return result;
 }
 
 /**

@@ -49,11 +49,13 @@ export function summarize(profile: CpuProfile, root: string, top = 15): ProfileS
   return { busyMs: busyUs / 1000, packages: shares(byPackage), functions: shares(byFunction).slice(0, top) };
 }
 
-export function printSummary(title: string, file: string, root: string): void {
+/** `ops`: operations completed while profiling, to print µs per operation (comparable across processes). */
+export function printSummary(title: string, file: string, root: string, ops = 0): void {
   const s = summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, root);
-  console.log(`\n${title}: ${file}, ${s.busyMs.toFixed(0)} ms busy (self time, idle excluded)`);
-  console.log('| package | self ms | share |\n|---|---|---|');
-  for (const p of s.packages.filter((p) => p.percent >= 0.5)) console.log(`| ${p.name} | ${p.ms.toFixed(0)} | ${p.percent.toFixed(1)}% |`);
-  console.log('| top function | self ms | share |\n|---|---|---|');
-  for (const f of s.functions) console.log(`| ${f.name} | ${f.ms.toFixed(0)} | ${f.percent.toFixed(1)}% |`);
+  const perOp = (ms: number) => (ops === 0 ? '-' : ((1000 * ms) / ops).toFixed(1));
+  console.log(`\n${title}: ${file}, ${s.busyMs.toFixed(0)} ms busy (self time, idle excluded), ${perOp(s.busyMs)} µs per op over ${ops} ops`);
+  console.log('| package | self ms | µs per op | share |\n|---|---|---|---|');
+  for (const p of s.packages.filter((p) => p.percent >= 0.5)) console.log(`| ${p.name} | ${p.ms.toFixed(0)} | ${perOp(p.ms)} | ${p.percent.toFixed(1)}% |`);
+  console.log('| top function | self ms | µs per op | share |\n|---|---|---|---|');
+  for (const f of s.functions) console.log(`| ${f.name} | ${f.ms.toFixed(0)} | ${perOp(f.ms)} | ${f.percent.toFixed(1)}% |`);
 }
