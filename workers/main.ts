@@ -108,11 +108,17 @@ async function main(): Promise<void> {
     ctx.logger.info({ signal }, 'ledger stopping');
     // Ctrl-C ends Ledger within 10 s (issue 11) even if a part hangs on a dead
     // dependency; the child servers die with the process (parent-death signal).
-    setTimeout(() => {
+    // Referenced, so the event loop stays alive while a stop step awaits a
+    // promise no handle holds (as in stopOnSignal).
+    const bound = setTimeout(() => {
       ctx.logger.error({ afterMs: STOP_BOUND_MS }, 'parts did not stop in time: exiting');
       process.exit(1);
-    }, STOP_BOUND_MS).unref();
-    void stopAll().then(() => process.exit(0));
+    }, STOP_BOUND_MS);
+    void stopAll().then(() => {
+      clearTimeout(bound);
+      ctx.logger.info('ledger stopped');
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

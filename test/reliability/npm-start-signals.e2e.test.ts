@@ -104,6 +104,8 @@ describe('npm start', () => {
     const notJson = ledger.lines.filter((line) => !isNpmBanner(line) && !isJson(line));
     expect(notJson).toEqual([]);
     expect(ledger.lines.some((line) => line.includes('"ledger stopping"'))).toBe(true);
+    // Every part stopped in order, then the last line says so (not an exit mid-stop).
+    expect(ledger.lines.some((line) => line.includes('"ledger stopped"'))).toBe(true);
     expect(ledger.lines.some((line) => line.includes('did not stop in time'))).toBe(false);
   }, 300_000);
 });
