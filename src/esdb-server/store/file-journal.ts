@@ -133,15 +133,24 @@ export const recoverLog = (
  */
 export const openFileJournal = async (dataDir: string, fsync: boolean): Promise<Journal> => {
   const fh: FileHandle = await open(join(dataDir, LOG_FILE), 'a');
+  // A failed write may have left a torn record at the end of the file, and
+  // after a failed fdatasync the page cache's state is unknown: a record
+  // appended behind either could never be recovered, so every later write fails too.
+  let broken: Error | undefined;
+  const breakWith = (e: unknown): Promise<never> => {
+    broken ??= e instanceof Error ? e : new Error(String(e));
+    return Promise.reject(broken);
+  };
   return {
     write(records) {
+      if (broken !== undefined) return Promise.reject(broken);
       const buf = encodeRecords(records);
       try {
         for (let off = 0; off < buf.length; ) off += writeSync(fh.fd, buf, off, buf.length - off);
       } catch (e) {
-        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        return breakWith(e);
       }
-      return fsync ? fh.datasync() : Promise.resolve();
+      return fsync ? fh.datasync().catch(breakWith) : Promise.resolve();
     },
     async close() {
       await fh.close();
