@@ -1,17 +1,20 @@
 import {
-  PARK,
   PINNED,
-  RETRY,
   ROUND_ROBIN,
   DISPATCH_TO_SINGLE,
   START,
   PersistentSubscriptionExistsError,
   persistentSubscriptionToAllSettingsFromDefaults,
   streamNameFilter,
+  convertToCommandError,
   type EventStoreDBClient,
-  type PersistentSubscriptionToAll,
-  type PersistentSubscriptionToAllResolvedEvent,
 } from '@eventstore/db-client';
+import persistentGrpc from '@eventstore/db-client/generated/persistent_grpc_pb.js';
+import persistentPb from '@eventstore/db-client/generated/persistent_pb.js';
+import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { internalsOf } from './client-internals.js';
+import { decodePersistentReadMessage, type PersistentReadMessage } from './persistent-read-codec.js';
 import { ACCOUNT_STREAM_PREFIX } from '../domain/events.js';
 import type { StoredEvent } from '../readmodels/recorded-account-event.js';
 
@@ -61,79 +64,97 @@ export async function ensureAccountSubscriptionGroup(client: EventStoreDBClient,
 }
 
 /**
- * A consumer of the group. Translates the client's resolved events into
- * StoredEvent at this border and settles messages by id, so nothing outside
- * src/eventstore sees a client type.
+ * A consumer of the group. Its call goes through the client's channel
+ * (connection, TLS, credentials stay the client's), but deliveries are
+ * decoded from their bytes by persistent-read-codec.ts: the client's path
+ * (google-protobuf objects and its event conversion) was about half of
+ * the transfer process's client-stack CPU per delivery (issue 15). The
+ * request messages are the client's generated classes, as it sends them.
+ * Settles messages by id, so nothing outside src/eventstore sees a client type.
  */
 export class AccountSubscription {
-  private readonly inFlight = new Map<string, PersistentSubscriptionToAllResolvedEvent>();
+  private closed = false;
 
-  private constructor(private readonly subscription: PersistentSubscriptionToAll) {}
+  private constructor(private readonly call: Promise<ClientDuplexStream<ReadRequest, PersistentReadMessage>>) {
+    // Until deliveries() reads it, a failure to open is kept for it, not thrown unhandled.
+    call.catch(() => {});
+  }
 
   static open(client: EventStoreDBClient, group: string, bufferSize: number): AccountSubscription {
-    return new AccountSubscription(client.subscribeToPersistentSubscriptionToAll(group, { bufferSize }));
+    const { GRPCStreamCreator, callArguments } = internalsOf(client);
+    const open = GRPCStreamCreator(persistentGrpc.PersistentSubscriptionsClient, 'subscribeToPersistentSubscriptionToAll', (grpc) => {
+      const call = grpc.makeBidiStreamRequest(READ, serialize, decodePersistentReadMessage, ...callArguments({}, { deadline: Infinity }));
+      // deliveries() reports failures; this keeps one arriving while nobody iterates (after close) from being unhandled.
+      call.on('error', () => {});
+      call.write(subscribeRequest(group, bufferSize));
+      return call;
+    });
+    return new AccountSubscription(open());
   }
 
   /** Ends when the subscription is closed; throws when the server drops it. */
   async *deliveries(): AsyncGenerator<Delivery> {
-    for await (const resolved of this.subscription) {
-      const delivery = toDelivery(resolved);
-      if (delivery === undefined) continue;
-      this.inFlight.set(delivery.ackId, resolved);
-      yield delivery;
+    try {
+      for await (const m of await this.call) {
+        const message = m as PersistentReadMessage;
+        if (message.kind === 'event') yield { ackId: message.ackId, retryCount: message.retryCount, stored: message.stored };
+      }
+    } catch (err) {
+      if (this.closed) return;
+      throw convertToCommandError(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
   async ack(ackIds: readonly string[]): Promise<void> {
-    const events = this.take(ackIds);
-    if (events.length > 0) await this.subscription.ack(...events);
+    if (ackIds.length === 0) return;
+    await this.send(new persistentPb.ReadReq().setAck(new persistentPb.ReadReq.Ack().setIdsList(ackIds.map(uuidOf))));
   }
 
   /** Asks the server to deliver again (its retry count goes up). */
   async retry(ackIds: readonly string[], reason: string): Promise<void> {
-    const events = this.take(ackIds);
-    if (events.length > 0) await this.subscription.nack(RETRY, reason, ...events);
+    await this.nack(persistentPb.ReadReq.Nack.Action.RETRY, ackIds, reason);
   }
 
   /** Moves the messages to the group's parked stream, replayable later. */
   async park(ackIds: readonly string[], reason: string): Promise<void> {
-    const events = this.take(ackIds);
-    if (events.length > 0) await this.subscription.nack(PARK, reason, ...events);
+    await this.nack(persistentPb.ReadReq.Nack.Action.PARK, ackIds, reason);
   }
 
   async close(): Promise<void> {
-    await this.subscription.unsubscribe();
+    this.closed = true;
+    const call = await this.call.catch(() => undefined);
+    // As the client's unsubscribe: cancel outside the current callback (grpc-node #1464, #1652).
+    if (call) await new Promise<void>((resolve) => setImmediate(() => { call.cancel(); resolve(); }));
   }
 
-  private take(ackIds: readonly string[]): PersistentSubscriptionToAllResolvedEvent[] {
-    const events: PersistentSubscriptionToAllResolvedEvent[] = [];
-    for (const id of ackIds) {
-      const e = this.inFlight.get(id);
-      if (e === undefined) continue;
-      this.inFlight.delete(id);
-      events.push(e);
+  private async nack(action: number, ackIds: readonly string[], reason: string): Promise<void> {
+    if (ackIds.length === 0) return;
+    const nack = new persistentPb.ReadReq.Nack().setIdsList(ackIds.map(uuidOf)).setAction(action).setReason(reason);
+    await this.send(new persistentPb.ReadReq().setNack(nack));
+  }
+
+  private async send(request: ReadRequest): Promise<void> {
+    try {
+      const call = await this.call;
+      if (!call.write(request)) await new Promise((resolve) => call.once('drain', resolve));
+    } catch (err) {
+      throw convertToCommandError(err instanceof Error ? err : new Error(String(err)));
     }
-    return events;
   }
 }
 
-function toDelivery(resolved: PersistentSubscriptionToAllResolvedEvent): Delivery | undefined {
-  const e = resolved.event;
-  if (e === undefined) return undefined;
-  const ackId = resolved.link?.id ?? e.id;
-  return {
-    ackId,
-    retryCount: resolved.retryCount,
-    stored: {
-      eventId: e.id,
-      streamId: e.streamId,
-      revision: e.revision,
-      commitPosition: resolved.commitPosition ?? e.position?.commit,
-      type: e.type,
-      // Binary data is passed on as bytes: the decoder reports it as malformed.
-      data: e.data,
-      metadata: e.metadata,
-      created: e.created,
-    },
-  };
+type ReadRequest = InstanceType<typeof persistentPb.ReadReq>;
+const READ = '/event_store.client.persistent_subscriptions.PersistentSubscriptions/Read';
+const serialize = (r: ReadRequest): Buffer => Buffer.from(r.serializeBinary());
+const uuidOf = (id: string) => new sharedPb.UUID().setString(id);
+
+/** The request the client's subscribeToPersistentSubscriptionToAll sends first. */
+function subscribeRequest(group: string, bufferSize: number): ReadRequest {
+  const { Options } = persistentPb.ReadReq;
+  const options = new Options()
+    .setAll(new sharedPb.Empty())
+    .setGroupName(group)
+    .setBufferSize(bufferSize)
+    .setUuidOption(new Options.UUIDOption().setString(new sharedPb.Empty()));
+  return new persistentPb.ReadReq().setOptions(options);
 }

@@ -2,7 +2,8 @@ import { convertToCommandError, type EventStoreDBClient } from '@eventstore/db-c
 import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
-import type { CallOptions, ClientReadableStream, Metadata } from '@grpc/grpc-js';
+import type { ClientReadableStream } from '@grpc/grpc-js';
+import { internalsOf } from './client-internals.js';
 import { ACCOUNT_STREAM_PREFIX } from '../domain/events.js';
 import { decodeReadMessage, type ReadMessage } from './rebuild-read-codec.js';
 import type { LogPage, LogPosition, LoggedAccountEvent } from './rebuild-source.js';
@@ -58,20 +59,6 @@ export class AccountLogSubscription {
     this.feed = undefined;
     await feed?.close();
   }
-}
-
-/** The client's channel, credentials and stream bookkeeping, protected in @eventstore/db-client 6.x. */
-type ClientInternals = {
-  GRPCStreamCreator<C, T>(Client: new (...args: never[]) => C, debugName: string, creator: (client: C) => T): () => Promise<T>;
-  callArguments(options: Record<string, never>, callOptions: CallOptions): [Metadata, CallOptions];
-};
-
-function internalsOf(client: EventStoreDBClient): ClientInternals {
-  const c = client as unknown as Partial<ClientInternals>;
-  if (typeof c.GRPCStreamCreator !== 'function' || typeof c.callArguments !== 'function') {
-    throw new Error('this @eventstore/db-client has no GRPCStreamCreator/callArguments: the rebuild source needs 6.x');
-  }
-  return c as ClientInternals;
 }
 
 /** The request the client's subscribeToAll sends for a stream-prefix filter. */
