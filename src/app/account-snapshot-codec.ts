@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Account } from '../domain/index.js';
 import type { AccountSnapshot } from './account-snapshot.js';
-import type { KnownCommand } from './loaded-account.js';
 import { CommandIdFilter } from './command-id-filter.js';
+import { CommandWindow } from './command-window.js';
 
 /**
  * Version of the snapshot JSON below. Change it whenever Account,
@@ -52,8 +52,8 @@ const encodeAccount = (a: Account) =>
 export function encodeAccountSnapshot(s: AccountSnapshot, commandWindow: number): AccountSnapshotJson {
   const oldest = s.loaded.revision - BigInt(commandWindow);
   const commands: [string, string, string, string, string, string][] = [];
-  const filter = s.loaded.olderCommands?.copy() ?? CommandIdFilter.empty();
-  for (const [id, o] of s.loaded.commands) {
+  const filter = s.loaded.commands.older.copy();
+  for (const [id, o] of s.loaded.commands.entries()) {
     filter.add(id);
     if (o.revision > oldest) commands.push([id, o.revision.toString(), o.position.toString(), o.balance.toString(), o.commandType ?? '', o.fingerprint ?? '']);
   }
@@ -79,14 +79,12 @@ export function decodeAccountSnapshot(json: unknown, revision: bigint): AccountS
   const state: Account = d.account.status === 'none'
     ? { status: 'none' }
     : { status: d.account.status, accountId: d.account.account_id, ownerId: d.account.owner_id, currency: d.account.currency, balance: d.account.balance, txCount: d.account.tx_count, reversed: new Set(d.account.reversed), inFlightOut: d.account.in_flight_out };
-  const commands = new Map<string, KnownCommand>(
-    d.commands.map(([id, revision, position, balance, commandType, fingerprint]) => [
-      id,
-      { revision, position, balance, ...(commandType === '' ? {} : { commandType }), ...(fingerprint === '' ? {} : { fingerprint }) },
-    ]),
-  );
+  // As large as the list: the handler that loads it re-limits it to its own window (load-account.ts).
+  const commands = new CommandWindow(Math.max(1, d.commands.length), CommandIdFilter.fromJson(d.command_filter));
+  for (const [id, revision, position, balance, commandType, fingerprint] of d.commands)
+    commands.record(id, { revision, position, balance, ...(commandType === '' ? {} : { commandType }), ...(fingerprint === '' ? {} : { fingerprint }) });
   return {
-    loaded: { accountId: d.account_id, stream: d.stream, state, revision, position: d.position, lastOccurredAt: d.last_occurred_at, commands, olderCommands: CommandIdFilter.fromJson(d.command_filter) },
+    loaded: { accountId: d.account_id, stream: d.stream, state, revision, position: d.position, lastOccurredAt: d.last_occurred_at, commands },
     openedAt: d.opened_at,
     lastTxAt: d.last_tx_at,
     closedAt: d.closed_at,

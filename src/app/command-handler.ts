@@ -8,6 +8,8 @@ import { BatchPerStream, type Settled } from './batch-per-stream.js';
 import { planBatch } from './command-batch.js';
 import { commandIdentity, type CommandIdentity } from './command-fingerprint.js';
 import { findPostedTransaction } from './posted-transaction.js';
+import { findHandledCommand } from './find-handled-command.js';
+import { DEFAULT_COMMAND_WINDOW } from './command-window.js';
 import type { CommandEnvelope } from './command-envelope.js';
 
 export type { CommandEnvelope } from './command-envelope.js';
@@ -32,6 +34,12 @@ export type CommandHandlerOptions = {
   readonly snapshots?: AccountSnapshots;
   /** Most commands for one account decided together and appended at once (default 100). */
   readonly maxBatch?: number;
+  /**
+   * Command outcomes each account keeps one by one (default DEFAULT_COMMAND_WINDOW);
+   * older ids go into a filter and their retries are looked up in the stream.
+   * At least maxBatch: a batch's answers are read from the window after its append.
+   */
+  readonly commandWindow?: number;
 };
 
 /**
@@ -46,12 +54,16 @@ export class CommandHandler {
   private readonly batches: BatchPerStream<CommandEnvelope, HandledCommand>;
   private readonly clock: () => Date;
   private readonly random: () => number;
+  private readonly commandWindow: number;
 
   constructor(private readonly options: CommandHandlerOptions) {
+    const maxBatch = options.maxBatch ?? 100;
+    this.commandWindow = options.commandWindow ?? Math.max(DEFAULT_COMMAND_WINDOW, maxBatch);
+    if (this.commandWindow < maxBatch) throw new RangeError(`commandWindow (${this.commandWindow}) must be at least maxBatch (${maxBatch})`);
     this.cache = new AccountCache(options.cacheSize ?? 10_000);
     this.clock = options.clock ?? (() => new Date());
     this.random = options.random ?? Math.random;
-    this.batches = new BatchPerStream((_stream, envelopes) => this.handleBatch(envelopes), options.maxBatch ?? 100);
+    this.batches = new BatchPerStream((_stream, envelopes) => this.handleBatch(envelopes), maxBatch);
   }
 
   /**
@@ -62,7 +74,7 @@ export class CommandHandler {
   async ownerOf(accountId: string): Promise<string | undefined> {
     const cached = this.cache.get(accountStream(accountId));
     if (cached !== undefined && cached.state.status !== 'none') return cached.state.ownerId;
-    const loaded = await loadAccount(this.options.store, accountId, cached, cached === undefined ? this.options.snapshots : undefined);
+    const loaded = await this.load(accountId, cached);
     this.cache.set(loaded);
     return loaded.state.status === 'none' ? undefined : loaded.state.ownerId;
   }
@@ -110,6 +122,7 @@ export class CommandHandler {
     let pending = envelopes.map((_, i) => i);
     let retries = 0;
     while (pending.length > 0) {
+      await this.recallOlderCommands(loaded, pending.map((i) => envelopes[i]!));
       const plan = planBatch(loaded, fresh, pending.map((i) => envelopes[i]!), Date.now());
       for (const [k, answer] of plan.answered) {
         const known = 'duplicateOf' in answer ? loaded.commands.get(answer.duplicateOf) : undefined;
@@ -158,8 +171,16 @@ export class CommandHandler {
   private async aggregate(envelopes: readonly CommandEnvelope[]): Promise<{ loaded: LoadedAccount; fresh: boolean }> {
     const accountId = envelopes[0]!.command.data.accountId;
     const cached = this.cache.get(accountStream(accountId));
-    const loaded = await this.knowingCommands(cached ?? (await loadAccount(this.options.store, accountId, undefined, this.options.snapshots)), envelopes);
-    return { loaded, fresh: cached === undefined };
+    if (cached !== undefined) return { loaded: cached, fresh: false };
+    // Cached at once: a batch that appends nothing (retries, refusals) would otherwise load it again next time.
+    const loaded = await this.load(accountId);
+    this.cache.set(loaded);
+    return { loaded, fresh: true };
+  }
+
+  /** From what is known (`from`), else from the latest snapshot, else from the start. */
+  private load(accountId: string, from?: LoadedAccount): Promise<LoadedAccount> {
+    return loadAccount(this.options.store, accountId, from, from === undefined ? this.options.snapshots : undefined, this.commandWindow);
   }
 
   /**
@@ -187,29 +208,29 @@ export class CommandHandler {
     const [only] = decided;
     const next = decided.length === 1 && only !== undefined
       ? applyAppended(loaded, only.events, only.envelope.commandId, only.identity, occurredAt, appended).loaded
-      : await loadAccount(this.options.store, loaded.accountId, loaded);
+      : await this.load(loaded.accountId, loaded);
     this.cache.set(next);
     this.options.afterAppend?.(next, loaded.revision);
     return next;
   }
 
   /**
-   * An account loaded from a snapshot lists the outcomes of recent commands
-   * only; when one of these commands may be older (the snapshot's filter says
-   * maybe), fold the whole stream so its original answer is known. Costs
-   * time on a filter hit, never a second append.
+   * Part of step 1, before each decision: a command the account's window
+   * does not list but its filter may hold (a retry older than the window,
+   * or before a snapshot) is looked up in the stream, and found, joins the
+   * window, so planBatch answers it as its first call was. Costs a read on
+   * such a retry or a filter error, never a second append.
    */
-  private async knowingCommands(loaded: LoadedAccount, envelopes: readonly CommandEnvelope[]): Promise<LoadedAccount> {
-    const older = loaded.olderCommands;
-    if (older === undefined) return loaded;
-    if (!envelopes.some((e) => !loaded.commands.has(e.commandId) && older.mightContain(e.commandId))) return loaded;
-    const full = await loadAccount(this.options.store, loaded.accountId);
-    this.cache.set(full);
-    return full;
+  private async recallOlderCommands(loaded: LoadedAccount, envelopes: readonly CommandEnvelope[]): Promise<void> {
+    for (const commandId of new Set(envelopes.map((e) => e.commandId))) {
+      if (!loaded.commands.mayBeOlder(commandId)) continue;
+      const known = await findHandledCommand(this.options.store, loaded.stream, loaded.accountId, commandId);
+      if (known !== undefined) loaded.commands.record(commandId, known);
+    }
   }
 
   private async catchUp(loaded: LoadedAccount): Promise<{ loaded: LoadedAccount; fresh: true }> {
-    const next = await loadAccount(this.options.store, loaded.accountId, loaded);
+    const next = await this.load(loaded.accountId, loaded);
     this.cache.set(next);
     return { loaded: next, fresh: true };
   }

@@ -54,6 +54,8 @@ export class CommandIdFilter {
   }
 
   mightContain(id: string): boolean {
+    // Every new command asks: spare the hash while nothing has left an account's window.
+    if (this.segments.length === 0) return false;
     const h = hashOf(id);
     return this.segments.some((s) => has(s, h));
   }

@@ -1,7 +1,7 @@
 import { accountStream, evolve, initialAccount, type Account, type AccountCommandType, type AccountEvent } from '../domain/index.js';
 import type { StoredEvent } from './event-store.js';
 import { AccountStreamDamaged } from './errors.js';
-import type { CommandIdFilter } from './command-id-filter.js';
+import { CommandWindow } from './command-window.js';
 
 /** A command's type and the fingerprint of the fields that decide its effect (command-fingerprint.ts). */
 export type CommandIdentity = { readonly commandType: AccountCommandType; readonly fingerprint: string };
@@ -19,9 +19,9 @@ export type KnownCommand = CommandOutcome & { readonly commandType?: string; rea
 export const outcomeOf = (k: KnownCommand): CommandOutcome => ({ revision: k.revision, position: k.position, balance: k.balance });
 
 /**
- * An account's write-side state at a known stream revision, plus the outcome
- * of every command already in the stream (keyed by command_id, from event
- * metadata): that is how a retry that arrives after other commands is
+ * An account's write-side state at a known stream revision, plus what it
+ * knows of the commands already in the stream (keyed by command_id, from
+ * event metadata): that is how a retry that arrives after other commands is
  * answered as the first call was, instead of appending again.
  */
 export type LoadedAccount = {
@@ -35,46 +35,50 @@ export type LoadedAccount = {
   /** occurred_at of the last event, so new events never go back in time within a stream. */
   readonly lastOccurredAt: string | undefined;
   /**
+   * The outcomes of the last commands, older ids in a filter (command-window.ts).
    * Shared and grown in place by each newer version of this LoadedAccount:
-   * copying it per command would make every append O(stream length). Only
-   * the newest version is ever used (commands on one stream run one at a time).
+   * copying it per command would make every append O(window). Only the
+   * newest version is ever used (commands on one stream run one at a time).
    */
-  readonly commands: Map<string, KnownCommand>;
-  /**
-   * Set when loaded from a snapshot: every command id up to the snapshot's
-   * revision, as a filter (the snapshot lists outcomes only for its last
-   * events). An id it may hold that `commands` lacks calls for a full load.
-   */
-  readonly olderCommands?: CommandIdFilter;
+  readonly commands: CommandWindow;
 };
 
-export const emptyAccount = (accountId: string): LoadedAccount => ({
+export const emptyAccount = (accountId: string, commandWindow?: number): LoadedAccount => ({
   accountId,
   stream: accountStream(accountId),
   state: initialAccount,
   revision: -1n,
   position: 0n,
   lastOccurredAt: undefined,
-  commands: new Map(),
+  commands: new CommandWindow(commandWindow),
 });
 
 const balanceOf = (state: Account): bigint => (state.status === 'none' ? 0n : state.balance);
 
+/** The account after one stored event (unknown types leave it as it was; an undecodable one stops the fold). */
+export function evolveStored(accountId: string, state: Account, stored: StoredEvent): Account {
+  if (stored.undecodable !== undefined) throw new AccountStreamDamaged(accountId, stored.eventId, stored.revision, stored.undecodable);
+  return stored.event ? evolve(state, stored.event) : state;
+}
+
+/** The outcome of the command a stored event belongs to, as of that event, given the account right after it. */
+export function knownCommandOf(stored: StoredEvent, state: Account): KnownCommand {
+  const metadata = stored.metadata;
+  return {
+    revision: stored.revision,
+    position: stored.position,
+    balance: balanceOf(state),
+    ...(metadata?.commandType === undefined ? {} : { commandType: metadata.commandType }),
+    ...(metadata?.commandFingerprint === undefined ? {} : { fingerprint: metadata.commandFingerprint }),
+  };
+}
+
 /** Folds one stored event in (unknown types still advance the revision; an undecodable one stops the fold). */
 export function applyStored(loaded: LoadedAccount, stored: StoredEvent): LoadedAccount {
-  if (stored.undecodable !== undefined) throw new AccountStreamDamaged(loaded.accountId, stored.eventId, stored.revision, stored.undecodable);
-  const state = stored.event ? evolve(loaded.state, stored.event) : loaded.state;
-  const metadata = stored.metadata;
+  const state = evolveStored(loaded.accountId, loaded.state, stored);
+  const commandId = stored.metadata?.commandId;
   // A command's last event overwrites its earlier ones: the answer is where the command ended.
-  if (metadata?.commandId) {
-    loaded.commands.set(metadata.commandId, {
-      revision: stored.revision,
-      position: stored.position,
-      balance: balanceOf(state),
-      ...(metadata.commandType === undefined ? {} : { commandType: metadata.commandType }),
-      ...(metadata.commandFingerprint === undefined ? {} : { fingerprint: metadata.commandFingerprint }),
-    });
-  }
+  if (commandId) loaded.commands.record(commandId, knownCommandOf(stored, state));
   return {
     ...loaded,
     state,
@@ -95,7 +99,7 @@ export function applyAppended(
 ): { loaded: LoadedAccount; outcome: CommandOutcome } {
   const state = events.reduce(evolve, loaded.state);
   const outcome = { revision: appended.revision, position: appended.position, balance: balanceOf(state) };
-  loaded.commands.set(commandId, { ...outcome, ...identity });
+  loaded.commands.record(commandId, { ...outcome, ...identity });
   return {
     loaded: { ...loaded, state, revision: appended.revision, position: appended.position, lastOccurredAt: occurredAt },
     outcome,

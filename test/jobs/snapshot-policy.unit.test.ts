@@ -31,16 +31,15 @@ describe('snapshot policy', () => {
 
 describe('snapshot codec', () => {
   test('round-trips the state and keeps only the last window of command outcomes', () => {
+    const account = emptyAccount('a1');
+    account.commands.record('old', { revision: 100n, position: 1n, balance: 5n });
+    account.commands.record('recent', { revision: 240n, position: 2n, balance: 6n });
     const loaded: LoadedAccount = {
-      ...emptyAccount('a1'),
+      ...account,
       state: { status: 'open', accountId: 'a1', ownerId: 'o1', currency: 'EUR', balance: 12_345_678_901_234n, txCount: 7, reversed: new Set(['e-1']), inFlightOut: 40n },
       revision: 250n,
       position: 9_999n,
       lastOccurredAt: '2026-01-15T10:00:00.000Z',
-      commands: new Map([
-        ['old', { revision: 100n, position: 1n, balance: 5n }],
-        ['recent', { revision: 240n, position: 2n, balance: 6n }],
-      ]),
     };
     const json = JSON.parse(JSON.stringify(encodeAccountSnapshot({ loaded, openedAt: '2026-01-01T00:00:00.000Z', lastTxAt: undefined, closedAt: undefined }, 100)));
     const back = decodeAccountSnapshot(json, 250n);

@@ -11,6 +11,7 @@ import { CommandHandler, getAccountAsOf, loadAccount, type AccountEventStore, ty
 import { snapshotPolicy, type AccountSnapshots } from '../../src/app/account-snapshot.js';
 import { takeSnapshot } from '../../src/app/take-snapshot.js';
 import { ACCOUNT_SNAPSHOT_SCHEMA_VERSION, encodeAccountSnapshot } from '../../src/app/account-snapshot-codec.js';
+import { CommandWindow } from '../../src/app/command-window.js';
 import { SnapshotJobs } from '../../src/jobs/snapshot-jobs.js';
 import { SnapshotWorker } from '../../src/jobs/snapshot-worker.js';
 import { EVENT_SCHEMA_VERSION, accountStream, type AccountEvent } from '../../src/domain/index.js';
@@ -210,7 +211,7 @@ describe('snapshots every N events', () => {
     const raw = new SnapshotStore(conn.client, 5);
     // A lying snapshot at the head: right shape, wrong balance, older schema version.
     const lie = { status: 'open' as const, balance: 999_999n, accountId, ownerId: 'x', currency: 'EUR', txCount: 1, reversed: new Set<string>(), inFlightOut: 0n };
-    const forged = encodeAccountSnapshot({ loaded: { ...truth, state: lie, commands: new Map() }, openedAt: undefined, lastTxAt: undefined, closedAt: undefined }, EVERY);
+    const forged = encodeAccountSnapshot({ loaded: { ...truth, state: lie, commands: new CommandWindow() }, openedAt: undefined, lastTxAt: undefined, closedAt: undefined }, EVERY);
     await raw.write(accountId, { state: forged, revision: truth.revision, schemaVersion: ACCOUNT_SNAPSHOT_SCHEMA_VERSION - 1, occurredAt: truth.lastOccurredAt });
     // An unreadable one of the current version.
     await raw.write(accountId, { state: { nonsense: true }, revision: truth.revision, schemaVersion: ACCOUNT_SNAPSHOT_SCHEMA_VERSION, occurredAt: truth.lastOccurredAt });
