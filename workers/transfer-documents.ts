@@ -7,6 +7,9 @@ import { AccountLogReader, type LogPosition } from '../src/eventstore/rebuild-so
 import { transferRebuildTarget } from '../src/readmodels/transfer-rebuild-target.js';
 import { AccountSubscription, ensureAccountSubscriptionGroup } from '../src/eventstore/persistent-subscription.js';
 import { MongoTransferDocuments } from '../src/readmodels/mongo-transfer-documents.js';
+import { countAccountEventsAfter, headOfLog, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
+import { ProjectionLagReporter } from '../src/readmodels/projection-lag-reporter.js';
+import { ProjectorProgress } from '../src/readmodels/projector-progress.js';
 import { ProjectionRegistry } from '../src/readmodels/projection-registry.js';
 import { TRANSFERS_COLLECTION, TRANSFERS_PROJECTION, transferDocumentOf } from '../src/readmodels/transfer-documents.js';
 
@@ -36,6 +39,8 @@ const SEED_PAGE = 1_000;
  */
 export async function startTransferDocuments(
   client: EventStoreDBClient, db: Db, transfers: TransferEventStore, logger: Logger, group: string, decoder?: EventDecoder,
+  /** How often the registry gets this projection's status, checkpoint and lag (PROJECTOR_STATUS_INTERVAL_MS, as the account projector's). */
+  statusIntervalMs = 5_000,
 ): Promise<RunningTransferDocuments> {
   const registry = new ProjectionRegistry(db);
   await registry.ensure(TRANSFERS_PROJECTION, TRANSFERS_COLLECTION);
@@ -52,6 +57,7 @@ export async function startTransferDocuments(
   await ensureAccountSubscriptionGroup(client, { group, consumerStrategy: 'RoundRobin', maxRetryCount: 10, messageTimeoutMs: 30_000, streamPrefix: TRANSFER_STREAM_PREFIX });
   let stopping = false;
   let subscription: AccountSubscription | undefined;
+  const progress = new ProjectorProgress();
   const loop = async (): Promise<void> => {
     for (let reconnects = 0; !stopping; ) {
       const sub = AccountSubscription.open(client, group, 64);
@@ -64,12 +70,15 @@ export async function startTransferDocuments(
             const doc = transferDocumentOf(await transfers.read(transferId));
             if (doc !== undefined) await (await documents()).write(doc);
             await sub.ack([delivery.ackId]);
+            progress.storeFailing = false;
+            progress.recordAcked(1, delivery.stored.commitPosition, delivery.stored.created);
           } catch (err) {
             if (err instanceof MalformedEvent) {
               logger.error({ err, stream: delivery.stored.streamId }, 'undecodable transfer event: parked');
               await sub.park([delivery.ackId], err.message).catch(() => {});
               continue;
             }
+            progress.storeFailing = true;
             logger.warn({ err, transfer_id: transferId }, 'transfer document not written; retried');
             await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
             await sub.retry([delivery.ackId], err instanceof Error ? err.message : String(err)).catch(() => {});
@@ -125,6 +134,14 @@ export async function startTransferDocuments(
   seed();
   const seedTimer = setInterval(seed, SEED_CHECK_MS);
   seedTimer.unref();
+
+  // Status, checkpoint and lag in the registry, as the account projector reports them (Admin ListProjections).
+  const reporter = new ProjectionLagReporter([TRANSFERS_PROJECTION], registry, { countHolds: async () => 0 }, {
+    countAfter: (position, cap) => countAccountEventsAfter(client, position, cap, TRANSFER_STREAM_PREFIX),
+    headCreated: async () => (await headOfLog(client))?.created,
+    parkedCount: async () => (await subscriptionGroupStats(client, group))?.parkedCount,
+  }, progress, logger);
+  reporter.start(statusIntervalMs);
   logger.info({ group }, 'transfer documents started');
   return {
     stop: async () => {
@@ -132,6 +149,7 @@ export async function startTransferDocuments(
       clearInterval(seedTimer);
       await subscription?.close().catch(() => {});
       await Promise.race([Promise.all([running, seeding]), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await reporter.stop();
     },
   };
 }

@@ -71,7 +71,7 @@ export async function startTransferProcess(
   const handler = new CommandHandler({ store: accounts, maxRetries: config.COMMAND_MAX_RETRIES });
   const transferStreams = new EsdbTransferEventStore(esdb.client, decoder);
   const transfers = new TransferProcess(handler, accounts, transferStreams);
-  const documents = readStore === undefined ? undefined : await startTransferDocuments(esdb.client, readStore, transferStreams, logger, `${settings.group}-documents`, decoder);
+  const documents = readStore === undefined ? undefined : await startTransferDocuments(esdb.client, readStore, transferStreams, logger, `${settings.group}-documents`, decoder, config.PROJECTOR_STATUS_INTERVAL_MS);
   await ensureAccountSubscriptionGroup(esdb.client, { group: settings.group, consumerStrategy: 'RoundRobin', maxRetryCount: settings.maxRetryCount, messageTimeoutMs: settings.messageTimeoutMs });
 
   let stopping = false;

@@ -38,10 +38,11 @@ export async function subscriptionGroupStats(client: EventStoreDBClient, group: 
 export type HeadOfAccounts = { readonly position: bigint; readonly created: Date } | undefined;
 
 /**
- * Account events in $all after a commit position, counted up to `cap`
- * (positions are byte offsets in EventStoreDB, so a count needs a read).
+ * Account events (or those of the streams under another prefix: the
+ * transfer documents count `transfer-`) in $all after a commit position,
+ * counted up to `cap` (positions are byte offsets in EventStoreDB, so a count needs a read).
  */
-export async function countAccountEventsAfter(client: EventStoreDBClient, after: bigint | undefined, cap: number): Promise<{ count: number; capped: boolean }> {
+export async function countAccountEventsAfter(client: EventStoreDBClient, after: bigint | undefined, cap: number, streamPrefix = ACCOUNT_STREAM_PREFIX): Promise<{ count: number; capped: boolean }> {
   let count = 0;
   const read = client.readAll({
     direction: FORWARDS,
@@ -51,7 +52,7 @@ export async function countAccountEventsAfter(client: EventStoreDBClient, after:
   });
   for await (const resolved of read) {
     const e = resolved.event;
-    if (e === undefined || !e.streamId.startsWith(ACCOUNT_STREAM_PREFIX)) continue;
+    if (e === undefined || !e.streamId.startsWith(streamPrefix)) continue;
     if (after !== undefined && e.position.commit <= after) continue;
     count += 1;
   }

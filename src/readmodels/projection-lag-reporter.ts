@@ -29,7 +29,8 @@ export class ProjectionLagReporter {
   constructor(
     private readonly projections: readonly string[],
     private readonly registry: ProjectionRegistry,
-    private readonly store: ReadModelStore,
+    /** Accounts held back by a parked event (a projection that holds none answers 0). */
+    private readonly store: Pick<ReadModelStore, 'countHolds'>,
     private readonly probe: EventLogProbe,
     private readonly progress: ProjectorProgress,
     private readonly logger: Logger,

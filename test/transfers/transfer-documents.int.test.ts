@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BACKWARDS, END } from '@eventstore/db-client';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CommandHandler, Transfers, transferIdFor } from '../../src/app/index.js';
@@ -7,7 +8,7 @@ import type { AccountCommand } from '../../src/domain/index.js';
 import { EsdbAccountEventStore } from '../../src/eventstore/account-event-store.js';
 import { EsdbTransferEventStore } from '../../src/eventstore/transfer-event-store.js';
 import { MongoTransferDocuments } from '../../src/readmodels/mongo-transfer-documents.js';
-import { PROJECTIONS_COLLECTION } from '../../src/readmodels/projection-registry.js';
+import { PROJECTIONS_COLLECTION, ProjectionRegistry } from '../../src/readmodels/projection-registry.js';
 import { TRANSFERS_PROJECTION, transferDocumentOf } from '../../src/readmodels/transfer-documents.js';
 import { startTransferProcess, transferProcessSettings, type RunningTransferProcess } from '../../workers/transfer-process.js';
 import { ReadModelFixture } from '../projector/read-model-fixture.js';
@@ -19,7 +20,8 @@ let transfers: Transfers;
 
 beforeAll(async () => {
   fx = await ReadModelFixture.start();
-  const config = loadConfig({});
+  // Reports its status every 200 ms, so the lag test below need not wait 5 s.
+  const config = loadConfig({ PROJECTOR_STATUS_INTERVAL_MS: '200' });
   worker = await startTransferProcess(config, fx.esdbServer.connectionString, pino({ level: 'silent' }), { ...transferProcessSettings(config), group: `transfers-${randomUUID()}` }, fx.db);
   handler = new CommandHandler({ store: new EsdbAccountEventStore(fx.esdb), maxRetries: 50 });
   transfers = new Transfers(handler, new EsdbTransferEventStore(fx.esdb));
@@ -93,5 +95,30 @@ test('a read store that lost its data (the in-memory server restarted: registry 
   expect(await documents.get(ids[0]!)).toBeUndefined();
   expect(await waitUntil(allEqualTheFold)).toBe(true);
 }, 60_000);
+
+test('the registry reports the transfers projection\'s status, checkpoint and lag, as the account projections\' (issue 15)', async () => {
+  const run = (command: AccountCommand) => handler.handle({ command, commandId: randomUUID() });
+  const [a, b] = [randomUUID(), randomUUID()];
+  for (const id of [a, b]) await run({ type: 'OpenAccount', data: { accountId: id, ownerId: 'o', currency: 'EUR' } });
+  await run({ type: 'Deposit', data: { accountId: a, amount: 100n, currency: 'EUR' } });
+  const commandId = randomUUID();
+  const transferId = transferIdFor(a, commandId);
+  await transfers.transferMoney({ command: { type: 'TransferMoney', data: { accountId: a, transferId, toAccountId: b, amount: 40n, currency: 'EUR' } }, commandId });
+  await transfers.getTransfer(transferId, Date.now() + 20_000);
+  // The newest event of that transfer's stream: where the documents' checkpoint must get to.
+  let outcomeAt: bigint | undefined;
+  for await (const r of fx.esdb.readStream(`transfer-${transferId}`, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) outcomeAt = r.event?.position?.commit;
+  expect(outcomeAt).toBeDefined();
+  const registry = new ProjectionRegistry(fx.db);
+  const entry = async () => (await registry.list()).find((p) => p.name === TRANSFERS_PROJECTION);
+  let seen = await entry();
+  for (let i = 0; i < 100 && !(seen?.lag?.checkpointPosition !== undefined && seen.lag.checkpointPosition !== null && seen.lag.checkpointPosition >= outcomeAt! && seen.lag.eventsBehind === 0n); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    seen = await entry();
+  }
+  expect(seen?.status).toBe('running');
+  expect(seen?.lag?.checkpointPosition).toBeGreaterThanOrEqual(outcomeAt!);
+  expect(seen?.lag).toMatchObject({ eventsBehind: 0n, timeBehindMs: 0, parkedCount: 0n, blockedAccounts: 0 });
+}, 30_000);
 
 const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v);
