@@ -20,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'kurrentdb-client',
-          include: ['append', 'read', 'subscribe', 'delete-and-metadata', 'persistent-delivery', 'persistent-admin'].map((suite) => `test/esdb/${suite}.int.test.ts`),
+          include: ['append', 'read', 'subscribe', 'delete-and-metadata', 'persistent-delivery', 'persistent-admin', 'persistent-all', 'persistent-strategies', 'persistent-settings'].map((suite) => `test/esdb/${suite}.int.test.ts`),
           env: { ESDB_TEST_CLIENT: 'kurrentdb' },
         },
       },

@@ -1,4 +1,4 @@
-import { START, eventTypeFilter, jsonEvent, persistentSubscriptionToAllSettingsFromDefaults as allSettings, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings, streamNameFilter } from '@eventstore/db-client';
+import { START, eventTypeFilter, jsonEvent, persistentSubscriptionToAllSettingsFromDefaults as allSettings, persistentSubscriptionToStreamSettingsFromDefaults as streamSettings, streamNameFilter } from './client-under-test.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, startServer, uniqueStream, type Delivery, type Running } from './persistent-fixture.js';
 

@@ -4,7 +4,7 @@ import {
   START,
   persistentSubscriptionToAllSettingsFromDefaults as allSettings,
   persistentSubscriptionToStreamSettingsFromDefaults as streamSettings,
-} from '@eventstore/db-client';
+} from './client-under-test.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendNumbered, collect, eventually, startServer, uniqueStream, type Running } from './persistent-fixture.js';
 
