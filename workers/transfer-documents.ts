@@ -53,7 +53,6 @@ export async function startTransferDocuments(
     return active.documents;
   };
   await (await documents()).ensureIndexes();
-  await registry.updateStatus(TRANSFERS_PROJECTION, 'running');
   await ensureAccountSubscriptionGroup(client, { group, consumerStrategy: 'RoundRobin', maxRetryCount: 10, messageTimeoutMs: 30_000, streamPrefix: TRANSFER_STREAM_PREFIX });
   let stopping = false;
   let subscription: AccountSubscription | undefined;
@@ -108,6 +107,7 @@ export async function startTransferDocuments(
     if (seededEpoch !== undefined && epoch === seededEpoch) return;
     const target = await documents();
     if (seededEpoch === undefined && !startedEmpty) {
+      await registry.markFilled(TRANSFERS_PROJECTION, epoch);
       seededEpoch = epoch;
       return;
     }
@@ -122,6 +122,9 @@ export async function startTransferDocuments(
       after = page.last;
       if (page.atHead) break;
     }
+    if (stopping) return;
+    // Until now the entry said `starting`: ListTransfers answered UNAVAILABLE, not an incomplete list.
+    await registry.markFilled(TRANSFERS_PROJECTION, epoch);
     seededEpoch = epoch;
     logger.info({ collection: target.collection, events }, 'transfers collection filled from the event store');
   };
@@ -136,7 +139,9 @@ export async function startTransferDocuments(
   seedTimer.unref();
 
   // Status, checkpoint and lag in the registry, as the account projector reports them (Admin ListProjections).
-  const reporter = new ProjectionLagReporter([TRANSFERS_PROJECTION], registry, { countHolds: async () => 0 }, {
+  // An entry not yet filled keeps `starting` (only seedIfNeeded's markFilled ends it).
+  const statusWriter = { updateStatus: (...args: Parameters<ProjectionRegistry['updateStatus']>) => registry.updateStatus(args[0], args[1], args[2], { keepStarting: true }) };
+  const reporter = new ProjectionLagReporter([TRANSFERS_PROJECTION], statusWriter, { countHolds: async () => 0 }, {
     countAfter: (position, cap) => countAccountEventsAfter(client, position, cap, TRANSFER_STREAM_PREFIX),
     headCreated: async () => (await headOfLog(client))?.created,
     parkedCount: async () => (await subscriptionGroupStats(client, group))?.parkedCount,

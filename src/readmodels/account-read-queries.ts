@@ -117,10 +117,13 @@ export class AccountReadQueries {
     return { items, next: docs.length > pageSize && last !== undefined ? { requestedAt: last.requested_at, transferId: last._id } : undefined };
   }
 
-  /** Looked up apart from the account projections: those are served even where transfers were never registered. */
+  /**
+   * Looked up apart from the account projections: those are served even where transfers were never registered.
+   * UNAVAILABLE (ReadModelUnavailable) while the transfer process is still filling the collection.
+   */
   private async transfersCollection(): Promise<string> {
     if (this.cachedTransfers === undefined || Date.now() - this.cachedTransfers.at > REGISTRY_TTL_MS) {
-      this.cachedTransfers = { collection: await this.registry.getActiveCollection(TRANSFERS_PROJECTION), at: Date.now() };
+      this.cachedTransfers = { collection: await this.registry.getFilledCollection(TRANSFERS_PROJECTION), at: Date.now() };
     }
     return this.cachedTransfers.collection;
   }

@@ -28,7 +28,7 @@ export class ProjectionLagReporter {
 
   constructor(
     private readonly projections: readonly string[],
-    private readonly registry: ProjectionRegistry,
+    private readonly registry: Pick<ProjectionRegistry, 'updateStatus'>,
     /** Accounts held back by a parked event (a projection that holds none answers 0). */
     private readonly store: Pick<ReadModelStore, 'countHolds'>,
     private readonly probe: EventLogProbe,

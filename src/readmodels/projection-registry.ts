@@ -82,7 +82,34 @@ export class ProjectionRegistry {
     if (r.matchedCount === 0) throw new Error(`projection ${name} is not registered`);
   }
 
-  async updateStatus(name: string, status: ProjectionStatus, lag?: ProjectionLag): Promise<void> {
+  /**
+   * The active collection of a projection whose writer fills its collection
+   * itself (transfers): ReadModelUnavailable while the entry is `starting`
+   * (registered anew, e.g. by a read store that lost its data, and not yet
+   * filled), so readers never see an incomplete collection as complete.
+   */
+  async getFilledCollection(name: string): Promise<string> {
+    const doc = await this.collection().findOne({ _id: name });
+    if (doc === null) throw new ReadModelUnavailable(new Error(`projection ${name} is not registered`));
+    if (doc.status === 'starting') throw new ReadModelUnavailable(new Error(`projection ${name} is being filled from the event store`));
+    return doc.active_collection;
+  }
+
+  /**
+   * The writer filled the collection of the entry registered at `epoch`
+   * (registeredAt's answer): `running`. An entry registered anew meanwhile
+   * (the store lost its data again) is left `starting`; false then.
+   */
+  async markFilled(name: string, epoch: string | null): Promise<boolean> {
+    const r = await this.collection().updateOne(
+      { _id: name, registered_at: epoch === null ? { $exists: false } : new Date(epoch) },
+      { $set: { status: 'running', updated_at: new Date() } },
+    );
+    return r.matchedCount > 0;
+  }
+
+  /** `keepStarting`: an entry not yet filled (`starting`, see getFilledCollection) keeps that status; only its lag is written. */
+  async updateStatus(name: string, status: ProjectionStatus, lag?: ProjectionLag, opts: { keepStarting?: boolean } = {}): Promise<void> {
     const set: Partial<RegistryDocument> = { status, updated_at: new Date() };
     if (lag !== undefined) {
       set.checkpoint = lag.checkpointPosition;
@@ -93,6 +120,11 @@ export class ProjectionRegistry {
         parked_count: lag.parkedCount,
         blocked_accounts: lag.blockedAccounts,
       };
+    }
+    if (opts.keepStarting === true) {
+      await this.collection().updateOne({ _id: name, status: { $ne: 'starting' } }, { $set: set });
+      if (lag !== undefined) await this.collection().updateOne({ _id: name, status: 'starting' }, { $set: { checkpoint: set.checkpoint, lag: set.lag, updated_at: set.updated_at } });
+      return;
     }
     await this.collection().updateOne({ _id: name }, { $set: set });
   }

@@ -8,6 +8,9 @@ import type { AccountCommand } from '../../src/domain/index.js';
 import { EsdbAccountEventStore } from '../../src/eventstore/account-event-store.js';
 import { EsdbTransferEventStore } from '../../src/eventstore/transfer-event-store.js';
 import { MongoTransferDocuments } from '../../src/readmodels/mongo-transfer-documents.js';
+import { AccountReadQueries } from '../../src/readmodels/account-read-queries.js';
+import { ReadModelAvailability, ReadModelNotServing } from '../../src/readmodels/read-model-availability.js';
+import { ReadModelUnavailable } from '../../src/readmodels/read-model-unavailable.js';
 import { PROJECTIONS_COLLECTION, ProjectionRegistry } from '../../src/readmodels/projection-registry.js';
 import { TRANSFERS_PROJECTION, transferDocumentOf } from '../../src/readmodels/transfer-documents.js';
 import { startTransferProcess, transferProcessSettings, type RunningTransferProcess } from '../../workers/transfer-process.js';
@@ -93,8 +96,48 @@ test('a read store that lost its data (the in-memory server restarted: registry 
   await fx.db.collection(PROJECTIONS_COLLECTION).deleteOne({ _id: TRANSFERS_PROJECTION } as never);
   await fx.db.collection('transfers').drop();
   expect(await documents.get(ids[0]!)).toBeUndefined();
+  // The projector registers the projections again as it refills the account documents.
+  const registry = new ProjectionRegistry(fx.db);
+  await registry.ensure(TRANSFERS_PROJECTION, 'transfers');
+  // Meanwhile ListTransfers answers UNAVAILABLE (through the read model's gate), never a list missing transfers.
+  const queries = new AccountReadQueries(fx.db, registry);
+  const gate = new ReadModelAvailability('mongo');
+  let unavailable = 0;
+  for (let i = 0; i < 300; i++) {
+    const page = await gate.serve(() => queries.listTransfers(a, 'outgoing', 10, undefined)).catch((err: unknown) => {
+      if (!(err instanceof ReadModelNotServing)) throw err;
+      unavailable += 1;
+      return undefined;
+    });
+    if (page !== undefined) {
+      expect(page.items.map((d) => d._id).sort()).toEqual([...ids].sort());
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(unavailable).toBeGreaterThan(0);
   expect(await waitUntil(allEqualTheFold)).toBe(true);
+  expect((await registry.list()).find((p) => p.name === TRANSFERS_PROJECTION)?.status).toBe('running');
 }, 60_000);
+
+test('a transfers entry registered anew is not marked filled by a fill of the one before it (issue 15)', async () => {
+  const registry = new ProjectionRegistry(fx.db);
+  const name = `transfers-probe-${randomUUID()}`;
+  await registry.ensure(name, 'c1');
+  const first = await registry.registeredAt(name);
+  await expect(registry.getFilledCollection(name)).rejects.toBeInstanceOf(ReadModelUnavailable);
+  await fx.db.collection(PROJECTIONS_COLLECTION).deleteOne({ _id: name } as never);
+  await new Promise((r) => setTimeout(r, 5)); // a later registered_at
+  await registry.ensure(name, 'c1');
+  expect(await registry.markFilled(name, first)).toBe(false);
+  await expect(registry.getFilledCollection(name)).rejects.toBeInstanceOf(ReadModelUnavailable);
+  // The reporter's writes leave it starting, lag included.
+  await registry.updateStatus(name, 'running', { checkpointPosition: 5n, eventsBehind: 0n, timeBehindMs: 0, eventsPerSecond: 1, parkedCount: 0n, blockedAccounts: 0 }, { keepStarting: true });
+  expect((await registry.list()).find((p) => p.name === name)).toMatchObject({ status: 'starting', lag: { checkpointPosition: 5n } });
+  expect(await registry.markFilled(name, await registry.registeredAt(name))).toBe(true);
+  expect(await registry.getFilledCollection(name)).toBe('c1');
+  await fx.db.collection(PROJECTIONS_COLLECTION).deleteOne({ _id: name } as never);
+});
 
 test('the registry reports the transfers projection\'s status, checkpoint and lag, as the account projections\' (issue 15)', async () => {
   const run = (command: AccountCommand) => handler.handle({ command, commandId: randomUUID() });
