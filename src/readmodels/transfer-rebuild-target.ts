@@ -44,7 +44,7 @@ export function transferRebuildTarget(documents: MongoTransferDocuments, decoder
         const after = recorded.reduce(evolveTransferDocument, before);
         if (after !== undefined && after !== before) folded.push(after);
       }
-      await documents.writeMany(folded);
+      await documents.writeMany(folded, stored);
     },
     finish: async () => {},
     drop: () => documents.drop(),
