@@ -8,6 +8,11 @@ export interface AccountEventStore {
   /** Events from `fromRevision` (inclusive) to the end; [] when the stream does not exist. */
   readStream(stream: string, fromRevision: bigint): Promise<StoredEvent[]>;
   /**
+   * The same events one at a time, so a fold of a long stream never holds it
+   * whole (loads, the lookup of an older command); stopping early ends the read.
+   */
+  readEvents(stream: string, fromRevision: bigint): AsyncIterable<StoredEvent>;
+  /**
    * Appends atomically iff the stream is at `expectedRevision` (-1n: must not
    * exist). Throws RevisionConflict (src/domain) with the actual revision otherwise.
    * Event ids derive from metadata.commandId, so repeating an append is harmless.

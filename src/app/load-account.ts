@@ -23,6 +23,7 @@ export async function loadAccount(
   const from = known
     ?? (snapshot && { ...snapshot, commands: snapshot.commands.withLimit(commandWindow) })
     ?? emptyAccount(accountId, commandWindow);
-  const events = await store.readStream(from.stream, from.revision + 1n);
-  return events.reduce(applyStored, from);
+  let loaded = from;
+  for await (const stored of store.readEvents(from.stream, from.revision + 1n)) loaded = applyStored(loaded, stored);
+  return loaded;
 }

@@ -27,17 +27,39 @@ export class EsdbAccountEventStore implements AccountEventStore {
   ) {}
 
   async readStream(stream: string, fromRevision: bigint): Promise<StoredEvent[]> {
-    const out: StoredEvent[] = [];
+    return (await this.readPage(stream, fromRevision, Number.MAX_SAFE_INTEGER)).events;
+  }
+
+  /**
+   * Page by page: a page is read to the end of its answer, never cancelled
+   * midway (a cancelled read kept the server's stream open and the client
+   * from closing), so a reader that stops early just asks for no more.
+   */
+  async *readEvents(stream: string, fromRevision: bigint): AsyncGenerator<StoredEvent> {
+    for (let from = fromRevision; ;) {
+      const page = await this.readPage(stream, from, READ_PAGE);
+      yield* page.events;
+      if (page.records < READ_PAGE) return;
+      from = page.next;
+    }
+  }
+
+  /** Up to maxCount records from a revision: the events among them, how many records, the revision after the last. */
+  private async readPage(stream: string, fromRevision: bigint, maxCount: number): Promise<{ events: StoredEvent[]; records: number; next: bigint }> {
+    const page = { events: [] as StoredEvent[], records: 0, next: fromRevision };
     try {
-      for await (const resolved of this.client.readStream(stream, { fromRevision, direction: FORWARDS })) {
+      for await (const resolved of this.client.readStream(stream, { fromRevision, direction: FORWARDS, maxCount })) {
+        page.records += 1;
+        const revision = resolved.event?.revision ?? resolved.link?.revision;
+        if (revision !== undefined) page.next = revision + 1n;
         const stored = fromResolved(resolved, this.decoder);
-        if (stored) out.push(stored);
+        if (stored) page.events.push(stored);
       }
     } catch (e) {
-      if (e instanceof StreamNotFoundError) return [];
+      if (e instanceof StreamNotFoundError) return { ...page, records: 0 };
       throw translate(e);
     }
-    return out;
+    return page;
   }
 
   async appendToStream(stream: string, events: readonly NewEvent[], expectedRevision: bigint): Promise<Appended> {
@@ -56,6 +78,9 @@ export class EsdbAccountEventStore implements AccountEventStore {
     }
   }
 }
+
+/** Events per read of readEvents: what a fold of a long stream holds at once. */
+const READ_PAGE = 500;
 
 /** -1n is our "no stream"; every other revision is exact. */
 const toExpected = (revision: bigint): AppendExpectedRevision => (revision < 0n ? NO_STREAM : revision);

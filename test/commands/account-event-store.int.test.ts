@@ -32,6 +32,22 @@ const deposited = (amount: bigint, commandId?: string): NewEvent => ({ event: { 
 describe('EsdbAccountEventStore on a real server through @eventstore/db-client', () => {
   test('a stream that does not exist reads as empty', async () => {
     expect(await store.readStream(`account-${randomUUID()}`, 0n)).toEqual([]);
+    const one: unknown[] = [];
+    for await (const stored of store.readEvents(`account-${randomUUID()}`, 0n)) one.push(stored);
+    expect(one).toEqual([]);
+  });
+
+  test('readEvents yields the events readStream reads, across its pages, and a reader may stop early', async () => {
+    const stream = `account-${randomUUID()}`;
+    const opened: NewEvent = { event: { type: 'AccountOpened', data: { accountId: 'a', ownerId: 'o', currency: 'EUR' } }, metadata: metadata() };
+    await store.appendToStream(stream, [opened, ...Array.from({ length: 1_233 }, (_, i) => deposited(BigInt(i + 1)))], -1n);
+    const paged: bigint[] = [];
+    for await (const stored of store.readEvents(stream, 7n)) paged.push(stored.revision);
+    expect(paged).toEqual((await store.readStream(stream, 7n)).map((e) => e.revision));
+    expect(paged).toHaveLength(1_227);
+    let seen = 0;
+    for await (const _ of store.readEvents(stream, 0n)) if (++seen === 3) break;
+    expect(seen).toBe(3); // and afterAll still closes the client and the server
   });
 
   test('events round-trip with their metadata, revisions, positions and derived ids', async () => {

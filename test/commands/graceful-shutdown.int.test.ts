@@ -30,6 +30,7 @@ test('closing the server lets an in-flight command finish, then refuses new call
   // The store holds the append until the test has asked the server to close.
   const store: AccountEventStore = {
     readStream: (s, r) => real.readStream(s, r),
+    readEvents: (s, r) => real.readEvents(s, r),
     appendToStream: async (s, events, rev) => {
       appendStarted();
       await new Promise<void>((release) => (releaseAppend = release));

@@ -37,6 +37,10 @@ function countingFullReads(inner: AccountEventStore) {
       if (from === 0n) counted.fullReads += 1;
       return inner.readStream(stream, from);
     },
+    readEvents: (stream, from) => {
+      if (from === 0n) counted.fullReads += 1;
+      return inner.readEvents(stream, from);
+    },
     appendToStream: (stream, events, expected) => inner.appendToStream(stream, events, expected),
   };
   return { store: wrapped, counted };

@@ -15,6 +15,10 @@ export class InMemoryEventStore implements AccountEventStore {
     return (this.streams.get(stream) ?? []).filter((e) => e.revision >= fromRevision);
   }
 
+  async *readEvents(stream: string, fromRevision: bigint): AsyncGenerator<StoredEvent> {
+    yield* await this.readStream(stream, fromRevision);
+  }
+
   async appendToStream(stream: string, events: readonly NewEvent[], expectedRevision: bigint): Promise<Appended> {
     await Promise.resolve();
     const existing = this.streams.get(stream) ?? [];

@@ -32,6 +32,12 @@ function counting(inner: AccountEventStore, snaps: AccountSnapshots) {
       counts.events += events.length;
       return events;
     },
+    readEvents: async function* (s, from) {
+      for await (const stored of inner.readEvents(s, from)) {
+        counts.events += 1;
+        yield stored;
+      }
+    },
     appendToStream: (s, e, r) => inner.appendToStream(s, e, r),
   };
   const countedSnaps: AccountSnapshots = {
