@@ -49,5 +49,10 @@ else echo "Go is missing: grpcurl cannot be installed (the reflection e2e test f
 # --- The Python KurrentDB client (issue 16): test/esdb/python-client.e2e.test.ts runs
 # PyPI's kurrentdbclient against the embedded event store. Its own virtualenv,
 # since its grpcio[protobuf] requirement would move test/clients' pinned grpcio.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  # Debian ships venv's pip bootstrap separately.
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq python3-venv >/dev/null; fi
+fi
 [ -x test/esdb/python/.venv/bin/python ] || python3 -m venv test/esdb/python/.venv
 test/esdb/python/.venv/bin/pip install -q --disable-pip-version-check -r test/esdb/python/requirements.txt
