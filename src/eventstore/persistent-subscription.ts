@@ -95,7 +95,8 @@ export class AccountSubscription {
   /** Ends when the subscription is closed; throws when the server drops it. */
   async *deliveries(): AsyncGenerator<Delivery> {
     try {
-      for await (const m of await this.call) {
+      // Leaving the loop early does not end the call: acks still go out on it until close().
+      for await (const m of (await this.call).iterator({ destroyOnReturn: false })) {
         const message = m as PersistentReadMessage;
         if (message.kind === 'event') yield { ackId: message.ackId, retryCount: message.retryCount, stored: message.stored };
       }
@@ -136,7 +137,12 @@ export class AccountSubscription {
   private async send(request: ReadRequest): Promise<void> {
     try {
       const call = await this.call;
-      if (!call.write(request)) await new Promise((resolve) => call.once('drain', resolve));
+      if (this.closed || call.destroyed || call.writableEnded) throw new Error('the subscription is closed: not settled, the server delivers those events again');
+      // Settled once grpc-js has handed the message on (or failed it): a closed call answers with an
+      // error here, where waiting for 'drain' would wait for ever.
+      await new Promise<void>((resolve, reject) => {
+        call.write(request, (err?: Error | null) => (err ? reject(err) : resolve()));
+      });
     } catch (err) {
       throw convertToCommandError(err instanceof Error ? err : new Error(String(err)));
     }
