@@ -106,7 +106,8 @@ export class CommandHandler {
   /**
    * The one recipe, for a single command or several queued on one account:
    * 1. aggregate: the account as this process knows it (cache, else snapshot
-   *    and later events), knowing the answers of commands already in it;
+   *    and later events), knowing the answers of commands already in it (the
+   *    last commandWindow listed, an older one looked up in the stream);
    * 2. decide: each waiting command in arrival order, on the state the ones
    *    before it left (planBatch); retries and refusals answer without events;
    * 3. append: the decided events in one write, at the revision decided on;
@@ -222,7 +223,8 @@ export class CommandHandler {
    * such a retry or a filter error, never a second append.
    */
   private async recallOlderCommands(loaded: LoadedAccount, envelopes: readonly CommandEnvelope[]): Promise<void> {
-    for (const commandId of new Set(envelopes.map((e) => e.commandId))) {
+    for (const { commandId } of envelopes) {
+      // Once found, a repeat within the batch is listed and not looked up again.
       if (!loaded.commands.mayBeOlder(commandId)) continue;
       const known = await findHandledCommand(this.options.store, loaded.stream, loaded.accountId, commandId);
       if (known !== undefined) loaded.commands.record(commandId, known);
