@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Account } from '../domain/index.js';
 import type { AccountSnapshot } from './account-snapshot.js';
 import { CommandIdFilter } from './command-id-filter.js';
-import { CommandWindow } from './command-window.js';
+import { CommandWindow, DEFAULT_COMMAND_WINDOW } from './command-window.js';
 
 /**
  * Version of the snapshot JSON below. Change it whenever Account,
@@ -79,8 +79,8 @@ export function decodeAccountSnapshot(json: unknown, revision: bigint): AccountS
   const state: Account = d.account.status === 'none'
     ? { status: 'none' }
     : { status: d.account.status, accountId: d.account.account_id, ownerId: d.account.owner_id, currency: d.account.currency, balance: d.account.balance, txCount: d.account.tx_count, reversed: new Set(d.account.reversed), inFlightOut: d.account.in_flight_out };
-  // As large as the list: the handler that loads it re-limits it to its own window (load-account.ts).
-  const commands = new CommandWindow(Math.max(1, d.commands.length), CommandIdFilter.fromJson(d.command_filter));
+  // Room for the whole list and for events folded on top (takeSnapshot); a handler re-limits it to its own window (load-account.ts).
+  const commands = new CommandWindow(Math.max(DEFAULT_COMMAND_WINDOW, d.commands.length), CommandIdFilter.fromJson(d.command_filter));
   for (const [id, revision, position, balance, commandType, fingerprint] of d.commands)
     commands.record(id, { revision, position, balance, ...(commandType === '' ? {} : { commandType }), ...(fingerprint === '' ? {} : { fingerprint }) });
   return {
