@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { shippedEventRepairs } from './domain/event-repairs.js';
+import { DEFAULT_COMMAND_WINDOW } from './app/command-window.js';
 
 /**
  * Every setting Ledger reads, validated once at the edge (STYLE.md §8).
@@ -33,6 +34,8 @@ export const configSchema = z.object({
   METRICS_PORT: port.default(9464),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COMMAND_MAX_RETRIES: z.coerce.number().int().min(0).max(100).default(10),
+  // At least the command batch (100): a batch's answers are read from the window after its append.
+  COMMAND_WINDOW: z.coerce.number().int().min(100).default(DEFAULT_COMMAND_WINDOW),
   SNAPSHOT_EVERY: z.coerce.number().int().min(1).default(100),
   PROJECTOR_GROUP: z.string().min(1).default('ledger-projector'),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),

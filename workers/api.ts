@@ -50,6 +50,7 @@ export async function startApi(parts: ApiParts): Promise<RunningApi> {
   const handler = new CommandHandler({
     store,
     maxRetries: config.COMMAND_MAX_RETRIES,
+    commandWindow: config.COMMAND_WINDOW,
     ...(parts.snapshots ? { snapshots: parts.snapshots } : {}),
     ...(parts.afterAppend ? { afterAppend: parts.afterAppend } : {}),
   });

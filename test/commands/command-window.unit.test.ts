@@ -5,6 +5,7 @@ import { CommandWindow } from '../../src/app/command-window.js';
 import { IdempotencyKeyReused } from '../../src/app/errors.js';
 import { accountStream, type AccountCommand } from '../../src/domain/index.js';
 import { InMemoryEventStore } from './in-memory-event-store.js';
+import { loadConfig } from '../../src/config.js';
 
 const K = 3;
 const outcome = (revision: bigint) => ({ revision, position: revision * 100n, balance: revision });
@@ -93,5 +94,16 @@ describe('a handler with a window of K commands per account', () => {
 
   test('a window smaller than a batch is refused (a batch\'s answers are read from it)', () => {
     expect(() => new CommandHandler({ store: new InMemoryEventStore(), maxRetries: 1, commandWindow: 2, maxBatch: 3 })).toThrow(RangeError);
+  });
+});
+
+describe('COMMAND_WINDOW (the setting the API passes as commandWindow)', () => {
+  test('given nothing, then 1,000; given a number of at least a batch (100), then that number', () => {
+    expect(loadConfig({}).COMMAND_WINDOW).toBe(1_000);
+    expect(loadConfig({ COMMAND_WINDOW: '250' }).COMMAND_WINDOW).toBe(250);
+  });
+
+  test('given fewer than a batch, or not a whole number, then start is refused naming the variable', () => {
+    for (const bad of ['99', '1.5', 'many']) expect(() => loadConfig({ COMMAND_WINDOW: bad })).toThrow(/COMMAND_WINDOW/);
   });
 });
