@@ -92,6 +92,22 @@ describe('a handler with a window of K commands per account', () => {
     expect(eventsIn(store)).toBe(before);
   });
 
+  test('given a stale cache, when a retry\'s first call landed through another handler and left the window during the catch-up, then it is still answered as a retry', async () => {
+    const { store, handler } = await givenAccountPastItsWindow();
+    // Another process handles X, then more than K other commands; this handler's cache is now behind.
+    const other = new CommandHandler({ store, maxRetries: 5, commandWindow: K, maxBatch: 1 });
+    const x = randomUUID();
+    const first = await other.handle(as(deposit(7n), x));
+    for (let i = 0; i < K + 2; i++) await other.handle(as(deposit(1n)));
+    const before = eventsIn(store);
+    const conflictsBefore = store.conflicts;
+    // X again here: decided on the stale state, the append conflicts, the catch-up folds X and K+2 more (X leaves the window).
+    const again = await handler.handle(as(deposit(7n), x));
+    expect(store.conflicts).toBe(conflictsBefore + 1);
+    expect(again).toMatchObject({ revision: first.revision, position: first.position, balance: first.balance, duplicate: true });
+    expect(eventsIn(store)).toBe(before);
+  });
+
   test('a window smaller than a batch is refused (a batch\'s answers are read from it)', () => {
     expect(() => new CommandHandler({ store: new InMemoryEventStore(), maxRetries: 1, commandWindow: 2, maxBatch: 3 })).toThrow(RangeError);
   });
