@@ -68,7 +68,7 @@ export async function startTransferProcess(
   const decoder = configuredEventDecoder(config);
   logEventDecoder(logger, decoder);
   const accounts = new EsdbAccountEventStore(esdb.client, decoder);
-  const handler = new CommandHandler({ store: accounts, maxRetries: config.COMMAND_MAX_RETRIES });
+  const handler = new CommandHandler({ store: accounts, maxRetries: config.COMMAND_MAX_RETRIES, commandWindow: config.COMMAND_WINDOW });
   const transferStreams = new EsdbTransferEventStore(esdb.client, decoder);
   const transfers = new TransferProcess(handler, accounts, transferStreams);
   const documents = readStore === undefined ? undefined : await startTransferDocuments(esdb.client, readStore, transferStreams, logger, `${settings.group}-documents`, decoder, config.PROJECTOR_STATUS_INTERVAL_MS);
