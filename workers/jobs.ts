@@ -11,7 +11,8 @@ import { EsdbAccountSnapshots } from '../src/eventstore/snapshot-account-store.j
 import { AccountLogReader } from '../src/eventstore/rebuild-source.js';
 import { AccountLogSubscription } from '../src/eventstore/rebuild-subscription-source.js';
 import { replayParkedAccountEvents, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
-import { listParkedEvents } from '../src/eventstore/parked-events.js';
+import { listParkedEventsOfGroups } from '../src/eventstore/parked-events.js';
+import { ledgerSubscriptionGroups } from '../src/eventstore/ledger-subscription-groups.js';
 import { auditEventStore } from '../src/eventstore/money-audit-source.js';
 import { takeSnapshot } from '../src/app/take-snapshot.js';
 import type { AccountSnapshots } from '../src/app/account-snapshot.js';
@@ -129,7 +130,7 @@ export async function startJobs(parts: JobsParts): Promise<RunningJobs> {
       return (await replayParkedAccountEvents(esdb.client, group)) ? before.parkedCount : undefined;
     },
     heldAccounts: () => listHeldAccounts(db, 100),
-    parkedEvents: () => listParkedEvents(esdb.client, config.PROJECTOR_GROUP, 100),
+    parkedEvents: () => listParkedEventsOfGroups(esdb.client, ledgerSubscriptionGroups(config), 100),
     eventDecoding: { repairs: decoder.repairs, upcasters: decoder.upcasters },
     auditMoney: () => auditEventStore(esdb.client, decoder),
   }, config.ADMIN_HOST, config.ADMIN_PORT);

@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { createLogger, createMetrics, startMetricsServer } from '../src/observability/index.js';
 import { runIfEntry, stopOnSignal } from './process-entry.js';
 import { startTransferDocuments } from './transfer-documents.js';
+import { transferDocumentsGroupOf } from '../src/eventstore/ledger-subscription-groups.js';
 import { connectReadStore } from './read-store-client.js';
 import type { Db } from 'mongodb';
 import { MalformedEvent, decodeMetadata } from '../src/domain/index.js';
@@ -71,7 +72,7 @@ export async function startTransferProcess(
   const handler = new CommandHandler({ store: accounts, maxRetries: config.COMMAND_MAX_RETRIES, commandWindow: config.COMMAND_WINDOW });
   const transferStreams = new EsdbTransferEventStore(esdb.client, decoder);
   const transfers = new TransferProcess(handler, accounts, transferStreams);
-  const documents = readStore === undefined ? undefined : await startTransferDocuments(esdb.client, readStore, transferStreams, logger, `${settings.group}-documents`, decoder, config.PROJECTOR_STATUS_INTERVAL_MS);
+  const documents = readStore === undefined ? undefined : await startTransferDocuments(esdb.client, readStore, transferStreams, logger, transferDocumentsGroupOf(settings.group), decoder, config.PROJECTOR_STATUS_INTERVAL_MS);
   await ensureAccountSubscriptionGroup(esdb.client, { group: settings.group, consumerStrategy: 'RoundRobin', maxRetryCount: settings.maxRetryCount, messageTimeoutMs: settings.messageTimeoutMs });
 
   let stopping = false;

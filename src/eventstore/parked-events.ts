@@ -4,6 +4,8 @@ import { attemptsOfParkedReason } from '../readmodels/parked-reason.js';
 
 /** One message parked in a group and not yet replayed. */
 export type ParkedEvent = {
+  /** The subscription group it is parked in. */
+  readonly group: string;
   readonly eventId: string;
   readonly stream: string;
   readonly revision: bigint;
@@ -31,6 +33,7 @@ export async function listParkedEvents(client: EventStoreDBClient, group: string
       if (event === undefined) continue; // the event itself was deleted since
       const reason = reasonOf(resolved.link?.metadata);
       parked.push({
+        group,
         eventId: event.id,
         stream: event.streamId,
         revision: event.revision,
@@ -44,6 +47,12 @@ export async function listParkedEvents(client: EventStoreDBClient, group: string
     throw err;
   }
   return parked;
+}
+
+/** Each group's parked messages, group by group in the order given, at most `limitPerGroup` of each. */
+export async function listParkedEventsOfGroups(client: EventStoreDBClient, groups: readonly string[], limitPerGroup: number): Promise<ParkedEvent[]> {
+  const perGroup = await Promise.all(groups.map((group) => listParkedEvents(client, group, limitPerGroup)));
+  return perGroup.flat();
 }
 
 /** `reason` of a parked link's metadata (the real server writes `Reason` in some versions). */

@@ -7,12 +7,12 @@ import { RebuildState, type Rebuild } from './gen/ledger/v1/admin_pb.js';
 const USAGE = `ledger-admin: operate Ledger's read models through the Admin API
 
   ledger-admin list                        projections: active collection, status, lag, running rebuild;
-                                           held accounts, parked events (attempts), repairs
+                                           held accounts, parked events of every group (attempts), repairs
   ledger-admin start <projection> [--watch] start a rebuild (account_summaries | account_transactions)
   ledger-admin watch <rebuild-id>          live progress until the rebuild ends
   ledger-admin status <rebuild-id>         progress once, and the accounts it held at damaged events
   ledger-admin cancel <rebuild-id>         stop a rebuild before it switches readers
-  ledger-admin replay-parked [group]       replay the projector's parked events
+  ledger-admin replay-parked [group]       replay a group's parked events (default: the projector's)
   ledger-admin audit                       check that money is conserved over the whole event store
                                            (exit 0 conserved, 1 violations found)
 
@@ -143,9 +143,9 @@ async function run(admin: AdminClient, { command, arg, watch: follow }: Invocati
       }
       // Which event each held account waits behind (issue 14), and what repairs are deployed.
       for (const h of listed.heldAccounts) console.log(`held\taccount=${h.accountId}\trevision=${h.revision}\tevent=${h.eventId}\t${h.reason}`);
-      // The group's parked messages with how often each was delivered before it was parked.
+      // Every group's parked messages, each naming its group (replay-parked takes it), with how often each was delivered before it was parked.
       for (const p of listed.parkedEvents) {
-        console.log(`parked\tevent=${p.eventId}\taccount=${p.accountId || '-'}\trevision=${p.revision}\tattempts=${p.attempts || '?'}\t${p.reason.replace(/\s*\n\s*/g, ' ')}`);
+        console.log(`parked\tgroup=${p.group || '-'}\tevent=${p.eventId}\taccount=${p.accountId || '-'}\trevision=${p.revision}\tattempts=${p.attempts || '?'}\t${p.reason.replace(/\s*\n\s*/g, ' ')}`);
       }
       console.log(`repairs\t${listed.eventRepairs.join(',') || '-'}\tupcasters\t${listed.eventUpcasters.join(',') || '-'}`);
       return 0;

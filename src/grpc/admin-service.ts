@@ -36,7 +36,7 @@ export type AdminBackend = {
   replayParked(group: string): Promise<bigint | undefined>;
   /** Accounts held behind a parked event (issue 14); none when not wired. */
   heldAccounts?(): Promise<readonly HeldAccountRecord[]>;
-  /** The default group's parked messages with their delivery attempts (issue 14); none when not wired. */
+  /** Parked messages of every Ledger subscription group, with their group and delivery attempts (issue 14); none when not wired. */
   parkedEvents?(): Promise<readonly ParkedEventRecord[]>;
   /** The money-conservation audit over the event store (issue 15); AuditMoney is UNIMPLEMENTED without it. */
   auditMoney?(): Promise<MoneyAudit & { readonly events: number }>;
@@ -46,7 +46,7 @@ export type AdminBackend = {
 
 export type HeldAccountRecord = { readonly accountId: string; readonly revision: bigint; readonly eventId: string; readonly reason: string };
 export type ParkedEventRecord = {
-  readonly eventId: string; readonly accountId: string | undefined; readonly stream: string; readonly revision: bigint;
+  readonly group: string; readonly eventId: string; readonly accountId: string | undefined; readonly stream: string; readonly revision: bigint;
   readonly reason: string; readonly attempts: number | undefined;
 };
 
@@ -95,7 +95,7 @@ export function adminService(backend: AdminBackend): UntypedServiceImplementatio
       return {
         heldAccounts: held.map((h) => create(HeldAccountSchema, { ...h })),
         parkedEvents: parked.map((p) => create(ParkedEventSchema, {
-          eventId: p.eventId, accountId: p.accountId ?? '', stream: p.stream, revision: p.revision, reason: p.reason, attempts: p.attempts ?? 0,
+          group: p.group, eventId: p.eventId, accountId: p.accountId ?? '', stream: p.stream, revision: p.revision, reason: p.reason, attempts: p.attempts ?? 0,
         })),
         eventRepairs: [...(backend.eventDecoding?.repairs ?? [])],
         eventUpcasters: [...(backend.eventDecoding?.upcasters ?? [])],

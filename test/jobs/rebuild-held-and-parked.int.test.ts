@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { PARK } from '@eventstore/db-client';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { accountStream } from '../../src/domain/index.js';
 import { AccountGapReader } from '../../src/eventstore/persistent-subscription-gap-reader.js';
-import { listParkedEvents } from '../../src/eventstore/parked-events.js';
+import { ledgerSubscriptionGroups, transferDocumentsGroupOf } from '../../src/eventstore/ledger-subscription-groups.js';
+import { listParkedEvents, listParkedEventsOfGroups } from '../../src/eventstore/parked-events.js';
+import { ensureAccountSubscriptionGroup } from '../../src/eventstore/persistent-subscription.js';
+import { replayParkedAccountEvents, subscriptionGroupStats } from '../../src/eventstore/persistent-subscription-admin.js';
 import { AccountLogReader } from '../../src/eventstore/rebuild-source.js';
 import { AccountLogSubscription } from '../../src/eventstore/rebuild-subscription-source.js';
 import { main } from '../../src/grpc/admin-service-cli.js';
@@ -118,10 +122,61 @@ describe('parked events of the projector group', () => {
 
     const { code, out } = await cli(['list'], backendWith({ parkedEvents: () => listParkedEvents(fx.esdb, GROUP, 100) }));
     expect(code).toBe(0);
-    expect(out).toContainEqual(expect.stringMatching(new RegExp(`^parked\tevent=${badEventId}\taccount=${victim}\trevision=2\tattempts=${MAX_RETRIES + 1}\t`)));
+    expect(out).toContainEqual(expect.stringMatching(new RegExp(`^parked\tgroup=${GROUP}\tevent=${badEventId}\taccount=${victim}\trevision=2\tattempts=${MAX_RETRIES + 1}\t`)));
 
     // Replayed messages are no longer parked.
     await fx.esdb.replayParkedMessagesToAll(GROUP);
     await expect.poll(async () => (await listParkedEvents(fx.esdb, GROUP, 100)).length, { timeout: 10_000 }).toBe(0);
+  });
+});
+
+// The transfer process and the transfer documents consume their own groups and
+// park too: `list` shows every Ledger group's parked messages, each naming its
+// group, and `replay-parked <group>` replays that group only.
+describe('parked events of the transfer groups', () => {
+  const TRANSFER_GROUP = 'held-parked-transfers';
+  const DOCUMENTS_GROUP = transferDocumentsGroupOf(TRANSFER_GROUP);
+  const groups = ledgerSubscriptionGroups({ PROJECTOR_GROUP: GROUP, TRANSFER_GROUP });
+
+  /** Opens a consumer of the group that parks the damaged event (as the transfer process does an undecodable one) and acks the rest. */
+  async function parkDamagedEventIn(group: string, reason: string): Promise<void> {
+    await ensureAccountSubscriptionGroup(fx.esdb, { group, consumerStrategy: 'RoundRobin', maxRetryCount: MAX_RETRIES, messageTimeoutMs: 30_000 });
+    const sub = fx.esdb.subscribeToPersistentSubscriptionToAll(group);
+    sub.on('data', (e) => { void (e.event?.id === badEventId ? sub.nack(PARK, reason, e) : sub.ack(e)); });
+    try {
+      await expect.poll(async () => (await listParkedEvents(fx.esdb, group, 100)).length, { timeout: 20_000 }).toBe(1);
+    } finally {
+      await sub.unsubscribe();
+    }
+  }
+
+  test('`ledger-admin list` shows each parked event with its group; `replay-parked <group>` replays only that group\'s', async () => {
+    expect(groups).toEqual([GROUP, TRANSFER_GROUP, DOCUMENTS_GROUP]);
+    await parkDamagedEventIn(TRANSFER_GROUP, 'undecodable event: amount');
+    await parkDamagedEventIn(DOCUMENTS_GROUP, 'transfer document: amount');
+
+    const backend = backendWith({
+      parkedEvents: () => listParkedEventsOfGroups(fx.esdb, groups, 100),
+      // As workers/jobs.ts wires it.
+      replayParked: async (group) => {
+        const before = await subscriptionGroupStats(fx.esdb, group);
+        if (!before) return undefined;
+        return (await replayParkedAccountEvents(fx.esdb, group)) ? before.parkedCount : undefined;
+      },
+    });
+    const listed = await cli(['list'], backend);
+    expect(listed.code).toBe(0);
+    // The projector's were replayed above; the consumer's own reason does not say how many deliveries: attempts unknown.
+    // (The server puts its own words before the consumer's reason.)
+    const line = (group: string, reason: string) =>
+      expect.stringMatching(new RegExp(`^parked\tgroup=${group}\tevent=${badEventId}\taccount=${victim}\trevision=2\tattempts=\\?\t.*${reason}$`));
+    expect(listed.out.filter((l) => l.startsWith('parked\t'))).toEqual([
+      line(TRANSFER_GROUP, 'undecodable event: amount'),
+      line(DOCUMENTS_GROUP, 'transfer document: amount'),
+    ]);
+
+    const replayed = await cli(['replay-parked', TRANSFER_GROUP], backend);
+    expect(replayed).toEqual({ code: 0, out: ['replayed 1'] });
+    await expect.poll(async () => (await listParkedEventsOfGroups(fx.esdb, groups, 100)).map((p) => p.group), { timeout: 10_000 }).toEqual([DOCUMENTS_GROUP]);
   });
 });
