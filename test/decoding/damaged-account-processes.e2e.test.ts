@@ -58,7 +58,7 @@ describe('the standalone workers (api, projector, jobs, transfer-process)', () =
     const [, jobs, , api] = parts;
     if (jobs === undefined || api === undefined) throw new Error('processes missing');
     for (const p of parts) await p.start();
-    await expectVictimHeld(api.address, jobs.adminAddress, accounts);
+    await expectVictimHeld(api.address, jobs.adminAddress, accounts, `poisoned-${process.pid}`);
 
     writeRepairs(repairs, accounts.badEventId);
     for (const p of parts) await p.stop();
