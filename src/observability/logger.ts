@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { pino, destination, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { conciseError } from './concise-error.js';
 import { secretRedactor } from './secret-redaction.js';
 
@@ -33,7 +33,11 @@ export function createLogger(opts: LoggerOptions): Logger {
       // And, whatever field carried it, no URL password, bearer token or configured secret (secret-redaction.ts).
       hooks: { streamWrite: redact },
     },
-    opts.destination,
+    // Synchronous stdout: with pino's default asynchronous writes, the exit
+    // hook's synchronous flush could land the last line ("api stopped")
+    // before an earlier one still in the thread pool ("api stopping"): seen
+    // in CI. Ledger logs a few lines per operation at most, not per event.
+    opts.destination ?? destination({ dest: 1, sync: true }),
   );
 }
 
