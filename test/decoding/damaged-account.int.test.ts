@@ -28,15 +28,16 @@ import type { RebuildProgress } from '../../src/readmodels/rebuild-progress.js';
 import { startApi, type RunningApi } from '../../workers/api.js';
 import { projectorSettings, startProjector } from '../../workers/projector.js';
 import { LedgerClient } from '../commands/ledger-client.js';
-import { ReadModelFixture, deposited, opened, quietLogger, testSettings } from '../projector/read-model-fixture.js';
+import { ReadModelFixture, opened, quietLogger, testSettings } from '../projector/read-model-fixture.js';
 import { depositUpcasters } from './deposit-upcasters.js';
+import { writePoisonedAccounts } from './poisoned-account.js';
 
 // One account stream with a MoneyDeposited {"amount":"abc"} appended by
 // another writer (issue 14), read by every reader: the API's commands and
 // as-of queries, snapshots, the projector, the seed and a rebuild.
 let fx: ReadModelFixture;
-const victim = randomUUID();
-const healthy = randomUUID();
+let victim: string;
+let healthy: string;
 let badEventId: string;
 const settingsDir = mkdtempSync(join(tmpdir(), 'ledger-repairs-'));
 
@@ -84,12 +85,8 @@ async function rebuiltSummary(db: Db, decoder: EventDecoder, accountId: string) 
 
 beforeAll(async () => {
   fx = await ReadModelFixture.start();
-  await fx.append(healthy, [opened(healthy), deposited(40n)]);
-  await fx.append(victim, [opened(victim), deposited(100n)]);
-  // Another writer, through @eventstore/db-client: data the codec refuses.
-  await fx.appendRaw(victim, 'MoneyDeposited', { amount: 'abc' });
-  await fx.append(victim, [deposited(7n)]);
-  for await (const e of fx.esdb.readStream(accountStream(victim), { fromRevision: 2n, maxCount: 1 })) badEventId = e.event?.id ?? '';
+  // Another writer, through @eventstore/db-client, stored data the codec refuses at the victim's revision 2.
+  ({ victim, healthy, badEventId } = await writePoisonedAccounts(fx.esdb));
 }, 120_000);
 
 afterAll(async () => {

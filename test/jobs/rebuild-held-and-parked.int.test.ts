@@ -18,7 +18,8 @@ import { mongoRebuildCollections } from '../../src/readmodels/rebuild-collection
 import type { RebuildProgress } from '../../src/readmodels/rebuild-progress.js';
 import { rebuildTargetFor } from '../../src/readmodels/rebuild-target.js';
 import { runRebuild, type RebuildOutcome } from '../../src/readmodels/rebuild.js';
-import { ReadModelFixture, deposited, opened } from '../projector/read-model-fixture.js';
+import { ReadModelFixture } from '../projector/read-model-fixture.js';
+import { writePoisonedAccounts } from '../decoding/poisoned-account.js';
 
 // Issue 14: a rebuild that skips a damaged event reports the account it held
 // (outcome, recorded progress, GetRebuild, `ledger-admin status`), and
@@ -29,19 +30,15 @@ const TOKEN = 'held-and-parked-token';
 const GROUP = 'held-parked';
 const MAX_RETRIES = 2;
 let fx: ReadModelFixture;
-const victim = randomUUID();
-const healthy = randomUUID();
+let victim = '';
+let healthy = '';
 let badEventId = '';
 let outcome: RebuildOutcome;
 const recorded: RebuildProgress[] = [];
 
 beforeAll(async () => {
   fx = await ReadModelFixture.start();
-  await fx.append(healthy, [opened(healthy), deposited(40n)]);
-  await fx.append(victim, [opened(victim), deposited(100n)]);
-  await fx.appendRaw(victim, 'MoneyDeposited', { amount: 'abc' });
-  await fx.append(victim, [deposited(7n)]);
-  for await (const e of fx.esdb.readStream(accountStream(victim), { fromRevision: 2n, maxCount: 1 })) badEventId = e.event?.id ?? '';
+  ({ victim, healthy, badEventId } = await writePoisonedAccounts(fx.esdb));
 
   const collection = `account_summaries_held_${randomUUID().slice(0, 8)}`;
   const target = rebuildTargetFor('account_summaries', collection, new MongoReadModelStore(fx.db, fx.readStore), new AccountGapReader(fx.esdb), mongoRebuildCollections(fx.db, fx.readStore));
