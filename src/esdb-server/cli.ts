@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEsdbServer } from './index.js';
@@ -97,12 +97,23 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
 };
 
 /** Secure mode from the flags; undefined (insecure, the default) without a certificate. */
-const secureMode = (o: CliOptions): SecureModeOptions | undefined => {
+const secureMode = (o: CliOptions, devCertsDir: string | undefined): SecureModeOptions | undefined => {
   const defaultPasswords = { admin: o.defaultAdminPassword, ops: o.defaultOpsPassword };
   if (o.tlsCert !== undefined && o.tlsKey !== undefined) return { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, caFile: o.tlsCa }, defaultPasswords };
+  if (!o.devCerts || devCertsDir === undefined) return undefined;
+  return { tls: { devCertsDir }, defaultPasswords };
+};
+
+/**
+ * Where --dev-certs keeps its CA: the given folder, `<data>/certs` (reused
+ * across restarts), or for a memory-only node a temp folder that is removed
+ * when the node stops, since no later run can reuse it.
+ */
+const devCertsFolder = (o: CliOptions): { dir: string; temporary: boolean } | undefined => {
   if (!o.devCerts) return undefined;
-  const dir = o.devCertsDir ?? (o.memory || o.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'ledger-esdb-certs-')) : join(o.dataDir, 'certs'));
-  return { tls: { devCertsDir: dir }, defaultPasswords };
+  if (o.devCertsDir !== undefined) return { dir: o.devCertsDir, temporary: false };
+  if (!o.memory && o.dataDir !== undefined) return { dir: join(o.dataDir, 'certs'), temporary: false };
+  return { dir: mkdtempSync(join(tmpdir(), 'ledger-esdb-certs-')), temporary: true };
 };
 
 export const main = async (argv: readonly string[]): Promise<void> => {
@@ -114,6 +125,10 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     process.exit(2);
   }
   const t0 = Date.now();
+  const certs = devCertsFolder(opts);
+  const removeTemporaryCerts = (): void => {
+    if (certs?.temporary === true) rmSync(certs.dir, { recursive: true, force: true });
+  };
   let server: Awaited<ReturnType<typeof startEsdbServer>>;
   try {
     server = await startEsdbServer({
@@ -125,11 +140,12 @@ export const main = async (argv: readonly string[]): Promise<void> => {
       systemProjections: opts.systemProjections,
       advertiseHost: opts.advertiseHost,
       advertisePort: opts.advertisePort,
-      secure: secureMode(opts),
+      secure: secureMode(opts, certs?.dir),
     });
   } catch (e) {
     // A damaged log, a locked data dir, a port in use: say what, and stop.
     process.stderr.write(`ledger-esdb: ${(e as Error).message}\n`);
+    removeTemporaryCerts();
     process.exit(1);
   }
   process.stderr.write(
@@ -143,8 +159,14 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     if (stopping) return;
     stopping = true;
     server.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        removeTemporaryCerts();
+        process.exit(0);
+      },
+      () => {
+        removeTemporaryCerts();
+        process.exit(1);
+      },
     );
   };
   process.on('SIGTERM', stop);

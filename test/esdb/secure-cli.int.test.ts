@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { parseArgs } from '../../src/esdb-server/cli.js';
@@ -48,6 +48,25 @@ describe('ledger-esdb secure mode flags', () => {
       child.process.kill('SIGTERM');
       expect(await child.exited).toBe(0);
     }
+  });
+
+  test('--memory --dev-certs keeps its CA in a temp folder while it runs and removes it when stopped', async () => {
+    const child = await spawnServer(['--memory', '--dev-certs']);
+    children.push(child);
+    const caFile = decodeURIComponent(/tlsCAFile=([^&]+)/.exec(child.connectionString)?.[1] ?? '');
+    expect(caFile).toMatch(/ledger-esdb-certs-.*ca\.crt$/);
+    expect(existsSync(caFile)).toBe(true);
+    const client = EventStoreDBClient.connectionString(child.connectionString.replace('esdb://', 'esdb://admin:changeit@'));
+    try {
+      const stream = uniqueStream('cli');
+      await client.appendToStream(stream, deposits(1));
+      expect(await collect(client.readStream(stream))).toHaveLength(1);
+    } finally {
+      await client.dispose();
+      child.process.kill('SIGTERM');
+      expect(await child.exited).toBe(0);
+    }
+    expect(existsSync(dirname(caFile))).toBe(false);
   });
 
   test('--tls-cert/--tls-key/--tls-ca take a certificate made elsewhere; a file that cannot be read stops the start, naming the flag and path', async () => {
