@@ -1,10 +1,7 @@
-import { parse as parseUuid, v5 as uuidv5 } from 'uuid';
+import { nameBasedUuid } from '../app/name-based-uuid.js';
 
 /** Fixed namespace for Ledger's event ids (a random uuid chosen once; never change it). */
-const LEDGER_EVENT_NAMESPACE = '5b6f3c1e-8d2a-4e7b-9f0c-2a1d4e6b8c3f';
-// Bytes once, and the name as UTF-8 bytes: given strings, uuid parses the
-// namespace and re-encodes the name per call (issue 17: ~3% of the API's CPU).
-const NAMESPACE_BYTES = parseUuid(LEDGER_EVENT_NAMESPACE);
+const ledgerEventUuid = nameBasedUuid('5b6f3c1e-8d2a-4e7b-9f0c-2a1d4e6b8c3f');
 
 /**
  * The id of the index-th event a command appends to a stream. Deterministic,
@@ -20,4 +17,4 @@ const NAMESPACE_BYTES = parseUuid(LEDGER_EVENT_NAMESPACE);
  * a fingerprint (written before it existed) keep the old name.
  */
 export const eventIdFor = (stream: string, commandId: string, index: number, fingerprint?: string): string =>
-  uuidv5(Buffer.from(fingerprint === undefined ? `${stream}/${commandId}/${index}` : `${stream}/${commandId}/${fingerprint}/${index}`, 'utf8'), NAMESPACE_BYTES);
+  ledgerEventUuid(fingerprint === undefined ? `${stream}/${commandId}/${index}` : `${stream}/${commandId}/${fingerprint}/${index}`);
