@@ -17,6 +17,20 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** The printed connection string, with `userinfo`, appends and reads back; then SIGTERM stops the node cleanly. */
+const expectServesThenStops = async (child: ChildServer, userinfo: string, events: number): Promise<void> => {
+  const client = EventStoreDBClient.connectionString(child.connectionString.replace('esdb://', `esdb://${userinfo}@`));
+  try {
+    const stream = uniqueStream('cli');
+    await client.appendToStream(stream, deposits(events));
+    expect(await collect(client.readStream(stream))).toHaveLength(events);
+  } finally {
+    await client.dispose();
+    child.process.kill('SIGTERM');
+  }
+  expect(await child.exited).toBe(0);
+};
+
 describe('ledger-esdb secure mode flags', () => {
   test('insecure stays the default; TLS flags must come whole and not with --insecure', () => {
     const plain = parseArgs(['--memory']);
@@ -38,16 +52,7 @@ describe('ledger-esdb secure mode flags', () => {
     expect(child.connectionString).toBe(`esdb://127.0.0.1:${new URL(child.connectionString.replace('esdb:', 'http:')).port}?tls=true&tlsCAFile=${encodeURIComponent(caFile)}`);
     expect(child.stderr()).toContain(caFile);
     expect(existsSync(join(dir, 'data', 'certs', 'node.key'))).toBe(true);
-    const client = EventStoreDBClient.connectionString(child.connectionString.replace('esdb://', 'esdb://admin:first-admin-pw@'));
-    try {
-      const stream = uniqueStream('cli');
-      await client.appendToStream(stream, deposits(3));
-      expect(await collect(client.readStream(stream))).toHaveLength(3);
-    } finally {
-      await client.dispose();
-      child.process.kill('SIGTERM');
-      expect(await child.exited).toBe(0);
-    }
+    await expectServesThenStops(child, 'admin:first-admin-pw', 3);
   });
 
   test('--memory --dev-certs keeps its CA in a temp folder while it runs and removes it when stopped', async () => {
@@ -56,16 +61,7 @@ describe('ledger-esdb secure mode flags', () => {
     const caFile = decodeURIComponent(/tlsCAFile=([^&]+)/.exec(child.connectionString)?.[1] ?? '');
     expect(caFile).toMatch(/ledger-esdb-certs-.*ca\.crt$/);
     expect(existsSync(caFile)).toBe(true);
-    const client = EventStoreDBClient.connectionString(child.connectionString.replace('esdb://', 'esdb://admin:changeit@'));
-    try {
-      const stream = uniqueStream('cli');
-      await client.appendToStream(stream, deposits(1));
-      expect(await collect(client.readStream(stream))).toHaveLength(1);
-    } finally {
-      await client.dispose();
-      child.process.kill('SIGTERM');
-      expect(await child.exited).toBe(0);
-    }
+    await expectServesThenStops(child, 'admin:changeit', 1);
     expect(existsSync(dirname(caFile))).toBe(false);
   });
 
@@ -76,16 +72,7 @@ describe('ledger-esdb secure mode flags', () => {
     const child = await spawnServer(['--memory', '--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--tls-ca', cert.caFile]);
     children.push(child);
     expect(child.connectionString).toContain(`tls=true&tlsCAFile=${encodeURIComponent(cert.caFile)}`);
-    const client = EventStoreDBClient.connectionString(child.connectionString.replace('esdb://', 'esdb://ops:changeit@'));
-    try {
-      const stream = uniqueStream('cli');
-      await client.appendToStream(stream, deposits(1));
-      expect(await collect(client.readStream(stream))).toHaveLength(1);
-    } finally {
-      await client.dispose();
-      child.process.kill('SIGTERM');
-      await child.exited;
-    }
+    await expectServesThenStops(child, 'ops:changeit', 1);
     const missing = join(dir, 'absent.crt');
     const failed = await spawnServer(['--memory', '--tls-cert', missing, '--tls-key', cert.keyFile]).then(
       () => new Error('started'),
