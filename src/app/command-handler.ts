@@ -3,7 +3,7 @@ import { AccountCache } from './account-cache.js';
 import type { AccountEventStore, StoredEvent } from './event-store.js';
 import type { AccountSnapshots } from './account-snapshot.js';
 import { loadAccount } from './load-account.js';
-import { applyAppended, applyStored, currentOutcome, outcomeOf, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
+import { applyAppended, applyStored, currentOutcome, emptyAccount, outcomeOf, type CommandOutcome, type LoadedAccount } from './loaded-account.js';
 import { BatchPerStream, type Settled } from './batch-per-stream.js';
 import { planBatch } from './command-batch.js';
 import { commandIdentity, type CommandIdentity } from './command-fingerprint.js';
@@ -84,12 +84,16 @@ export class CommandHandler {
    * transfer process's subscription delivers the events other writers
    * append): when it is the next one after the cached state, the state moves
    * on, so the next command appends at the right revision instead of
-   * conflicting and reading. Anything else is ignored (a gap or an
-   * undecodable event: the conflict path catches up as before).
+   * conflicting and reading. An account's first event starts its state, as
+   * a load from the start would, so an account opened while this process
+   * follows the stream is never loaded (a cold load read the whole stream).
+   * Anything else is ignored (an account not cached, a gap or an
+   * undecodable event: a load or the conflict path catches up as before).
    */
   observe(accountId: string, stored: StoredEvent): void {
-    const cached = this.cache.get(accountStream(accountId));
-    if (cached === undefined || stored.revision !== cached.revision + 1n || stored.undecodable !== undefined) return;
+    if (stored.undecodable !== undefined) return;
+    const cached = this.cache.get(accountStream(accountId)) ?? (stored.revision === 0n ? emptyAccount(accountId, this.commandWindow) : undefined);
+    if (cached === undefined || stored.revision !== cached.revision + 1n) return;
     this.cache.set(applyStored(cached, stored));
   }
 

@@ -51,4 +51,27 @@ describe('CommandHandler.observe (issue 15: the transfer process follows the eve
     expect(again).toMatchObject({ duplicate: true, revision: first.revision, balance: 100n });
     expect(t.store.appends).toBe(appends);
   });
+
+  test("an account observed from its first event is known without a read: the next command appends at once", async () => {
+    const t = setup();
+    await t.on(t.api, { type: 'OpenAccount', data: { accountId: t.accountId, ownerId: 'o', currency: 'EUR' } });
+    const commandId = randomUUID();
+    await t.on(t.api, t.deposit(100n), commandId);
+    t.process.observe(t.accountId, t.eventAt(0));
+    t.process.observe(t.accountId, t.eventAt(1));
+    const { reads, conflicts } = t.store;
+    expect(await t.on(t.process, t.deposit(5n))).toMatchObject({ revision: 2n, balance: 105n, retries: 0 });
+    expect(await t.on(t.process, t.deposit(100n), commandId)).toMatchObject({ duplicate: true, revision: 1n, balance: 100n });
+    expect([t.store.reads, t.store.conflicts]).toEqual([reads, conflicts]);
+  });
+
+  test('a later event of an account not cached is ignored: the next command loads the account', async () => {
+    const t = setup();
+    await t.on(t.api, { type: 'OpenAccount', data: { accountId: t.accountId, ownerId: 'o', currency: 'EUR' } });
+    await t.on(t.api, t.deposit(100n));
+    t.process.observe(t.accountId, t.eventAt(1)); // revision 0 never seen
+    const reads = t.store.reads;
+    expect(await t.on(t.process, t.deposit(5n))).toMatchObject({ revision: 2n, balance: 105n, retries: 0 });
+    expect(t.store.reads).toBe(reads + 1);
+  });
 });
