@@ -12,6 +12,7 @@ import {
 import { plainEventDecoder, RevisionConflict, type EventDecoder } from '../domain/index.js';
 import { DeadlineExceeded, StoreUnavailable, type AccountEventStore, type Appended, type NewEvent, type StoredEvent } from '../app/index.js';
 import { fromResolved, toEventData } from './account-event-serde.js';
+import { appendEvents } from './batch-appender.js';
 
 /**
  * Account streams on EventStoreDB. The client's errors stop here: a wrong
@@ -64,7 +65,8 @@ export class EsdbAccountEventStore implements AccountEventStore {
 
   async appendToStream(stream: string, events: readonly NewEvent[], expectedRevision: bigint): Promise<Appended> {
     try {
-      const result = await this.client.appendToStream(
+      const result = await appendEvents(
+        this.client,
         stream,
         events.map((e, i) => toEventData(stream, e, i)),
         { expectedRevision: toExpected(expectedRevision) },

@@ -17,6 +17,7 @@ import {
   type EventDecoder,
   type TransferEvent,
 } from '../domain/index.js';
+import { appendEvents } from './batch-appender.js';
 import { StoreUnavailable, transferEventId, type StoredTransferEvent, type TransferEventStore } from '../app/index.js';
 
 /**
@@ -55,7 +56,7 @@ export class EsdbTransferEventStore implements TransferEventStore {
       }),
     );
     try {
-      await this.client.appendToStream(transferStream(transferId), data, { expectedRevision: expectedRevision < 0n ? NO_STREAM : expectedRevision });
+      await appendEvents(this.client, transferStream(transferId), data, { expectedRevision: expectedRevision < 0n ? NO_STREAM : expectedRevision });
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) throw new RevisionConflict(expectedRevision, typeof err.actualVersion === 'bigint' ? err.actualVersion : -1n);
       if (err instanceof UnavailableError) throw new StoreUnavailable(err.message);
