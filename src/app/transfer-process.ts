@@ -45,6 +45,15 @@ type SourceStep = { readonly transferId: string; readonly fromAccountId: string;
  * Anything else (store down) throws, and the delivery is retried.
  */
 export class TransferProcess {
+  /**
+   * Debits this process made the destination decide on, until that decision
+   * is delivered: when it arrives before the API has started the transfer
+   * stream, the stream is started from here instead of reading the source's
+   * whole stream for the debit. Bounded: a decision on a forgotten debit (or
+   * one another instance handled) reads it as before.
+   */
+  private readonly awaitingDecision = new Map<string, DebitedTransfer>();
+
   constructor(
     private readonly handler: CommandHandler,
     private readonly accounts: AccountEventStore,
@@ -59,6 +68,9 @@ export class TransferProcess {
    * here: one append (or a duplicate answer) per delivery.
    */
   async creditDestination(debit: DebitedTransfer): Promise<void> {
+    this.awaitingDecision.delete(debit.transferId); // re-inserted: the oldest goes first
+    this.awaitingDecision.set(debit.transferId, debit);
+    if (this.awaitingDecision.size > AWAITING_DECISION_MAX) this.awaitingDecision.delete(this.awaitingDecision.keys().next().value!);
     await this.decideCredit(debit);
   }
 
@@ -68,27 +80,43 @@ export class TransferProcess {
    * (expected revision 0, not read first), then the source is settled or
    * refunded (derived command ids). A stream already further on holds the
    * same outcome (the destination decides once). A stream that does not exist
-   * (the API stopped between the debit and its initiation) is started by the
-   * full path from the source's debit.
+   * yet (the decision came before the API's initiation, or the API stopped
+   * in between) is started here, initiation and outcome in one append, from
+   * the debit (remembered from creditDestination, else read from the source).
    */
   async onCreditDecided(decided: DecidedCredit): Promise<void> {
     const { transferId, fromAccountId, amount, refusedBecause } = decided;
     const outcome: TransferEvent = refusedBecause === undefined
       ? { type: 'TransferCompleted', data: { transferId } }
       : { type: 'TransferFailed', data: { transferId, reason: refusedBecause } };
-    try {
-      await this.transfers.append(transferId, [outcome], 0n, this.clock().toISOString());
-    } catch (err) {
-      if (!(err instanceof RevisionConflict)) throw err;
-      if (err.actualRevision < 0n) {
-        const debit = await this.findDebit(fromAccountId, transferId);
-        if (debit === undefined) throw new Error(`transfer ${transferId}: no debit in account ${fromAccountId} for a decided credit`);
-        await this.onDebited(debit);
-        return;
+    if (!(await this.appendAfterInitiation(transferId, outcome))) {
+      const debit = this.awaitingDecision.get(transferId) ?? (await this.findDebit(fromAccountId, transferId));
+      if (debit === undefined) throw new Error(`transfer ${transferId}: no debit in account ${fromAccountId} for a decided credit`);
+      try {
+        await this.transfers.append(transferId, [initiationOf(debit), outcome], -1n, this.clock().toISOString());
+      } catch (err) {
+        // Started meanwhile (the API's initiation, or another instance): the outcome goes after it.
+        if (!(err instanceof RevisionConflict) || !(await this.appendAfterInitiation(transferId, outcome))) throw err;
       }
     }
+    this.awaitingDecision.delete(transferId);
     if (refusedBecause === undefined) await this.settle({ transferId, fromAccountId, amount, causationId: decided.creditEventId });
     else await this.refund({ transferId, fromAccountId, amount, causationId: decided.creditEventId }, refusedBecause);
+  }
+
+  /**
+   * The outcome right after the initiation (revision 0), not read first;
+   * true when recorded or the stream is already further on (it holds the same
+   * outcome: the destination decides once), false when it has not started.
+   */
+  private async appendAfterInitiation(transferId: string, outcome: TransferEvent): Promise<boolean> {
+    try {
+      await this.transfers.append(transferId, [outcome], 0n, this.clock().toISOString());
+      return true;
+    } catch (err) {
+      if (!(err instanceof RevisionConflict)) throw err;
+      return err.actualRevision >= 0n;
+    }
   }
 
   /** The whole transfer in one go, reading what it needs: the watchdog's path, and the fallback of onCreditDecided. */
@@ -102,12 +130,11 @@ export class TransferProcess {
   }
 
   private async initiated(debit: DebitedTransfer): Promise<Transfer> {
-    const { transferId, fromAccountId, toAccountId, amount, currency } = debit;
+    const { transferId } = debit;
     // The API starts the stream as it answers, so it is there almost always: read before writing.
     const stored = foldTransfer((await this.transfers.read(transferId)).flatMap((e) => (e.event ? [e.event] : [])));
     if (stored.status !== 'none') return stored;
-    const initiated: TransferEvent = { type: 'TransferInitiated', data: { transferId, fromAccountId, toAccountId, amount, currency } };
-    return this.appendOutcome(transferId, [], initiated);
+    return this.appendOutcome(transferId, [], initiationOf(debit));
   }
 
   private decideCredit(debit: DebitedTransfer) {
@@ -129,7 +156,7 @@ export class TransferProcess {
   }
 
   private async credit(debit: DebitedTransfer): Promise<Transfer> {
-    const { transferId, toAccountId, amount, currency } = debit;
+    const { transferId, toAccountId } = debit;
     const handled = await this.decideCredit(debit);
     // The destination holds exactly one outcome of this command (credited or refused): read it, as stored.
     const [stored] = await this.accounts.readStream(accountStream(toAccountId), handled.revision);
@@ -139,8 +166,7 @@ export class TransferProcess {
     else if (event?.type === 'TransferCreditRefused' && event.data.transferId === transferId) outcome = { type: 'TransferFailed', data: { transferId, reason: event.data.reason } };
     else throw new Error(`transfer ${transferId}: no credit outcome at revision ${handled.revision} of account ${toAccountId}`);
     // The outcome goes right after the initiation (revision 0): a second writer conflicts and reads the first's.
-    const { fromAccountId: from } = debit;
-    return this.appendOutcome(transferId, [{ type: 'TransferInitiated', data: { transferId, fromAccountId: from, toAccountId, amount, currency } }], outcome);
+    return this.appendOutcome(transferId, [initiationOf(debit)], outcome);
   }
 
   private async refund(step: SourceStep, reason: string): Promise<void> {
@@ -181,3 +207,10 @@ export class TransferProcess {
     return foldTransfer(stored.flatMap((e) => (e.event ? [e.event] : [])));
   }
 }
+
+/** Debits remembered until their decision arrives (a few seconds of transfers at the bench's rate). */
+const AWAITING_DECISION_MAX = 10_000;
+
+/** The transfer stream's first event, as the API writes it (same data, same derived event id: a repeat is deduplicated). */
+const initiationOf = ({ transferId, fromAccountId, toAccountId, amount, currency }: DebitedTransfer): TransferEvent =>
+  ({ type: 'TransferInitiated', data: { transferId, fromAccountId, toAccountId, amount, currency } });

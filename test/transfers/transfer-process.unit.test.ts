@@ -181,6 +181,44 @@ describe('the transfer process', () => {
     expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
   });
 
+  test('event by event, the decision delivered before the API started the transfer stream: the instance that made the destination decide starts it without reading the source', async () => {
+    const t = setup();
+    const [a, b] = [await t.open(500n), await t.open(0n)];
+    const debit = await t.request(a, b, 200n);
+    t.transferStore.streams.delete(debit.transferId); // the API's initiation still in flight
+    const process = t.newProcess();
+    await process.creditDestination(debit);
+    const reads = t.store.reads;
+    await process.onCreditDecided(t.decided(b, debit.transferId));
+    expect(t.store.reads - reads).toBe(1); // the source's load for its settlement, not a search for the debit
+    expect(t.transferStore.streams.get(debit.transferId)?.map((e) => e.event?.type)).toEqual(['TransferInitiated', 'TransferCompleted']);
+    expect(await t.transfers.getTransfer(debit.transferId)).toMatchObject({ status: 'completed', fromAccountId: a, toAccountId: b, amount: 200n, currency: 'EUR' });
+    expect(t.typesIn(a).filter((type) => type === 'TransferDebitSettled')).toHaveLength(1);
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
+  });
+
+  test('event by event, the API\'s initiation landing between the process\'s look and its start: the outcome goes after it, once', async () => {
+    const t = setup();
+    const missing = randomUUID();
+    const a = await t.open(500n);
+    const debit = await t.request(a, missing, 200n);
+    const initiation = t.transferStore.streams.get(debit.transferId)!.map((e) => e.event);
+    t.transferStore.streams.delete(debit.transferId);
+    const process = t.newProcess();
+    await process.creditDestination(debit);
+    // The API appends its initiation right after the process found no stream.
+    const append = t.transferStore.append.bind(t.transferStore);
+    t.transferStore.append = async (id, events, expected, at) => {
+      if (expected === -1n && events.length === 2) await append(id, initiation.flatMap((e) => (e ? [e] : [])), -1n, at);
+      return append(id, events, expected, at);
+    };
+    await process.onCreditDecided(t.decided(missing, debit.transferId));
+    expect(t.transferStore.streams.get(debit.transferId)?.map((e) => e.event?.type)).toEqual(['TransferInitiated', 'TransferFailed']);
+    expect(await t.balance(a)).toBe(500n);
+    expect(t.typesIn(a).filter((type) => type === 'TransferDebitReversed')).toHaveLength(1);
+    expect(t.audit()).toMatchObject({ inFlight: 0n, violations: [] });
+  });
+
   test('the same TransferMoney sent twice is one transfer, debited once', async () => {
     const t = setup();
     const [a, b] = [await t.open(500n), await t.open(0n)];
