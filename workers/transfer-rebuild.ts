@@ -6,6 +6,7 @@ import type { RebuildJobData } from '../src/jobs/rebuild-job.js';
 import { MongoTransferDocuments } from '../src/readmodels/mongo-transfer-documents.js';
 import type { ProjectionRegistry } from '../src/readmodels/projection-registry.js';
 import { runRebuild, type RebuildControl, type RebuildOutcome } from '../src/readmodels/rebuild.js';
+import { transferAccountIndexCollection } from '../src/readmodels/transfer-account-index.js';
 import { TRANSFERS_PROJECTION } from '../src/readmodels/transfer-documents.js';
 import { transferRebuildTarget } from '../src/readmodels/transfer-rebuild-target.js';
 
@@ -34,5 +35,9 @@ export function rebuildTransfers(
     activeCollection: (p) => registry.getActiveCollection(p),
     registeredAt: (p) => registry.registeredAt(p),
     setActiveCollection: (p, c) => registry.setActiveCollection(p, c),
-  }, control, { projection: TRANSFERS_PROJECTION, batchSize: opts.batchSize, settleMs: opts.settleMs });
+  }, {
+    ...control,
+    // The replaced collection's account index goes with it.
+    scheduleDrop: async (c) => { await control.scheduleDrop(c); await control.scheduleDrop(transferAccountIndexCollection(c)); },
+  }, { projection: TRANSFERS_PROJECTION, batchSize: opts.batchSize, settleMs: opts.settleMs });
 }

@@ -4,6 +4,7 @@ import { AccountSummaryProjection } from './account-summary-projection.js';
 import { AccountTransactionsProjection } from './account-transactions-projection.js';
 import type { ProjectionRegistry } from './projection-registry.js';
 import { ReadModelBehind } from './read-model-behind.js';
+import { TransferAccountIndex, transferAccountIndexCollection, type TransferRole } from './transfer-account-index.js';
 import { TRANSFERS_PROJECTION, type TransferDocument } from './transfer-documents.js';
 
 export type Page<T, Cursor> = { readonly items: readonly T[]; readonly next: Cursor | undefined };
@@ -95,26 +96,24 @@ export class AccountReadQueries {
   }
 
   /**
-   * Newest first by (requested_at, _id). The two roles are two indexed
-   * queries (from_account_id, to_account_id), each of one page and one more,
-   * merged: a transfer is never in both (no transfer to oneself).
+   * Newest first by (requested_at, _id). The account's entries come from the
+   * transfers' account index (looked up by `_id` only: mongo-java-server
+   * scans the collection for any other filter), then the page's documents by
+   * `_id`. An entry whose document is not written yet is left out.
    */
   async listTransfers(accountId: string, direction: TransferDirection, pageSize: number, after: TransferCursor | undefined): Promise<Page<TransferDocument, TransferCursor>> {
     const transfers = await this.transfersCollection();
-    const before: Filter<TransferDocument> | undefined = after === undefined ? undefined : {
-      $or: [{ requested_at: { $lt: after.requestedAt } }, { requested_at: after.requestedAt, _id: { $lt: after.transferId } }],
-    };
-    const roles = direction === 'both' ? (['from_account_id', 'to_account_id'] as const) : direction === 'outgoing' ? (['from_account_id'] as const) : (['to_account_id'] as const);
-    const found = await Promise.all(roles.map((role) =>
-      this.db.collection<TransferDocument>(transfers)
-        .find(before === undefined ? { [role]: accountId } : { $and: [{ [role]: accountId }, before] }, readOptions)
-        .sort({ requested_at: -1, _id: -1 })
-        .limit(pageSize + 1)
-        .toArray()));
-    const docs = found.flat().sort((a, b) => b.requested_at.getTime() - a.requested_at.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0));
-    const items = docs.slice(0, pageSize);
-    const last = items.at(-1);
-    return { items, next: docs.length > pageSize && last !== undefined ? { requestedAt: last.requested_at, transferId: last._id } : undefined };
+    const roles: readonly TransferRole[] = direction === 'both' ? ['from', 'to'] : direction === 'outgoing' ? ['from'] : ['to'];
+    const index = new TransferAccountIndex(this.db, transferAccountIndexCollection(transfers));
+    const entries = await index.entries(accountId, roles, pageSize + 1, after);
+    const listed = entries.slice(0, pageSize);
+    const found = listed.length === 0 ? [] : await this.db.collection<TransferDocument>(transfers)
+      .find({ _id: { $in: listed.map((e) => e.transferId) } }, readOptions)
+      .toArray();
+    const byId = new Map(found.map((d) => [d._id, d]));
+    const items = listed.flatMap((e) => byId.get(e.transferId) ?? []);
+    const last = listed.at(-1);
+    return { items, next: entries.length > pageSize && last !== undefined ? { requestedAt: last.requestedAt, transferId: last.transferId } : undefined };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Db } from 'mongodb';
+import { TransferAccountIndex, transferAccountIndexCollection } from './transfer-account-index.js';
 import { TRANSFERS_COLLECTION, type TransferDocument } from './transfer-documents.js';
 
 const DUPLICATE_KEY = 11000;
@@ -8,19 +9,24 @@ const MAX_ATTEMPTS = 10;
 /**
  * Writes `transfers` documents, guarded by the stream revision: a document
  * is replaced only by one folded from more of its stream, so redelivery and
- * out-of-order delivery never move it back. Indexed for "the transfers of an
- * account" (from and to). `collection` is the projection's active one (the
- * registry's), or a rebuild's target.
+ * out-of-order delivery never move it back. "The transfers of an account"
+ * (from and to) are listed in `accounts` (`<collection>_by_account`), whose
+ * entries are written before a document is first inserted. `collection` is
+ * the projection's active one (the registry's), or a rebuild's target.
  */
 export class MongoTransferDocuments {
+  readonly accounts: TransferAccountIndex;
+
   constructor(
     private readonly db: Db,
     readonly collection: string = TRANSFERS_COLLECTION,
-  ) {}
+  ) {
+    this.accounts = new TransferAccountIndex(db, transferAccountIndexCollection(collection));
+  }
 
   async ensureIndexes(): Promise<void> {
     const c = this.documents();
-    // ListTransfers: one account in either role, newest first, keyset paging on (requested_at, _id).
+    // Direct readers' "transfers of an account" (MongoDB, FerretDB); ListTransfers reads the account index.
     await c.createIndex({ from_account_id: 1, requested_at: 1 });
     await c.createIndex({ to_account_id: 1, requested_at: 1 });
     // The write guard's lookup {_id, revision} (equality): mongo-java-server looks an index up only
@@ -40,6 +46,7 @@ export class MongoTransferDocuments {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const stored = await this.documents().findOne({ _id: doc._id }, { projection: { revision: 1 }, useBigInt64: true });
       if (stored === null) {
+        await this.accounts.add([doc]);
         if (await this.insert(doc)) return 'written';
       } else if (stored.revision >= doc.revision) return 'stale';
       else if (await this.replaceAt(doc, stored.revision)) return 'written';
@@ -52,10 +59,12 @@ export class MongoTransferDocuments {
    * Several documents in one round trip, each guarded by the revision the
    * caller found stored (`stored`; none: inserted). A guard that misses (the
    * live writer wrote meanwhile) sends that batch through `write` one by
-   * one, which keeps the newer fold either way.
+   * one, which keeps the newer fold either way. The ones to insert are
+   * listed in the account index first.
    */
   async writeMany(docs: readonly TransferDocument[], stored: ReadonlyMap<string, TransferDocument>): Promise<void> {
     if (docs.length === 0) return;
+    await this.accounts.add(docs.filter((doc) => !stored.has(doc._id)));
     const ops: AnyBulkWriteOperation<TransferDocument>[] = docs.map((doc) => {
       const before = stored.get(doc._id);
       if (before === undefined) return { insertOne: { document: doc } };
@@ -87,16 +96,19 @@ export class MongoTransferDocuments {
     return found;
   }
 
+  /** Also when only the account index is empty (documents written before it existed): a fill lists them. */
   async isEmpty(): Promise<boolean> {
-    return (await this.documents().findOne({}, { projection: { _id: 1 } })) === null;
+    return (await this.documents().findOne({}, { projection: { _id: 1 } })) === null || (await this.accounts.isEmpty());
   }
 
   async drop(): Promise<void> {
-    try {
-      await this.documents().drop();
-    } catch (err) {
-      if (err instanceof Error && /ns not found|NamespaceNotFound|does not exist/i.test(err.message)) return;
-      throw err;
+    for (const name of [this.collection, this.accounts.collection]) {
+      try {
+        await this.db.collection(name).drop();
+      } catch (err) {
+        if (err instanceof Error && /ns not found|NamespaceNotFound|does not exist/i.test(err.message)) continue;
+        throw err;
+      }
     }
   }
 

@@ -39,11 +39,16 @@ export function transferRebuildTarget(documents: MongoTransferDocuments, decoder
       if (byTransfer.size === 0) return;
       const stored = await documents.getMany([...byTransfer.keys()]);
       const folded: TransferDocument[] = [];
+      const present: TransferDocument[] = [];
       for (const [transferId, recorded] of byTransfer) {
         const before = stored.get(transferId);
         const after = recorded.reduce(evolveTransferDocument, before);
+        if (before !== undefined) present.push(before);
         if (after !== undefined && after !== before) folded.push(after);
       }
+      // writeMany lists the documents it inserts; those already there are listed again (idempotent),
+      // which lists documents written before the account index existed (a fill after an upgrade).
+      await documents.accounts.add(present);
       await documents.writeMany(folded, stored);
     },
     finish: async () => {},

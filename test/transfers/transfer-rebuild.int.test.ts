@@ -9,7 +9,9 @@ import { EsdbTransferEventStore } from '../../src/eventstore/transfer-event-stor
 import { AdminClient } from '../../src/grpc/admin-service-client.js';
 import { RebuildState } from '../../src/grpc/gen/ledger/v1/admin_pb.js';
 import { MongoTransferDocuments } from '../../src/readmodels/mongo-transfer-documents.js';
+import { AccountReadQueries } from '../../src/readmodels/account-read-queries.js';
 import { ProjectionRegistry } from '../../src/readmodels/projection-registry.js';
+import { transferAccountIndexCollection } from '../../src/readmodels/transfer-account-index.js';
 import { TRANSFERS_PROJECTION, transferDocumentOf, type TransferDocument } from '../../src/readmodels/transfer-documents.js';
 import { startJobs, type RunningJobs } from '../../workers/jobs.js';
 import { startTransferProcess, transferProcessSettings, type RunningTransferProcess } from '../../workers/transfer-process.js';
@@ -99,6 +101,8 @@ test('an operator rebuild of transfers (issue 15): a fresh collection equal to t
   const live = fx.db.collection<TransferDocument>(before);
   await live.deleteOne({ _id: ids[0]! });
   await live.updateOne({ _id: ids[1]! }, { $set: { status: 'pending', finished_at: null } });
+  // And the account index: one account's list of days lost (its transfers unlisted).
+  await fx.db.collection<{ _id: string }>(transferAccountIndexCollection(before)).deleteOne({ _id: accounts[0]! });
 
   let transferring = true;
   const during = (async () => {
@@ -126,9 +130,20 @@ test('an operator rebuild of transfers (issue 15): a fresh collection equal to t
   expect(ids.length).toBeGreaterThan(12);
   expect(await expectActiveEqualsFold(ids)).toBe(started.targetCollection);
   expect((await new MongoTransferDocuments(fx.db, started.targetCollection).get(ids[1]!))?.status).not.toBe('pending');
-  // The replaced collection is dropped after the grace period.
+  // ListTransfers lists every account's transfers from the rebuilt account index, newest first.
+  const queries = new AccountReadQueries(fx.db, new ProjectionRegistry(fx.db));
+  const folds = (await Promise.all(ids.map(foldOf))).filter((d): d is TransferDocument => d !== undefined);
+  const newestFirst = (a: TransferDocument, b: TransferDocument) => b.requested_at.getTime() - a.requested_at.getTime() || (a._id < b._id ? 1 : -1);
+  for (const accountId of accounts) {
+    const page = await queries.listTransfers(accountId, 'both', 500, undefined);
+    const expected = folds.filter((d) => (d.from_account_id === accountId || d.to_account_id === accountId)).sort(newestFirst);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(page.items.map((d) => d._id), accountId).toEqual(expected.map((d) => d._id));
+  }
+  // The replaced collection and its account index are dropped after the grace period.
   const names = async () => (await fx.db.listCollections().toArray()).map((c) => c.name);
+  const replaced = [before, transferAccountIndexCollection(before)];
   const deadline = Date.now() + 20_000;
-  while ((await names()).includes(before) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  expect(await names()).not.toContain(before);
+  while ((await names()).some((n) => replaced.includes(n)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  expect((await names()).filter((n) => replaced.includes(n))).toEqual([]);
 }, 240_000);
