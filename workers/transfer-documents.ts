@@ -6,6 +6,7 @@ import { MalformedEvent, TRANSFER_STREAM_PREFIX, type EventDecoder } from '../sr
 import { AccountLogReader, type LogPosition } from '../src/eventstore/rebuild-source.js';
 import { transferRebuildTarget } from '../src/readmodels/transfer-rebuild-target.js';
 import { AccountSubscription, ensureAccountSubscriptionGroup } from '../src/eventstore/persistent-subscription.js';
+import { followGroup } from '../src/eventstore/follow-group.js';
 import { MongoTransferDocuments } from '../src/readmodels/mongo-transfer-documents.js';
 import { countAccountEventsAfter, headOfLog, subscriptionGroupStats } from '../src/eventstore/persistent-subscription-admin.js';
 import { ProjectionLagReporter } from '../src/readmodels/projection-lag-reporter.js';
@@ -57,39 +58,30 @@ export async function startTransferDocuments(
   let stopping = false;
   let subscription: AccountSubscription | undefined;
   const progress = new ProjectorProgress();
-  const loop = async (): Promise<void> => {
-    for (let reconnects = 0; !stopping; ) {
-      const sub = AccountSubscription.open(client, group, 64);
-      subscription = sub;
+  const loop = () => followGroup(
+    () => (subscription = AccountSubscription.open(client, group, 64)),
+    async (sub, delivery) => {
+      const transferId = delivery.stored.streamId.slice(TRANSFER_STREAM_PREFIX.length);
       try {
-        for await (const delivery of sub.deliveries()) {
-          reconnects = 0;
-          const transferId = delivery.stored.streamId.slice(TRANSFER_STREAM_PREFIX.length);
-          try {
-            const doc = transferDocumentOf(await transfers.read(transferId));
-            if (doc !== undefined) await (await documents()).write(doc);
-            await sub.ack([delivery.ackId]);
-            progress.storeFailing = false;
-            progress.recordAcked(1, delivery.stored.commitPosition, delivery.stored.created);
-          } catch (err) {
-            if (err instanceof MalformedEvent) {
-              logger.error({ err, stream: delivery.stored.streamId }, 'undecodable transfer event: parked');
-              await sub.park([delivery.ackId], err.message).catch(() => {});
-              continue;
-            }
-            progress.storeFailing = true;
-            logger.warn({ err, transfer_id: transferId }, 'transfer document not written; retried');
-            await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
-            await sub.retry([delivery.ackId], err instanceof Error ? err.message : String(err)).catch(() => {});
-          }
-        }
+        const doc = transferDocumentOf(await transfers.read(transferId));
+        if (doc !== undefined) await (await documents()).write(doc);
+        await sub.ack([delivery.ackId]);
+        progress.storeFailing = false;
+        progress.recordAcked(1, delivery.stored.commitPosition, delivery.stored.created);
       } catch (err) {
-        if (!stopping) logger.warn({ err }, 'transfer documents subscription dropped; reconnecting');
+        if (err instanceof MalformedEvent) {
+          logger.error({ err, stream: delivery.stored.streamId }, 'undecodable transfer event: parked');
+          await sub.park([delivery.ackId], err.message).catch(() => {});
+          return;
+        }
+        progress.storeFailing = true;
+        logger.warn({ err, transfer_id: transferId }, 'transfer document not written; retried');
+        await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
+        await sub.retry([delivery.ackId], err instanceof Error ? err.message : String(err)).catch(() => {});
       }
-      await sub.close().catch(() => {});
-      if (!stopping) await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** reconnects++, 5_000)));
-    }
-  };
+    },
+    { stopping: () => stopping, onDropped: (err) => logger.warn({ err }, 'transfer documents subscription dropped; reconnecting') },
+  );
   // Looked at before the live writes start, which would make it look filled.
   const startedEmpty = await (await documents()).isEmpty();
   const running = loop();

@@ -15,6 +15,7 @@ import { MalformedEvent, decodeMetadata } from '../src/domain/index.js';
 import { EsdbAccountEventStore } from '../src/eventstore/account-event-store.js';
 import { checkEventStoreCredentials, connectEventStore } from '../src/eventstore/connection.js';
 import { AccountSubscription, ensureAccountSubscriptionGroup, type Delivery } from '../src/eventstore/persistent-subscription.js';
+import { followGroup } from '../src/eventstore/follow-group.js';
 import { EsdbTransferEventStore } from '../src/eventstore/transfer-event-store.js';
 import { accountIdOfStream } from '../src/readmodels/recorded-account-event.js';
 import { configuredEventDecoder, logEventDecoder } from './event-decoding.js';
@@ -104,26 +105,23 @@ export async function startTransferProcess(
     }
   };
 
-  const loop = async (): Promise<void> => {
-    for (let reconnects = 0; !stopping; ) {
-      const sub = AccountSubscription.open(esdb.client, settings.group, settings.concurrency * 2);
-      subscription = sub;
-      try {
-        for await (const delivery of sub.deliveries()) {
-          reconnects = 0;
-          const p = handle(sub, delivery).finally(() => inFlight.delete(p));
-          inFlight.add(p);
-          if (inFlight.size >= settings.concurrency) await Promise.race(inFlight);
-        }
-      } catch (err) {
-        if (!stopping) logger.warn({ err }, 'transfer subscription dropped; reconnecting');
-      }
-      await Promise.allSettled([...inFlight]);
-      await acks.flush();
-      await sub.close().catch(() => {});
-      if (!stopping) await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** reconnects++, 5_000)));
-    }
-  };
+  const loop = () => followGroup(
+    () => (subscription = AccountSubscription.open(esdb.client, settings.group, settings.concurrency * 2)),
+    async (sub, delivery) => {
+      const p = handle(sub, delivery).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= settings.concurrency) await Promise.race(inFlight);
+    },
+    {
+      stopping: () => stopping,
+      onDropped: (err) => logger.warn({ err }, 'transfer subscription dropped; reconnecting'),
+      // Steps still running on the dropped connection finish, and their acks go out on it, before it closes.
+      settle: async () => {
+        await Promise.allSettled([...inFlight]);
+        await acks.flush();
+      },
+    },
+  );
   const running = settings.subscribe === false ? Promise.resolve() : loop();
 
   // The watchdog follows the account events through one filtered catch-up subscription kept open between
