@@ -1,6 +1,5 @@
 import {
   DeadlineExceededError,
-  FORWARDS,
   NO_STREAM,
   StreamNotFoundError,
   UnavailableError,
@@ -13,6 +12,7 @@ import { plainEventDecoder, RevisionConflict, type EventDecoder } from '../domai
 import { DeadlineExceeded, StoreUnavailable, type AccountEventStore, type Appended, type NewEvent, type StoredEvent } from '../app/index.js';
 import { fromResolved, toEventData } from './account-event-serde.js';
 import { appendEvents } from './batch-appender.js';
+import { readStreamForwards } from './stream-reader.js';
 
 /**
  * Account streams on EventStoreDB. The client's errors stop here: a wrong
@@ -49,7 +49,7 @@ export class EsdbAccountEventStore implements AccountEventStore {
   private async readPage(stream: string, fromRevision: bigint, maxCount: number): Promise<{ events: StoredEvent[]; records: number; next: bigint }> {
     const page = { events: [] as StoredEvent[], records: 0, next: fromRevision };
     try {
-      for await (const resolved of this.client.readStream(stream, { fromRevision, direction: FORWARDS, maxCount })) {
+      for (const resolved of await readStreamForwards(this.client, stream, fromRevision, BigInt(maxCount))) {
         page.records += 1;
         const revision = resolved.event?.revision ?? resolved.link?.revision;
         if (revision !== undefined) page.next = revision + 1n;

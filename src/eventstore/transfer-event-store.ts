@@ -1,5 +1,4 @@
 import {
-  FORWARDS,
   NO_STREAM,
   StreamNotFoundError,
   UnavailableError,
@@ -18,6 +17,7 @@ import {
   type TransferEvent,
 } from '../domain/index.js';
 import { appendEvents } from './batch-appender.js';
+import { readStreamForwards } from './stream-reader.js';
 import { StoreUnavailable, transferEventId, type StoredTransferEvent, type TransferEventStore } from '../app/index.js';
 
 /**
@@ -34,7 +34,7 @@ export class EsdbTransferEventStore implements TransferEventStore {
   async read(transferId: string): Promise<StoredTransferEvent[]> {
     const out: StoredTransferEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(transferStream(transferId), { fromRevision: 'start', direction: FORWARDS })) {
+      for (const resolved of await readStreamForwards(this.client, transferStream(transferId), 0n, BigInt(Number.MAX_SAFE_INTEGER))) {
         const stored = resolved.event ? storedTransferEventOf(resolved.event, this.decoder) : undefined;
         if (stored !== undefined) out.push(stored);
       }
