@@ -20,8 +20,10 @@ const dayDocumentId = (accountId: string, day: string): string => `${accountId}@
 type TransferKey = { readonly requestedAt: Date; readonly transferId: string };
 const newestFirst = (a: TransferKey, b: TransferKey): number =>
   b.requestedAt.getTime() - a.requestedAt.getTime() || (a.transferId < b.transferId ? 1 : a.transferId > b.transferId ? -1 : 0);
-/** Day documents fetched per round trip while paging back in time. */
-const DAYS_PER_READ = 8;
+/** Day documents fetched by the first read; later reads take as many as the entries per day read so far suggest. */
+const FIRST_READ_DAYS = 2;
+/** At most this many day documents per read (a busy account's days are large). */
+const MAX_READ_DAYS = 64;
 
 /**
  * "The transfers of an account" without a query on a non-`_id` field:
@@ -80,8 +82,9 @@ export class TransferAccountIndex {
     const days = account.days.filter((d) => lastDay === undefined || d <= lastDay).sort().reverse();
     const found: TransferIndexEntry[] = [];
     // Days are disjoint in time: once a day's entries are in, no older day has a newer one.
-    for (let i = 0; i < days.length && found.length < count; i += DAYS_PER_READ) {
-      const ids = days.slice(i, i + DAYS_PER_READ).map((d) => dayDocumentId(accountId, d));
+    for (let i = 0, take = FIRST_READ_DAYS; i < days.length && found.length < count; ) {
+      const ids = days.slice(i, i + take).map((d) => dayDocumentId(accountId, d));
+      i += take;
       const dayDocs = await this.documents().find({ _id: { $in: ids } }).toArray();
       for (const dayDoc of dayDocs) {
         if (!('transfers' in dayDoc)) continue;
@@ -91,6 +94,9 @@ export class TransferAccountIndex {
           if (before === undefined || newestFirst(entry, before) > 0) found.push(entry);
         }
       }
+      // Sparse accounts in one more round trip, busy ones without fetching days they do not need.
+      const perDay = Math.max(found.length / i, 1 / MAX_READ_DAYS);
+      take = Math.min(MAX_READ_DAYS, Math.max(1, Math.ceil((count - found.length) / perDay)));
     }
     return found.sort(newestFirst);
   }
