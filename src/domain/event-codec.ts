@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { AccountEvent, EventMetadata } from './events.js';
 
 /** Thrown when stored event JSON does not match its schema (a poison event). */

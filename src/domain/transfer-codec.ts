@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { MalformedEvent } from './event-codec.js';
 import type { TransferEvent } from './transfer.js';
 
