@@ -81,7 +81,7 @@ export class LogStore implements StreamStore {
   private readonly records: RecordedEvent[] = [];
   private committed = 0;
   private readonly index = new StreamIndex();
-  private readonly recent = new RecentEventIds(RECENT_IDS);
+  private readonly recent = new RecentEventIds(RECENT_IDS, (index) => this.records[index] as RecordedEvent);
   private readonly metaCache = new Map<string, { at: number; meta: StreamMetadata }>();
   private readonly listeners = new Set<(records: readonly RecordedEvent[]) => void>();
   private pending: RecordedEvent[] = [];
@@ -123,7 +123,7 @@ export class LogStore implements StreamStore {
   restored(): void {
     for (let i = Math.max(0, this.records.length - RECENT_IDS); i < this.records.length; i++) {
       const r = this.records[i] as RecordedEvent;
-      if (r.type !== TOMBSTONE_EVENT_TYPE && r.type !== LINK_EVENT_TYPE) this.recent.remember(r.eventId, { streamId: r.streamId, revision: r.revision });
+      if (r.type !== TOMBSTONE_EVENT_TYPE && r.type !== LINK_EVENT_TYPE) this.recent.remember(r.eventId, i);
     }
   }
 
@@ -352,14 +352,14 @@ export class LogStore implements StreamStore {
       metadata: e.metadata,
       created,
     };
-    this.index_(record, remember);
+    this.index_(record, remember, entry);
     return record;
   }
 
   private addLink(streamId: string, kind: LinkKind, target: RecordedEvent): RecordedEvent {
     const entry = this.index.entryOrCreate(streamId);
     const record = new ProjectedLink(streamId, kind, entry.indices.length, this.records.length + 1, target);
-    this.index_(record, false);
+    this.index_(record, false, entry);
     return record;
   }
 
@@ -380,16 +380,16 @@ export class LogStore implements StreamStore {
   }
 
   /** Puts a record in the log and the stream index (not yet committed). */
-  private index_(record: RecordedEvent, remember = true): void {
+  private index_(record: RecordedEvent, remember = true, entry: StreamEntry = this.index.entryOrCreate(record.streamId)): void {
     const i = this.records.length;
     this.records.push(record);
-    const entry: StreamEntry = this.index.entryOrCreate(record.streamId);
     if (record.type === TOMBSTONE_EVENT_TYPE && record.revision === DELETED_STREAM) {
       entry.tombstone = i;
       return;
     }
     entry.indices.push(i);
-    if (remember) this.recent.remember(record.eventId, { streamId: record.streamId, revision: BigInt(entry.indices.length - 1) });
+    // The record itself answers the cache's question (its stream and revision): no second object per event.
+    if (remember) this.recent.remember(record.eventId, i);
   }
 
   private enqueue(records: readonly RecordedEvent[]): Promise<void> {
