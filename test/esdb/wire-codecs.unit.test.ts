@@ -6,6 +6,7 @@ import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import { decodeBatchAppendReq, encodeBatchAppendSuccess } from '../../src/esdb-server/streams/batch-append-codec.js';
 import { encodeReadEvent } from '../../src/esdb-server/read-event-encoder.js';
 import type { RecordedEvent } from '../../src/esdb-server/store/types.js';
+import { uuidFrom } from '../../src/esdb-server/streams/decode-request.js';
 
 // The hand-written codecs must agree byte-for-meaning with the generated
 // google-protobuf classes the client uses.
@@ -92,5 +93,30 @@ describe('hand-encoded answers', () => {
     expect(Buffer.from(r.getData_asU8()).toString()).toBe('{"amount":5}');
     expect(Array.from(r.getCustomMetadata_asU8())).toEqual([1, 2]);
     expect(e.getLink()?.getStreamRevision()).toBe('9223372036854775807');
+  });
+});
+
+describe('event ids given as text', () => {
+  const id = '5a8e7e4c-2b7f-4d0e-9d7a-0b3c1f6e9a11';
+  test('a canonical id is kept; upper-case hex is lowered; the structured form gives the same text', () => {
+    expect(uuidFrom({ string: id })).toBe(id);
+    expect(uuidFrom({ string: id.toUpperCase() })).toBe(id);
+    expect(uuidFrom({ string: 'ABCDEF01-2345-6789-aBcD-EF0123456789' })).toBe('abcdef01-2345-6789-abcd-ef0123456789');
+    expect(uuidFrom({ most: 0x5a8e7e4c2b7f4d0en, least: BigInt.asIntN(64, 0x9d7a0b3c1f6e9a11n) })).toBe(id);
+  });
+  test.each([
+    ['empty', ''],
+    ['one short', id.slice(1)],
+    ['one long', `${id}0`],
+    ['hyphen moved', '5a8e7e4-c2b7f-4d0e-9d7a-0b3c1f6e9a11'],
+    ['no hyphens', '5a8e7e4c02b7f04d0e09d7a00b3c1f6e9a11'],
+    ['g is not hex', '5a8e7e4c-2b7f-4d0e-9d7a-0b3c1f6e9a1g'],
+    ['G is not hex', 'Ga8e7e4c-2b7f-4d0e-9d7a-0b3c1f6e9a11'],
+    ['braces', `{${id.slice(1, 35)}}`],
+    ['a character just past 9', '5a8e7e4c-2b7f-4d0e-9d7a-0b3c1f6e9a1:'],
+    ['a character just before A', '@a8e7e4c-2b7f-4d0e-9d7a-0b3c1f6e9a11'],
+    ['a character just before a', '`a8e7e4c-2b7f-4d0e-9d7a-0b3c1f6e9a11'],
+  ])('refuses %s with INVALID_ARGUMENT naming the id', (_name, text) => {
+    expect(() => uuidFrom({ string: text })).toThrow(expect.objectContaining({ rpc: expect.objectContaining({ code: 3, details: `Invalid event id '${text}'` }) }));
   });
 });
