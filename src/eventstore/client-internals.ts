@@ -3,9 +3,10 @@ import type { CallOptions, Metadata } from '@grpc/grpc-js';
 
 /**
  * The client's channel, credentials and stream bookkeeping, protected in
- * @eventstore/db-client 6.x. The lean decoders (rebuild-read-codec.ts,
- * persistent-read-codec.ts) open their calls through them, so connection
- * discovery, TLS, credentials and disposal stay the client's.
+ * @eventstore/db-client 6.x. The lean paths (rebuild and persistent
+ * subscriptions, batch-appender.ts, stream-reader.ts) open their calls
+ * through them, so connection discovery, TLS, credentials, reconnection and
+ * disposal stay the client's.
  */
 export type ClientInternals = {
   GRPCStreamCreator<C, T>(Client: new (...args: never[]) => C, debugName: string, creator: (client: C) => T | Promise<T>): () => Promise<T>;
@@ -16,7 +17,7 @@ export type ClientInternals = {
 export function internalsOf(client: EventStoreDBClient): ClientInternals {
   const c = client as unknown as Partial<ClientInternals>;
   if (typeof c.GRPCStreamCreator !== 'function' || typeof c.callArguments !== 'function') {
-    throw new Error('this @eventstore/db-client has no GRPCStreamCreator/callArguments: the lean event-store readers need 6.x');
+    throw new Error('this @eventstore/db-client has no GRPCStreamCreator/callArguments: the lean event-store readers and appender need 6.x');
   }
   return c as ClientInternals;
 }
