@@ -7,6 +7,7 @@
  *   - the guarded write (MongoTransferDocuments.write: equality filters on
  *     {_id} and {_id, revision}), beside the range-guarded upsert it replaced
  *     ({_id, revision: {$lt}});
+ *   - the first write of a transfer (an insert);
  *   - ListTransfers' first and second page of one account (both roles): the
  *     account index's documents by _id, then the page's documents by _id.
  * Usage: npm run bench -- transfer-documents [--sizes 1000,10000,50000]
@@ -60,6 +61,8 @@ try {
       const first = await queries.listTransfers(accounts[i % ACCOUNTS]!, 'both', 5, undefined);
       return first.next && queries.listTransfers(accounts[i % ACCOUNTS]!, 'both', 5, first.next);
     });
+    // The live writer's first write of a transfer (an insert; with the account index, its entries first).
+    await rate('first write of a transfer', (i) => documents.write({ ...docs[i]!, _id: randomUUID() }));
   }
 } finally {
   await client.close();
