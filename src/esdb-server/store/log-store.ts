@@ -12,6 +12,7 @@ import type {
 } from './types.js';
 import { MAX_GROUP_BYTES, MAX_GROUPS_IN_FLIGHT, type DeleteResult, type Journal, type StreamStore } from './stream-store.js';
 import { checkCommit, type StreamView } from './commit-check.js';
+import { AppendedRecord } from './appended-record.js';
 import { RecentEventIds } from './recent-event-ids.js';
 import { StreamIndex, type StreamEntry } from './stream-index.js';
 import {
@@ -341,17 +342,7 @@ export class LogStore implements StreamStore {
 
   private add(streamId: string, e: ProposedEvent, created: bigint, remember = true): RecordedEvent {
     const entry = this.index.entryOrCreate(streamId);
-    const record: RecordedEvent = {
-      streamId,
-      revision: BigInt(entry.indices.length),
-      position: BigInt(this.records.length + 1),
-      eventId: e.eventId,
-      type: e.type,
-      contentType: e.contentType,
-      data: e.data,
-      metadata: e.metadata,
-      created,
-    };
+    const record = new AppendedRecord(streamId, entry.indices.length, this.records.length + 1, e.eventId, e.type, e.contentType, e.data, e.metadata, created);
     this.index_(record, remember, entry);
     return record;
   }

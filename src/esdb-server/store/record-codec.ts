@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { BY_CATEGORY, BY_EVENT_TYPE, ProjectedLink, type LinkStreams } from './system-projections.js';
 import type { RecordedEvent } from './types.js';
+import { AppendedRecord } from './appended-record.js';
 
 /**
  * One log record on disk:
@@ -40,6 +41,11 @@ const uuidBytes = (id: string, into: Buffer, at: number): void => {
 
 // A u64 that fits a double exactly (positions and link revisions), read without a BigInt.
 const readSafeInteger = (b: Buffer, at: number): number => b.readUInt32LE(at) + b.readUInt32LE(at + 4) * 0x100000000;
+
+const writeSafeInteger = (out: Buffer, v: number, at: number): void => {
+  out.writeUInt32LE(v >>> 0, at);
+  out.writeUInt32LE(Math.floor(v / 0x100000000), at + 4);
+};
 
 // Most revisions fit 32 bits; the BigInt writer is only needed beyond.
 const writeRevision = (out: Buffer, v: bigint, at: number): void => {
@@ -112,7 +118,8 @@ export const encodeRecords = (records: readonly RecordedEvent[]): Buffer => {
     const typeLen = lengths[2 * i + 1] as number;
     const start = o + FRAME_HEADER;
     let p = start;
-    writeRevision(out, r.revision, p + 1);
+    if (r instanceof AppendedRecord) writeSafeInteger(out, r.revisionNumber, p + 1);
+    else writeRevision(out, r.revision, p + 1);
     if (r instanceof ProjectedLink) {
       out[p] = LINK_FORMAT;
       writeRevision(out, r.target.position, p + 9);

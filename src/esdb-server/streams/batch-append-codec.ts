@@ -95,11 +95,15 @@ const readOptions = (r: ProtoReader): NonNullable<WireBatchAppend['options']> =>
   return { streamName, expected, deadlineMs };
 };
 
+// Absent or empty bytes are all this one (never written to): the store keeps
+// every event's fields, and a view object per empty field is memory for the GC to trace.
+const NO_BYTES = new Uint8Array(0);
+
 const readProposed = (r: ProtoReader): WireProposed => {
   let id: WireUuid | undefined;
   const metadata = new Map<string, string>();
-  let customMetadata: Uint8Array = new Uint8Array(0);
-  let data: Uint8Array = new Uint8Array(0);
+  let customMetadata: Uint8Array = NO_BYTES;
+  let data: Uint8Array = NO_BYTES;
   while (!r.done) {
     const [f, w] = r.tag();
     if (f === 1 && w === 2) id = readUuid(r.message());
@@ -118,6 +122,8 @@ const readProposed = (r: ProtoReader): WireProposed => {
     else if (f === 4 && w === 2) data = r.bytes();
     else r.skip(w);
   }
+  if (customMetadata.length === 0) customMetadata = NO_BYTES;
+  if (data.length === 0) data = NO_BYTES;
   return { id, metadata, customMetadata, data };
 };
 
