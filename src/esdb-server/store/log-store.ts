@@ -75,6 +75,29 @@ interface Group {
 }
 
 /**
+ * A stream as the commit check sees it. A class rather than an object with
+ * an arrow function: one is made per append, and under tsx (esbuild's
+ * keepNames) each such arrow also got its name defined with defineProperty.
+ */
+class LogStreamView implements StreamView {
+  readonly lastRevision: bigint;
+  constructor(
+    private readonly records: readonly RecordedEvent[],
+    private readonly entry: StreamEntry | undefined,
+    private readonly count: number,
+    readonly tombstoned: boolean,
+    readonly softDeleted: boolean,
+  ) {
+    this.lastRevision = BigInt(count - 1);
+  }
+
+  eventIdAt(revision: bigint): string | undefined {
+    if (revision < 0n || revision >= BigInt(this.count)) return undefined;
+    return this.records[this.entry?.indices[Number(revision)] ?? -1]?.eventId;
+  }
+}
+
+/**
  * The storage engine: one log of records (position = log index + 1), a
  * per-stream index over it, and group commit through an optional journal.
  */
@@ -294,12 +317,13 @@ export class LogStore implements StreamStore {
     const entry = this.index.entry(streamId);
     const count = entry === undefined ? 0 : StreamIndex.visibleCount(entry, upTo);
     const originalTombstone = isMetastream(streamId) ? this.index.entry(originalStreamOf(streamId))?.tombstone : undefined;
-    return {
-      lastRevision: BigInt(count - 1),
-      tombstoned: (entry?.tombstone !== undefined && entry.tombstone < upTo) || (originalTombstone !== undefined && originalTombstone < upTo),
-      softDeleted: isSoftDeleted(this.metadataAt(streamId, upTo)),
-      eventIdAt: (rev) => (rev < 0n || rev >= BigInt(count) ? undefined : this.records[entry?.indices[Number(rev)] ?? -1]?.eventId),
-    };
+    return new LogStreamView(
+      this.records,
+      entry,
+      count,
+      (entry?.tombstone !== undefined && entry.tombstone < upTo) || (originalTombstone !== undefined && originalTombstone < upTo),
+      isSoftDeleted(this.metadataAt(streamId, upTo)),
+    );
   }
 
   private metadataAt(streamId: string, upTo: number): StreamMetadata {

@@ -156,7 +156,7 @@ export const batchAppendHandler =
         }
         if (batch.error === undefined) {
           for (const m of req.proposed) {
-            const e = proposedEvent(() => uuidFrom(m.id), m.metadata, m.data, m.customMetadata);
+            const e = proposedEvent(uuidFrom, m.id, m.metadata, m.data, m.customMetadata);
             batch.size += proposedSize(e);
             batch.bytes += logSize(batch.streamBytes, e);
             batch.events.push(e);

@@ -101,11 +101,16 @@ interface GrpcProposed {
 }
 
 export const decodeProposed = (m: GrpcProposed): ProposedEvent =>
-  proposedEvent(() => decodeUuid(m.getId()), m.getMetadataMap(), m.getData_asU8(), m.getCustomMetadata_asU8());
+  proposedEvent(decodeUuid, m.getId(), m.getMetadataMap(), m.getData_asU8(), m.getCustomMetadata_asU8());
 
-/** Validates one proposed event: its metadata map must name a type and a known content type. */
-export const proposedEvent = (
-  id: () => string,
+/**
+ * Validates one proposed event: its metadata map must name a type and a known
+ * content type; the id is decoded after those checks, with `decodeId` (a
+ * function and its argument rather than a closure: this runs once per event).
+ */
+export const proposedEvent = <Id>(
+  decodeId: (raw: Id) => string,
+  rawId: Id,
   meta: { get(key: string): string | undefined },
   data: Uint8Array,
   metadata: Uint8Array,
@@ -118,7 +123,7 @@ export const proposedEvent = (
   const contentType = meta.get('content-type');
   if (contentType === undefined) throw new BadRequest(requiredMetadataPropertyMissing('content-type'));
   if (!CONTENT_TYPES.has(contentType)) throw new BadRequest(invalidArgument(`Unsupported content type '${contentType}'`));
-  return { eventId: id(), type, contentType, data, metadata };
+  return { eventId: decodeId(rawId), type, contentType, data, metadata };
 };
 
 /**
