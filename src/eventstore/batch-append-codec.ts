@@ -30,6 +30,24 @@ export function encodeBatchAppend(
   events: readonly EventData[],
   maxChunkBytes: number,
 ): Buffer[] {
+  try {
+    return encodeChunks(correlationId, streamName, expected, deadline, events, maxChunkBytes);
+  } catch (err) {
+    // Data JSON cannot hold (a bigint, a cycle): the shared writers must not keep the half-written message.
+    chunkWriter.finish();
+    messageWriter.finish();
+    throw err;
+  }
+}
+
+function encodeChunks(
+  correlationId: string,
+  streamName: string,
+  expected: AppendExpectedRevision,
+  deadline: number,
+  events: readonly EventData[],
+  maxChunkBytes: number,
+): Buffer[] {
   const messages = events.map(encodeProposed);
   const chunks: Buffer[] = [];
   let w = chunkStart(correlationId);
@@ -57,8 +75,14 @@ export function encodeBatchAppend(
 
 const EXPECTED_FIELD = { no_stream: 3, any: 4, stream_exists: 5 } as const;
 
+// Encoding is synchronous, so one writer of each kind serves every append: finish() copies
+// the bytes out and keeps the grown buffer (a new writer per message grew one from empty
+// each time: ~1/3 of the encoding's CPU in the transfer process's profile).
+const chunkWriter = new BinaryWriter();
+const messageWriter = new BinaryWriter();
+
 function chunkStart(correlationId: string): BinaryWriter {
-  return new BinaryWriter().tag(1, WireType.LengthDelimited).fork().tag(2, WireType.LengthDelimited).string(correlationId).join();
+  return chunkWriter.tag(1, WireType.LengthDelimited).fork().tag(2, WireType.LengthDelimited).string(correlationId).join();
 }
 
 function chunkEnd(w: BinaryWriter, isFinal: boolean): Buffer {
@@ -67,7 +91,7 @@ function chunkEnd(w: BinaryWriter, isFinal: boolean): Buffer {
 }
 
 function encodeProposed(e: EventData): Uint8Array {
-  const w = new BinaryWriter();
+  const w = messageWriter;
   w.tag(1, WireType.LengthDelimited).fork().tag(2, WireType.LengthDelimited).string(e.id).join();
   w.tag(2, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string('type').tag(2, WireType.LengthDelimited).string(e.type).join();
   w.tag(2, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string('content-type').tag(2, WireType.LengthDelimited).string(e.contentType).join();

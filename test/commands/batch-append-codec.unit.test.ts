@@ -54,6 +54,16 @@ describe('encodeBatchAppend', () => {
     ]);
   });
 
+  test('an event JSON cannot hold throws, and the next append encodes whole (the writers are shared)', () => {
+    const bad = jsonEvent({ id: events[0]!.id, type: 'Bad', data: { amount: 1n } as never });
+    expect(() => encodeBatchAppend(CORRELATION, 's', 'any', deadline, [events[0]!, bad], 3 * 1024 * 1024)).toThrow(TypeError);
+    const [chunk] = encodeBatchAppend(CORRELATION, 's', 'any', deadline, [events[2]!], 3 * 1024 * 1024);
+    const req = read(chunk!);
+    expect(req.getCorrelationId()?.getString()).toBe(CORRELATION);
+    expect(req.getProposedMessagesList().map((m) => m.getId()?.getString())).toEqual([events[2]!.id]);
+    expect(req.getIsFinal()).toBe(true);
+  });
+
   test('events over the chunk size go in further chunks: options only in the first, is_final only on the last', () => {
     const big = Array.from({ length: 5 }, (_, i) => binaryEvent({ id: `00000000-0000-4000-8000-00000000000${i}`, type: 'Blob', data: new Uint8Array(400) }));
     const chunks = encodeBatchAppend(CORRELATION, 's', 'any', deadline, big, 1_000).map(read);
