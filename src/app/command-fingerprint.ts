@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AccountCommand, AccountCommandType } from '../domain/index.js';
 import { IdempotencyKeyReused } from './errors.js';
 import { outcomeOf, type CommandIdentity, type CommandOutcome, type KnownCommand } from './loaded-account.js';
@@ -56,6 +56,7 @@ function effectFields(command: AccountCommand): readonly string[] {
   }
 }
 
-// JSON of the list keeps field boundaries unambiguous ("ab","c" vs "a","bc").
+// JSON of the list keeps field boundaries unambiguous ("ab","c" vs "a","bc"). One-shot hash:
+// the same digest as a createHash object's, without the object (every append computes one).
 const digest = (fields: readonly string[]): string =>
-  createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 22);
+  hash('sha256', JSON.stringify(fields), 'base64url').slice(0, 22);

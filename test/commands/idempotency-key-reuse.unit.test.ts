@@ -150,4 +150,12 @@ describe('the fingerprint travels with the command id', () => {
     expect(new Set(prints).size).toBe(prints.length);
     expect(commandIdentity(deposit(1n))).toEqual(commandIdentity(deposit(1n)));
   });
+
+  test('fingerprints are the ones stored in events before (a changed digest would refuse every older retry)', () => {
+    const account = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
+    expect(commandIdentity({ type: 'Deposit', data: { accountId: account, amount: 1500n, currency: 'EUR' } }).fingerprint).toBe('xNSJUn0O4Y9E6INYi6CZNX');
+    const credit: AccountCommand = { type: 'CreditTransfer', data: { accountId: account, transferId: 'a5ecbab5-695a-52ed-be75-dfa3a60a3682', fromAccountId: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b', amount: 200n, currency: 'EUR' } };
+    expect(commandIdentity(credit).fingerprint).toBe('ffxMoGyWzMQxgz2SDfcglC');
+    expect(commandIdentity({ type: 'CloseAccount', data: { accountId: 'ü', reason: 'ç€' } }).fingerprint).toBe('naWg_Wcr0V4O3i3ysQu76n');
+  });
 });
