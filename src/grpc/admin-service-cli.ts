@@ -8,7 +8,7 @@ const USAGE = `ledger-admin: operate Ledger's read models through the Admin API
 
   ledger-admin list                        projections: active collection, status, lag, running rebuild;
                                            held accounts, parked events of every group (attempts), repairs
-  ledger-admin start <projection> [--watch] start a rebuild (account_summaries | account_transactions)
+  ledger-admin start <projection> [--watch] start a rebuild (account_summaries | account_transactions | transfers)
   ledger-admin watch <rebuild-id>          live progress until the rebuild ends
   ledger-admin status <rebuild-id>         progress once, and the accounts it held at damaged events
   ledger-admin cancel <rebuild-id>         stop a rebuild before it switches readers
