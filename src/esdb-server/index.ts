@@ -75,9 +75,9 @@ export const startEsdbServer = async (opts: EsdbServerOptions): Promise<EsdbServ
   try {
     // As a real node on becoming leader: a new epoch, so even a fresh node's $all holds a record.
     const instanceId = randomUUID();
-    await writeEpochInformation(store, instanceId);
+    const epoch = await writeEpochInformation(store, instanceId);
     if (opts.secure !== undefined) secure = await startSecureMode(store, resolveTls(opts.secure, opts.advertiseHost ?? host), opts.secure);
-    grpcServer = await startGrpcServer(store, host, opts.port, { instanceId, host: opts.advertiseHost, port: opts.advertisePort }, secure);
+    grpcServer = await startGrpcServer(store, host, opts.port, { instanceId, host: opts.advertiseHost, port: opts.advertisePort, epoch, projections: opts.systemProjections ?? false }, secure);
   } catch (e) {
     await store.close();
     unlock();

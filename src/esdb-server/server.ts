@@ -8,7 +8,10 @@ import type { SecureMode } from './security/secure-mode.js';
 import { guardStreams } from './security/guarded-streams.js';
 import { guardPersistent } from './security/guarded-persistent.js';
 import { createUsersService } from './security/users-service.js';
-import { serverCredentials } from './security/server-tls.js';
+import { readTlsFiles } from './security/server-tls.js';
+import type { Epoch } from './store/epoch.js';
+import { listenSharedPort } from './http/shared-port.js';
+import { createNodeHttpServer } from './http/node-endpoints.js';
 
 export interface RunningGrpcServer {
   readonly port: number;
@@ -16,7 +19,8 @@ export interface RunningGrpcServer {
 }
 
 /**
- * Binds the services on one port (TLS in secure mode). The persistent-subscriptions
+ * Serves the services on one port (TLS in secure mode), with the node's HTTP
+ * endpoints on the same port as a real node. The persistent-subscriptions
  * service is optional: while it cannot be built, its methods are simply not
  * served (the client sees UNIMPLEMENTED, as from a server without it).
  */
@@ -26,6 +30,10 @@ export interface Advertised {
   /** What gossip tells clients to connect to, instead of the bind address and port. */
   readonly host?: string;
   readonly port?: number;
+  /** The epoch this start wrote (HTTP gossip reports it). */
+  readonly epoch: Epoch;
+  /** Whether the standard projections run (`/info`'s projections feature). */
+  readonly projections: boolean;
 }
 
 /** `secure` undefined: insecure mode (plaintext, no credentials checked, services unwrapped, so it costs nothing per call). */
@@ -50,7 +58,16 @@ export const startGrpcServer = async (
   }
   const streams = createStreamsService(store);
   const features = createServerFeaturesService(persistent !== undefined);
-  const gossip = createGossipService(() => ({ host: advertised.host ?? host, port: advertised.port ?? boundPort }), advertised.instanceId);
+  const member = () =>
+    ({
+      instanceId: advertised.instanceId,
+      timeStamp: Date.now(),
+      state: 'Leader',
+      isAlive: true,
+      advertised: { host: advertised.host ?? host, port: advertised.port ?? boundPort },
+      bound: { host, port: boundPort },
+    }) as const;
+  const gossip = createGossipService(member);
   const authority = secure?.authority;
   server.addService(streams.definition, authority === undefined ? streams.implementation : guardStreams(streams.implementation, authority));
   server.addService(features.definition, features.implementation);
@@ -61,11 +78,27 @@ export const startGrpcServer = async (
     const users = createUsersService(authority);
     server.addService(users.definition, users.implementation);
   }
-  const credentials = secure === undefined ? grpc.ServerCredentials.createInsecure() : serverCredentials(secure.tls);
-  boundPort = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  // gRPC and HTTP share the port: grpc-js takes the HTTP/2 connections handed to it (TLS, if any, is ended first).
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const httpServer = createNodeHttpServer({
+    member,
+    epoch: advertised.epoch,
+    headPosition: () => store.headPosition(),
+    projections: advertised.projections,
+    secure: secure !== undefined,
+  });
+  let listening: Awaited<ReturnType<typeof listenSharedPort>>;
+  try {
+    listening = await listenSharedPort({ host, port, grpc: injector, http: httpServer, tls: secure === undefined ? undefined : readTlsFiles(secure.tls) });
+  } catch (e) {
+    injector.destroy();
+    await persistent?.close();
+    throw e;
+  }
+  boundPort = listening.port;
   const stop = async (): Promise<void> => {
+    const closed = listening.close();
+    httpServer.closeIdleConnections();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         server.forceShutdown();
@@ -76,6 +109,8 @@ export const startGrpcServer = async (
         resolve();
       });
     });
+    httpServer.closeAllConnections();
+    await closed;
     await persistent?.close();
   };
   return { port: boundPort, stop };

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
 
 /** The node's certificate chain and key (PEM files), and optionally a CA bundle for client certificates. */
 export interface TlsFiles {
@@ -9,8 +8,8 @@ export interface TlsFiles {
   readonly caFile?: string;
 }
 
-/** Server credentials for a secure node; a missing or unreadable file stops the start with its path named. */
-export const serverCredentials = (tls: TlsFiles): grpc.ServerCredentials => {
+/** The node's certificate, key and CA as PEM; a missing or unreadable file stops the start with its path named. */
+export const readTlsFiles = (tls: TlsFiles): { cert: Buffer; key: Buffer; ca?: Buffer } => {
   const read = (what: string, path: string): Buffer => {
     try {
       return readFileSync(path);
@@ -20,6 +19,5 @@ export const serverCredentials = (tls: TlsFiles): grpc.ServerCredentials => {
   };
   const cert = read('--tls-cert', tls.certFile);
   const key = read('--tls-key', tls.keyFile);
-  const ca = tls.caFile === undefined ? null : read('--tls-ca', tls.caFile);
-  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], false);
+  return tls.caFile === undefined ? { cert, key } : { cert, key, ca: read('--tls-ca', tls.caFile) };
 };

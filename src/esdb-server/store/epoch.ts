@@ -22,10 +22,17 @@ interface EpochBody {
 }
 
 /** .NET's round-trip UTC form (7 fractional digits), as the real server serialises its DateTime. */
-const dotnetUtc = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+export const dotnetUtc = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+
+/** The epoch a node is in, as gossip reports it. */
+export interface Epoch {
+  readonly epochPosition: number;
+  readonly epochNumber: number;
+  readonly epochId: string;
+}
 
 /** Writes the next epoch's `$epoch-information` event; epochs number from 0 and chain to the previous one's position. */
-export const writeEpochInformation = async (log: EventLog, leaderInstanceId: string): Promise<void> => {
+export const writeEpochInformation = async (log: EventLog, leaderInstanceId: string): Promise<Epoch> => {
   const last = log.lastRevision(EPOCH_INFORMATION_STREAM);
   let prevEpochPosition = -1;
   if (last !== undefined) {
@@ -55,4 +62,5 @@ export const writeEpochInformation = async (log: EventLog, leaderInstanceId: str
     last === undefined ? { kind: 'no_stream' } : { kind: 'exact', revision: last },
   );
   if (!result.ok) throw new Error(`could not write ${EPOCH_INFORMATION_STREAM}: ${result.reason}`);
+  return { epochPosition: body.epochPosition, epochNumber: body.epochNumber, epochId: body.epochId };
 };
