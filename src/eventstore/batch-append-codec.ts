@@ -22,16 +22,9 @@ import { WireReader, uuid } from './recorded-event-wire.js';
  */
 
 /** One append's chunks: the first carries the options, the last is final. */
-export function encodeBatchAppend(
-  correlationId: string,
-  streamName: string,
-  expected: AppendExpectedRevision,
-  deadline: number,
-  events: readonly EventData[],
-  maxChunkBytes: number,
-): Buffer[] {
+export function encodeBatchAppend(...append: Parameters<typeof encodeChunks>): Buffer[] {
   try {
-    return encodeChunks(correlationId, streamName, expected, deadline, events, maxChunkBytes);
+    return encodeChunks(...append);
   } catch (err) {
     // Data JSON cannot hold (a bigint, a cycle): the shared writers must not keep the half-written message.
     chunkWriter.finish();
