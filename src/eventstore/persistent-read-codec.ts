@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../readmodels/recorded-account-event.js';
-import { WireReader, dataOf, metadataOf, readRecorded, ticksToDate, type RecordedFields } from './recorded-event-wire.js';
+import { WireReader, dataOf, metadataOf, readOneof, readRecorded, ticksToDate, type RecordedFields } from './recorded-event-wire.js';
 
 /**
  * One persistent-subscription `ReadResp` as the consumers need it: a
@@ -25,19 +25,13 @@ const OTHER: PersistentReadMessage = { kind: 'other' };
  *     retry_count 5 (int32) | no_retry_count 6
  */
 export function decodePersistentReadMessage(buf: Buffer): PersistentReadMessage {
-  const r = new WireReader(buf);
-  while (r.pos < buf.length) {
-    const tag = r.varint();
-    if ((tag & 7) !== 2) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const end = r.end();
-    if (tag >>> 3 === 1) return readEvent(r, end);
-    if (tag >>> 3 === 2) return { kind: 'confirmation', subscriptionId: confirmationId(r, end) };
-    r.pos = end;
-  }
-  return OTHER;
+  return readOneof(buf, persistentReadField) ?? OTHER;
+}
+
+function persistentReadField(fieldNumber: number, r: WireReader, end: number): PersistentReadMessage | undefined {
+  if (fieldNumber === 1) return readEvent(r, end);
+  if (fieldNumber === 2) return { kind: 'confirmation', subscriptionId: confirmationId(r, end) };
+  return undefined;
 }
 
 function readEvent(r: WireReader, end: number): PersistentReadMessage {

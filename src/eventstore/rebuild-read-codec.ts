@@ -1,6 +1,6 @@
 import { ACCOUNT_STREAM_PREFIX } from '../domain/events.js';
 import type { LogPosition, LoggedAccountEvent } from './rebuild-source.js';
-import { WireReader, dataOf, metadataOf, readRecorded, ticksToDate } from './recorded-event-wire.js';
+import { WireReader, dataOf, metadataOf, readOneof, readRecorded, ticksToDate } from './recorded-event-wire.js';
 
 /**
  * One `ReadResp` of a `$all` subscription, as the rebuild needs it: an
@@ -29,28 +29,22 @@ const OTHER: ReadMessage = { kind: 'other' };
  *   Checkpoint: commit_position 1, prepare_position 2
  */
 export function decodeReadMessage(buf: Buffer): ReadMessage {
-  const r = new WireReader(buf);
-  while (r.pos < buf.length) {
-    const tag = r.varint();
-    if ((tag & 7) !== 2) {
-      r.skip(tag & 7);
-      continue;
-    }
-    const end = r.end();
-    switch (tag >>> 3) {
-      case 1:
-        return readEvent(r, end);
-      case 3:
-        return { kind: 'checkpoint', position: checkpoint(r, end) };
-      case 8:
-        return CAUGHT_UP;
-      case 9:
-        return FELL_BEHIND;
-      default:
-        r.pos = end;
-    }
+  return readOneof(buf, allReadField) ?? OTHER;
+}
+
+function allReadField(fieldNumber: number, r: WireReader, end: number): ReadMessage | undefined {
+  switch (fieldNumber) {
+    case 1:
+      return readEvent(r, end);
+    case 3:
+      return { kind: 'checkpoint', position: checkpoint(r, end) };
+    case 8:
+      return CAUGHT_UP;
+    case 9:
+      return FELL_BEHIND;
+    default:
+      return undefined;
   }
-  return OTHER;
 }
 
 function readEvent(r: WireReader, end: number): ReadMessage {

@@ -1,8 +1,8 @@
 /**
  * Protobuf wire reading of EventStoreDB's `RecordedEvent`, shared by the
- * lean decoders of `$all` reads (rebuild-read-codec.ts) and persistent
- * deliveries (persistent-read-codec.ts): streams.proto and persistent.proto
- * number it the same way. It yields the values the client's own conversion
+ * lean decoders of `$all` reads (rebuild-read-codec.ts), stream reads
+ * (stream-read-codec.ts) and persistent deliveries (persistent-read-codec.ts):
+ * streams.proto and persistent.proto number it the same way. It yields the values the client's own conversion
  * would (convertGrpcRecord in @eventstore/db-client: JSON data and metadata
  * parsed, the raw string or bytes when they do not parse; `created` from
  * .NET ticks); the unit tests compare both on the same bytes.
@@ -162,6 +162,28 @@ export function uuid(r: WireReader, end: number): string {
   if (text !== undefined) return text;
   const hex = most.toString(16).padStart(16, '0') + least.toString(16).padStart(16, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * A `ReadResp` as the lean decoders read it: its top-level message fields in
+ * order until `field` answers for one (by field number); other fields are
+ * skipped. `undefined` when none did. Every `ReadResp` is a oneof, so the
+ * first answer is the message.
+ */
+export function readOneof<T>(buf: Buffer, field: (fieldNumber: number, r: WireReader, end: number) => T | undefined): T | undefined {
+  const r = new WireReader(buf);
+  while (r.pos < buf.length) {
+    const tag = r.varint();
+    if ((tag & 7) !== 2) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const end = r.end();
+    const answer = field(tag >>> 3, r, end);
+    if (answer !== undefined) return answer;
+    r.pos = end;
+  }
+  return undefined;
 }
 
 /** Protobuf wire reading over one buffer; nested messages are ranges of it. */

@@ -1,6 +1,6 @@
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import type { RecordedEvent, ResolvedEvent } from '@eventstore/db-client';
-import { WireReader, dataOf, metadataOf, readRecorded, ticksToDate, type RecordedFields } from './recorded-event-wire.js';
+import { WireReader, dataOf, metadataOf, readOneof, readRecorded, ticksToDate, type RecordedFields } from './recorded-event-wire.js';
 
 /**
  * A forwards read of one stream, `ReadReq` written and `ReadResp` read
@@ -38,14 +38,13 @@ const NOT_FOUND: StreamReadMessage = { kind: 'notFound' };
 const OTHER: StreamReadMessage = { kind: 'other' };
 
 export function decodeStreamReadMessage(buf: Buffer): StreamReadMessage {
-  const r = new WireReader(buf);
-  while (r.pos < buf.length) {
-    const tag = r.varint();
-    if (tag === ((1 << 3) | 2)) return { kind: 'event', resolved: readEvent(r, r.end()) };
-    if (tag === ((4 << 3) | 2)) return NOT_FOUND;
-    r.skip(tag & 7);
-  }
-  return OTHER;
+  return readOneof(buf, streamReadField) ?? OTHER;
+}
+
+function streamReadField(fieldNumber: number, r: WireReader, end: number): StreamReadMessage | undefined {
+  if (fieldNumber === 1) return { kind: 'event', resolved: readEvent(r, end) };
+  if (fieldNumber === 4) return NOT_FOUND;
+  return undefined;
 }
 
 function readEvent(r: WireReader, end: number): ResolvedEvent {
