@@ -3,26 +3,12 @@ import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import { convertGrpcEvent } from '@eventstore/db-client/dist/utils/convertGrpcEvent.js';
 import { decodeReadMessage } from '../../src/eventstore/rebuild-read-codec.js';
+import { recordedEventPb, type RecordedEventOptions } from '../support/recorded-event-pb.js';
 
 const { ReadResp } = streamsPb;
 type Recorded = InstanceType<typeof ReadResp.ReadEvent.RecordedEvent>;
 
-/** A ReadResp{event} built with the client's own generated classes, as a server would send it. */
-function recorded(opts: {
-  stream?: string; revision?: string; position?: string; contentType?: string;
-  data?: string | Uint8Array; metadata?: string; id?: InstanceType<typeof sharedPb.UUID>;
-} = {}): Recorded {
-  const r = new ReadResp.ReadEvent.RecordedEvent()
-    .setId(opts.id ?? new sharedPb.UUID().setString('5f0e7c4e-2b1a-4c1f-9a55-1b8f3c2d4e6f'))
-    .setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(opts.stream ?? 'account-a1')))
-    .setStreamRevision(opts.revision ?? '7')
-    .setPreparePosition(opts.position ?? '123456')
-    .setCommitPosition(opts.position ?? '123456')
-    .setData(typeof opts.data === 'string' || opts.data === undefined ? Buffer.from(opts.data ?? '{"amount":"3"}') : opts.data);
-  if (opts.metadata !== undefined) r.setCustomMetadata(Buffer.from(opts.metadata));
-  r.getMetadataMap().set('type', 'MoneyDeposited').set('content-type', opts.contentType ?? 'application/json').set('created', '17640811234567890');
-  return r;
-}
+const recorded = (opts: RecordedEventOptions = {}): Recorded => recordedEventPb(ReadResp.ReadEvent.RecordedEvent, opts);
 
 const wire = (event: Recorded) => {
   const readEvent = new ReadResp.ReadEvent().setEvent(event).setCommitPosition(event.getCommitPosition());

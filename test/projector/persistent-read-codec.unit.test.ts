@@ -5,27 +5,13 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { convertPersistentSubscriptionGrpcEvent } from '@eventstore/db-client/dist/utils/convertGrpcEvent.js';
 import { decodePersistentReadMessage } from '../../src/eventstore/persistent-read-codec.js';
 import { internalsOf } from '../../src/eventstore/client-internals.js';
+import { recordedEventPb, type RecordedEventOptions } from '../support/recorded-event-pb.js';
 
 const { ReadResp } = persistentPb;
 type Recorded = InstanceType<typeof ReadResp.ReadEvent.RecordedEvent>;
 type ReadEvent = InstanceType<typeof ReadResp.ReadEvent>;
 
-/** A RecordedEvent built with the client's own generated classes, as a server would send it. */
-function recorded(opts: {
-  stream?: string; revision?: string; position?: string; contentType?: string; type?: string;
-  data?: string | Uint8Array; metadata?: string; id?: InstanceType<typeof sharedPb.UUID>;
-} = {}): Recorded {
-  const r = new ReadResp.ReadEvent.RecordedEvent()
-    .setId(opts.id ?? new sharedPb.UUID().setString('5f0e7c4e-2b1a-4c1f-9a55-1b8f3c2d4e6f'))
-    .setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(opts.stream ?? 'account-a1')))
-    .setStreamRevision(opts.revision ?? '7')
-    .setPreparePosition(opts.position ?? '123456')
-    .setCommitPosition(opts.position ?? '123456')
-    .setData(typeof opts.data === 'string' || opts.data === undefined ? Buffer.from(opts.data ?? '{"amount":"3"}') : opts.data);
-  if (opts.metadata !== undefined) r.setCustomMetadata(Buffer.from(opts.metadata));
-  r.getMetadataMap().set('type', opts.type ?? 'MoneyDeposited').set('content-type', opts.contentType ?? 'application/json').set('created', '17640811234567890');
-  return r;
-}
+const recorded = (opts: RecordedEventOptions = {}): Recorded => recordedEventPb(ReadResp.ReadEvent.RecordedEvent, opts);
 
 const readEvent = (event: Recorded | undefined, more: { link?: Recorded; retryCount?: number; noPosition?: boolean } = {}): ReadEvent => {
   const e = new ReadResp.ReadEvent();
