@@ -119,7 +119,7 @@ export class TransferProcess {
     }
   }
 
-  /** The whole transfer in one go, reading what it needs: the watchdog's path, and the fallback of onCreditDecided. */
+  /** The whole transfer in one go, reading what it needs: the watchdog's path for a transfer still in flight. */
   async onDebited(debit: DebitedTransfer): Promise<Transfer> {
     let state = await this.initiated(debit);
     if (state.status === 'pending') state = await this.credit(debit);
