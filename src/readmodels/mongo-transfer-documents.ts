@@ -1,4 +1,5 @@
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Db } from 'mongodb';
+import { dropCollection } from './rebuild-collections.js';
 import { TransferAccountIndex, transferAccountIndexCollection } from './transfer-account-index.js';
 import { TRANSFERS_COLLECTION, type TransferDocument } from './transfer-documents.js';
 
@@ -102,14 +103,8 @@ export class MongoTransferDocuments {
   }
 
   async drop(): Promise<void> {
-    for (const name of [this.collection, this.accounts.collection]) {
-      try {
-        await this.db.collection(name).drop();
-      } catch (err) {
-        if (err instanceof Error && /ns not found|NamespaceNotFound|does not exist/i.test(err.message)) continue;
-        throw err;
-      }
-    }
+    await dropCollection(this.db, this.collection);
+    await dropCollection(this.db, this.accounts.collection);
   }
 
   private async replaceAt(doc: TransferDocument, revision: bigint): Promise<boolean> {
